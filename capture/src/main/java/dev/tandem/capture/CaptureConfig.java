@@ -1,0 +1,74 @@
+package dev.tandem.capture;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Settings of one capture: which source tables to follow, and where their changes go.
+ *
+ * @param migration         migration name; names the slot, publication and topics
+ * @param source            the legacy database
+ * @param tables            qualified source tables ({@code schema.table})
+ * @param bootstrapServers  Kafka bootstrap address
+ * @param heartbeat         how often the connector confirms progress while the tables are idle
+ * @param offsetFlush       how often the engine's offsets are flushed to Kafka (a crash replays at most this much)
+ */
+public record CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers,
+                            Duration heartbeat, Duration offsetFlush) {
+
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_OFFSET_FLUSH = Duration.ofSeconds(5);
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
+
+    public CaptureConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        if (migration == null || !NAME.matcher(migration).matches()) {
+            throw new IllegalArgumentException("migration name '" + migration
+                    + "' is invalid: use 1-41 lowercase letters, digits or '_', starting with a letter");
+        }
+        if (tables == null || tables.isEmpty()) {
+            throw new IllegalArgumentException("migration " + migration + " captures no table: list at least one schema.table");
+        }
+        for (String table : tables) {
+            if (!TABLE.matcher(table).matches()) {
+                throw new IllegalArgumentException("table '" + table + "' is not a qualified name: write it as schema.table");
+            }
+        }
+        tables = List.copyOf(tables);
+        heartbeat = heartbeat == null ? DEFAULT_HEARTBEAT : heartbeat;
+        offsetFlush = offsetFlush == null ? DEFAULT_OFFSET_FLUSH : offsetFlush;
+    }
+
+    public CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers) {
+        this(migration, source, tables, bootstrapServers, null, null);
+    }
+
+    public String slotName() {
+        return "tandem_" + migration;
+    }
+
+    public String publicationName() {
+        return "tandem_" + migration;
+    }
+
+    /** The topic holding the ordered change log (one partition: source commit order). */
+    public String changeTopic() {
+        return "tandem." + migration + ".changes";
+    }
+
+    public String offsetTopic() {
+        return "tandem." + migration + ".capture-offsets";
+    }
+
+    public String topicPrefix() {
+        return "tandem_" + migration;
+    }
+
+    public CaptureConfig withOffsetFlush(Duration flush) {
+        return new CaptureConfig(migration, source, tables, bootstrapServers, heartbeat, flush);
+    }
+}

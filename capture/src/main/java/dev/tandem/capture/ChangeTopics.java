@@ -1,0 +1,71 @@
+package dev.tandem.capture;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/** Creates the Kafka topics a capture writes: the change log and the engine's offsets. */
+public final class ChangeTopics {
+
+    private ChangeTopics() {
+    }
+
+    /** Deletes the change log and the engine offsets (a migration that starts its backfill over). */
+    public static void delete(CaptureConfig config) {
+        try (Admin admin = Admin.create(adminProps(config))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<String> ours = List.of(config.changeTopic(), config.offsetTopic()).stream().filter(existing::contains).toList();
+            if (!ours.isEmpty()) {
+                admin.deleteTopics(ours).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting topics of " + config.migration(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot delete Kafka topics " + config.changeTopic() + " and "
+                    + config.offsetTopic() + " at " + config.bootstrapServers() + ": check the broker is reachable", e);
+        }
+    }
+
+    /**
+     * Creates the topics when missing. The change log has one partition (source commit order) and
+     * keeps everything: the applier may need to re-read from its last stored offset at any time.
+     */
+    public static void ensure(CaptureConfig config) {
+        try (Admin admin = Admin.create(adminProps(config))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> wanted = List.of(
+                    new NewTopic(config.changeTopic(), 1, (short) 1)
+                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
+                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)),
+                    new NewTopic(config.offsetTopic(), 1, (short) 1)
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics for " + config.migration(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create Kafka topics " + config.changeTopic() + " and "
+                    + config.offsetTopic() + " at " + config.bootstrapServers()
+                    + ": check the broker is reachable and this client may create topics", e);
+        }
+    }
+
+    private static Properties adminProps(CaptureConfig config) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return props;
+    }
+}

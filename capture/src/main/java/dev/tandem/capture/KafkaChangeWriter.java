@@ -1,0 +1,69 @@
+package dev.tandem.capture;
+
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.EnvelopeCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Writes change envelopes to the change topic through an idempotent {@code acks=all} producer and
+ * reports success only once the broker has acknowledged every one of them.
+ */
+public final class KafkaChangeWriter implements AutoCloseable {
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+
+    public KafkaChangeWriter(CaptureConfig config) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "tandem-capture-" + config.migration());
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.topic = config.changeTopic();
+    }
+
+    /** Sends the envelopes in order and blocks until the broker acknowledged all of them. */
+    public void writeAcknowledged(List<ChangeEnvelope> envelopes) throws InterruptedException {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(envelopes.size());
+        for (ChangeEnvelope envelope : envelopes) {
+            acks.add(producer.send(new ProducerRecord<>(topic, keyOf(envelope), EnvelopeCodec.encode(envelope))));
+        }
+        producer.flush();
+        for (int i = 0; i < acks.size(); i++) {
+            try {
+                acks.get(i).get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("broker refused change " + envelopes.get(i).position() + " for topic "
+                        + topic + "; the capture stops so the change is re-read after restart", e.getCause());
+            }
+        }
+    }
+
+    private static byte[] keyOf(ChangeEnvelope envelope) {
+        String key = envelope.table() == null
+                ? "tx:" + envelope.position().txId()
+                : envelope.table() + ":" + envelope.key().values();
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

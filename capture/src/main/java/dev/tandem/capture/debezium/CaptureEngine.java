@@ -1,0 +1,106 @@
+package dev.tandem.capture.debezium;
+
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.KafkaChangeWriter;
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.embedded.Connect;
+import io.debezium.embedded.async.ConvertingAsyncEngineBuilderFactory;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs Debezium's asynchronous embedded engine on the capture's slot and hands each batch to
+ * Kafka; a record is marked processed only after the broker acknowledged its envelope.
+ */
+public final class CaptureEngine implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>>, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CaptureEngine.class);
+
+    private final CaptureConfig config;
+    private final KafkaChangeWriter writer;
+    private final RecordMapper mapper;
+    private final AtomicLong changesWritten = new AtomicLong();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final ExecutorService runner;
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+
+    public CaptureEngine(CaptureConfig config) {
+        this.config = config;
+        this.writer = new KafkaChangeWriter(config);
+        this.mapper = new RecordMapper(config.topicPrefix());
+        this.runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-capture-" + config.migration()));
+    }
+
+    /** Starts streaming from the slot; the change and offset topics are created when missing. */
+    public void start() {
+        dev.tandem.capture.ChangeTopics.ensure(config);
+        engine = new ConvertingAsyncEngineBuilderFactory().builder(ChangeEventFormat.of(Connect.class))
+                .using(ConnectorProperties.of(config))
+                .notifying(this)
+                .using((success, message, error) -> {
+                    if (!success) {
+                        failure.compareAndSet(null, error != null ? error : new IllegalStateException(message));
+                        log.error("capture {} stopped: {}", config.migration(), message, error);
+                    }
+                    stopped.complete(null);
+                })
+                .build();
+        runner.execute(engine);
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        List<ChangeEnvelope> envelopes = new ArrayList<>(records.size());
+        for (RecordChangeEvent<SourceRecord> event : records) {
+            mapper.map(event.record()).ifPresent(envelopes::add);
+        }
+        writer.writeAcknowledged(envelopes);
+        for (RecordChangeEvent<SourceRecord> event : records) {
+            committer.markProcessed(event);
+        }
+        committer.markBatchFinished();
+        changesWritten.addAndGet(envelopes.size());
+    }
+
+    /** Envelopes (changes and transaction markers) acknowledged by the broker since start. */
+    public long envelopesWritten() {
+        return changesWritten.get();
+    }
+
+    public boolean isRunning() {
+        return !stopped.isDone();
+    }
+
+    /** Why the engine stopped, or null while it runs or after a clean stop. */
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    /** Stops the engine (flushing its offsets), then the producer. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+        } finally {
+            runner.shutdown();
+            writer.close();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.tandem.capture.debezium;
+
+import dev.tandem.capture.CaptureConfig;
+import java.util.Properties;
+
+/** The Debezium PostgreSQL connector and engine settings tandem runs with, derived from a capture config. */
+public final class ConnectorProperties {
+
+    private ConnectorProperties() {
+    }
+
+    public static Properties of(CaptureConfig config) {
+        Properties p = new Properties();
+        p.setProperty("name", "tandem-capture-" + config.migration());
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("tasks.max", "1");
+
+        // Engine offsets live in Kafka next to the change log, not on local disk.
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        p.setProperty("offset.storage.topic", config.offsetTopic());
+        p.setProperty("offset.storage.partitions", "1");
+        p.setProperty("offset.storage.replication.factor", "1");
+        p.setProperty("offset.flush.interval.ms", Long.toString(config.offsetFlush().toMillis()));
+        p.setProperty("bootstrap.servers", config.bootstrapServers());
+
+        p.setProperty("database.hostname", config.source().host());
+        p.setProperty("database.port", Integer.toString(config.source().port()));
+        p.setProperty("database.user", config.source().user());
+        p.setProperty("database.password", config.source().password());
+        p.setProperty("database.dbname", config.source().database());
+        p.setProperty("topic.prefix", config.topicPrefix());
+
+        // The slot and the filtered publication are created by tandem before the engine starts,
+        // with an exported snapshot that the backfill copies; the engine only streams.
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", config.slotName());
+        p.setProperty("publication.name", config.publicationName());
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("snapshot.mode", "no_data");
+        p.setProperty("table.include.list", String.join(",", config.tables().stream()
+                .map(t -> t.replace(".", "\\.")).toList()));
+        p.setProperty("slot.drop.on.stop", "false");
+
+        p.setProperty("provide.transaction.metadata", "true");
+        p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeat().toMillis()));
+        p.setProperty("skipped.operations", "t"); // TRUNCATE is not replicated: it would empty the new schema
+
+        // Values keep full precision so they can be printed back as PostgreSQL text.
+        p.setProperty("decimal.handling.mode", "precise");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("hstore.handling.mode", "map");
+        p.setProperty("include.unknown.datatypes", "false");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("errors.max.retries", "-1");
+        return p;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.tandem.capture.debezium;
+
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.Operation;
+import dev.tandem.capture.envelope.SourcePosition;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * Translates the records Debezium's PostgreSQL connector emits into tandem change envelopes;
+ * the only place that reads Debezium's record layout.
+ */
+public final class RecordMapper {
+
+    private final String transactionTopic;
+
+    /** @param topicPrefix the connector's {@code topic.prefix}, which names its transaction topic */
+    public RecordMapper(String topicPrefix) {
+        this.transactionTopic = topicPrefix + ".transaction";
+    }
+
+    /** The envelope for {@code record}, or empty for records that carry no change (heartbeats, tombstones). */
+    public Optional<ChangeEnvelope> map(SourceRecord record) {
+        if (!(record.value() instanceof Struct value)) {
+            return Optional.empty(); // tombstone
+        }
+        if (transactionTopic.equals(record.topic())) {
+            return Optional.of(transactionMarker(record, value));
+        }
+        if (value.schema().field("op") == null || value.schema().field("source") == null) {
+            return Optional.empty(); // heartbeat or other non-change record
+        }
+        return Optional.of(change(record, value));
+    }
+
+    private ChangeEnvelope transactionMarker(SourceRecord record, Struct value) {
+        long txId = parseTxId(value.getString("id"));
+        Map<String, ?> offset = record.sourceOffset();
+        long lsn = longOf(offset.get("lsn"));
+        long txOrder = longOf(offset.get("lsn_commit"));
+        long commitTime = Optional.ofNullable(value.getInt64("ts_ms")).orElse(0L);
+        SourcePosition position = new SourcePosition(txOrder, lsn, txId, 0);
+        return switch (value.getString("status")) {
+            case "BEGIN" -> ChangeEnvelope.begin(position, commitTime);
+            case "END" -> ChangeEnvelope.commit(position, commitTime, value.getInt64("event_count"));
+            default -> throw new IllegalArgumentException("unknown transaction status '" + value.getString("status")
+                    + "' in " + record.topic() + " at offset " + offset);
+        };
+    }
+
+    private ChangeEnvelope change(SourceRecord record, Struct value) {
+        Struct source = value.getStruct("source");
+        String table = source.getString("schema") + "." + source.getString("table");
+        Operation operation = operation(value.getString("op"), table);
+        Struct transaction = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
+        SourcePosition position = new SourcePosition(
+                lastCommitLsn(source.getString("sequence")),
+                Optional.ofNullable(source.getInt64("lsn")).orElse(0L),
+                Optional.ofNullable(source.getInt64("txId")).orElse(0L),
+                transaction == null ? 0 : transaction.getInt64("total_order"));
+        long commitTime = Optional.ofNullable(source.getInt64("ts_ms")).orElse(0L);
+
+        Set<String> unavailable = new HashSet<>();
+        LinkedHashMap<String, String> before = image(value.getStruct("before"), null);
+        LinkedHashMap<String, String> after = image(value.getStruct("after"), unavailable);
+        LinkedHashMap<String, String> key = image((Struct) record.key(), null);
+        return ChangeEnvelope.change(position, commitTime, table, operation, key, before, after, unavailable);
+    }
+
+    private static LinkedHashMap<String, String> image(Struct row, Set<String> unavailable) {
+        if (row == null) {
+            return null;
+        }
+        LinkedHashMap<String, String> values = new LinkedHashMap<>();
+        for (Field field : row.schema().fields()) {
+            Object raw = row.get(field);
+            if (unavailable != null && PgTextValues.isUnavailable(raw)) {
+                unavailable.add(field.name());
+                values.put(field.name(), null);
+            } else {
+                values.put(field.name(), PgTextValues.toText(field.name(), field.schema(), raw));
+            }
+        }
+        return values;
+    }
+
+    private static Operation operation(String op, String table) {
+        return switch (op) {
+            case "c" -> Operation.INSERT;
+            case "u" -> Operation.UPDATE;
+            case "d" -> Operation.DELETE;
+            case "r" -> Operation.READ;
+            default -> throw new IllegalArgumentException(table + ": unsupported operation '" + op
+                    + "' (truncate events are not replicated; disable them with skipped.operations=t)");
+        };
+    }
+
+    /** Debezium's {@code sequence} is a JSON array {@code ["lastCommitLsn","lsn"]}; either may be null. */
+    static long lastCommitLsn(String sequence) {
+        if (sequence == null) {
+            return 0;
+        }
+        String body = sequence.replace("[", "").replace("]", "").replace("\"", "");
+        String first = body.split(",", -1)[0].trim();
+        return first.isEmpty() || first.equals("null") ? 0 : Long.parseLong(first);
+    }
+
+    /** Debezium names a PostgreSQL transaction {@code "<xid>:<lsn>"}. */
+    static long parseTxId(String id) {
+        int colon = id.indexOf(':');
+        return Long.parseLong(colon < 0 ? id : id.substring(0, colon));
+    }
+
+    private static long longOf(Object value) {
+        return value == null ? 0 : ((Number) value).longValue();
+    }
+}

@@ -1,0 +1,130 @@
+package dev.tandem.capture.replication;
+
+import static dev.tandem.capture.SqlIdentifiers.quote;
+import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
+
+import dev.tandem.capture.CaptureConfig;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.postgresql.PGProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates and drops the publication and logical replication slot a capture reads from. */
+public final class ReplicationSetup {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
+
+    private final CaptureConfig config;
+
+    public ReplicationSetup(CaptureConfig config) {
+        this.config = config;
+    }
+
+    /** True when the capture's slot exists on the source. */
+    public boolean slotExists() throws SQLException {
+        try (Connection c = config.source().connect("tandem-setup");
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, config.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
+     * Creates (or re-targets) the publication for exactly the captured tables. It must exist before
+     * the slot: pgoutput reads the publication as of each change's position.
+     */
+    public void ensurePublication() throws SQLException {
+        try (Connection c = config.source().connect("tandem-setup")) {
+            checkTablesExist(c);
+            String tables = String.join(", ", config.tables().stream().map(dev.tandem.capture.SqlIdentifiers::quoteQualified).toList());
+            boolean exists;
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+                ps.setString(1, config.publicationName());
+                try (ResultSet rs = ps.executeQuery()) {
+                    exists = rs.next();
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                String name = quote(config.publicationName());
+                st.execute(exists
+                        ? "ALTER PUBLICATION " + name + " SET TABLE " + tables
+                        : "CREATE PUBLICATION " + name + " FOR TABLE " + tables);
+            }
+            log.info("publication {} {} for {}", config.publicationName(), exists ? "updated" : "created", config.tables());
+        }
+    }
+
+    /** Creates the slot with an exported snapshot; close the handle once every copy using it has started. */
+    public ExportedSnapshot createSlotWithSnapshot() throws SQLException {
+        Properties props = new Properties();
+        props.putAll(configProps());
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
+        Connection replication = DriverManager.getConnection(config.source().jdbcUrl(), props);
+        try (Statement st = replication.createStatement();
+             ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + quote(config.slotName())
+                     + " LOGICAL pgoutput (SNAPSHOT 'export')")) {
+            rs.next();
+            String consistentPoint = rs.getString("consistent_point");
+            String snapshot = rs.getString("snapshot_name");
+            log.info("slot {} created at {} with snapshot {}", config.slotName(), consistentPoint, snapshot);
+            return new ExportedSnapshot(replication, snapshot, consistentPoint);
+        } catch (SQLException e) {
+            replication.close();
+            throw new SQLException("cannot create replication slot " + config.slotName() + " on " + config.source()
+                    + ": " + e.getMessage() + " (check wal_level=logical, free max_replication_slots and the REPLICATION privilege)",
+                    e.getSQLState(), e);
+        }
+    }
+
+    /** Drops the slot and publication (both idempotent); the slot must not be in use. */
+    public void drop() throws SQLException {
+        try (Connection c = config.source().connect("tandem-setup"); Statement st = c.createStatement()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, config.slotName());
+                ps.execute();
+            }
+            st.execute("DROP PUBLICATION IF EXISTS " + quote(config.publicationName()));
+        }
+        log.info("slot and publication {} dropped", config.slotName());
+    }
+
+    private void checkTablesExist(Connection c) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            for (String table : config.tables()) {
+                ps.setString(1, quoteQualified(table));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        missing.add(table);
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new SQLException("source " + config.source() + " has no table " + String.join(", ", missing)
+                    + ": create it or remove it from the migration's table list");
+        }
+    }
+
+    private Properties configProps() {
+        Properties p = new Properties();
+        p.setProperty("user", config.source().user());
+        p.setProperty("password", config.source().password());
+        p.setProperty("ApplicationName", "tandem-slot-setup");
+        return p;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.tandem.sync.apply;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Live counters of an applier, read by progress displays and metrics; safe to read from any thread. */
+public final class ApplyStats {
+
+    private static final int LAG_SAMPLES = 4096;
+
+    private final AtomicLong changesApplied = new AtomicLong();
+    private final AtomicLong transactionsApplied = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong replaysSkipped = new AtomicLong();
+    private final AtomicLong lastCommitTimeMs = new AtomicLong();
+    private final AtomicLong lastLagMs = new AtomicLong();
+    private final long[] lagRing = new long[LAG_SAMPLES];
+    private long lagCount;
+
+    void recordBatch(int transactions, long changes, long newestCommitTimeMs, long nowMs) {
+        batches.incrementAndGet();
+        transactionsApplied.addAndGet(transactions);
+        changesApplied.addAndGet(changes);
+        if (newestCommitTimeMs > 0) {
+            lastCommitTimeMs.set(newestCommitTimeMs);
+        }
+    }
+
+    /** Records the source-commit → applied delay of one transaction. */
+    synchronized void recordLag(long lagMs) {
+        lagRing[(int) (lagCount++ % LAG_SAMPLES)] = lagMs;
+        lastLagMs.set(lagMs);
+    }
+
+    void recordReplaySkipped() {
+        replaysSkipped.incrementAndGet();
+    }
+
+    public long changesApplied() {
+        return changesApplied.get();
+    }
+
+    public long transactionsApplied() {
+        return transactionsApplied.get();
+    }
+
+    public long batches() {
+        return batches.get();
+    }
+
+    /** Transactions read again after a restart and skipped because the target already had them. */
+    public long replaysSkipped() {
+        return replaysSkipped.get();
+    }
+
+    public long lastLagMs() {
+        return lastLagMs.get();
+    }
+
+    /** The given percentile (0..100) of commit → applied delay over the most recent transactions. */
+    public synchronized long lagPercentileMs(double percentile) {
+        int n = (int) Math.min(lagCount, LAG_SAMPLES);
+        if (n == 0) {
+            return 0;
+        }
+        long[] sorted = Arrays.copyOf(lagRing, n);
+        Arrays.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * n) - 1;
+        return sorted[Math.max(0, Math.min(n - 1, index))];
+    }
+}

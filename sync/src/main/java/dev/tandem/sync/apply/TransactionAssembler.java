@@ -1,0 +1,66 @@
+package dev.tandem.sync.apply;
+
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * Reassembles source transactions from the change log, tolerating the repeats an at-least-once
+ * capture produces: a change seen twice (same transaction, same order) is kept once, and a
+ * transaction is released only when every change its COMMIT counted has arrived.
+ */
+public final class TransactionAssembler {
+
+    private final Map<Long, Pending> open = new LinkedHashMap<>();
+
+    /** Adds one change-log record; returns the transaction it completed, if any. */
+    public SourceTransaction add(ChangeEnvelope envelope, long offset) {
+        long txId = envelope.position().txId();
+        Pending pending = open.computeIfAbsent(txId, id -> new Pending(offset));
+        switch (envelope.kind()) {
+            case BEGIN -> {
+                return null;
+            }
+            case CHANGE -> {
+                pending.changes.put(envelope.position().orderInTx(), envelope);
+                return null;
+            }
+            case COMMIT -> {
+                if (pending.changes.size() != envelope.eventCount()
+                        || (!pending.changes.isEmpty() && pending.changes.lastKey() != envelope.eventCount())) {
+                    throw new IncompleteTransactionException("source transaction " + txId + " committed "
+                            + envelope.eventCount() + " changes but the change log holds " + pending.changes.size()
+                            + " of them (orders " + pending.changes.keySet() + ") before its COMMIT at offset " + offset
+                            + "; the change log lost data: re-run the backfill for this migration");
+                }
+                open.remove(txId);
+                List<ChangeEnvelope> changes = new ArrayList<>(pending.changes.values());
+                long txOrder = changes.isEmpty() ? 0 : changes.get(changes.size() - 1).position().txOrder();
+                return new SourceTransaction(txId, txOrder, envelope.commitTimeMs(), changes, pending.firstOffset);
+            }
+            default -> throw new IllegalStateException("unknown envelope kind " + envelope.kind());
+        }
+    }
+
+    /** Offset of the earliest record of a transaction still incomplete, if any: re-reading starts there. */
+    public OptionalLong earliestOpenOffset() {
+        return open.values().stream().mapToLong(p -> p.firstOffset).min();
+    }
+
+    public int openTransactions() {
+        return open.size();
+    }
+
+    private static final class Pending {
+        final long firstOffset;
+        final TreeMap<Long, ChangeEnvelope> changes = new TreeMap<>();
+
+        Pending(long firstOffset) {
+            this.firstOffset = firstOffset;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.tandem.sync.pipeline;
+
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.apply.ApplierConfig;
+import dev.tandem.sync.mapping.TableMapping;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything one migration's forward pipeline needs: the two databases, the table mappings and
+ * the Kafka address. Derived settings (slot, topics) come from the migration name.
+ */
+public record PipelineConfig(String migration, PgDatabase source, PgDatabase target, List<TableMapping> tables,
+                             String bootstrapServers, int backfillWorkers) {
+
+    public static final int DEFAULT_BACKFILL_WORKERS = 2;
+
+    public PipelineConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
+        tables = List.copyOf(tables);
+        if (backfillWorkers <= 0) {
+            throw new IllegalArgumentException("backfillWorkers is " + backfillWorkers + "; use at least 1 (default "
+                    + DEFAULT_BACKFILL_WORKERS + ")");
+        }
+    }
+
+    public PipelineConfig(String migration, PgDatabase source, PgDatabase target, List<TableMapping> tables,
+                          String bootstrapServers) {
+        this(migration, source, target, tables, bootstrapServers, DEFAULT_BACKFILL_WORKERS);
+    }
+
+    public CaptureConfig capture() {
+        return new CaptureConfig(migration, source, tables.stream().map(TableMapping::source).toList(), bootstrapServers);
+    }
+
+    public ApplierConfig applier() {
+        return new ApplierConfig(migration, target, bootstrapServers, capture().changeTopic());
+    }
+}
