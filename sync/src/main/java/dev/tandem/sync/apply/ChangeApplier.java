@@ -125,11 +125,18 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
                 if (tx == null) {
                     continue;
                 }
-                if (position.covers(tx.txOrder(), tx.txId()) || isCoveredBy(ready, tx) || tx.changes().isEmpty()) {
-                    if (!tx.changes().isEmpty()) {
-                        stats.recordReplaySkipped();
-                    }
+                if (tx.changes().isEmpty()) {
+                    continue; // a transaction without captured changes, or a repeated COMMIT marker
+                }
+                if (position.covers(tx.txOrder(), tx.txId()) || isCoveredBy(ready, tx)) {
+                    stats.recordReplaySkipped();
                     continue;
+                }
+                if (!tx.complete()) {
+                    throw new IncompleteTransactionException("source transaction " + tx.txId() + " committed "
+                            + tx.committed() + " changes but the change log holds " + tx.changes().size()
+                            + " of them before its COMMIT (offsets from " + tx.firstOffset() + "); applying it would lose "
+                            + "changes, so the applier stops: re-run the backfill for migration " + config.migration());
                 }
                 if (ready.isEmpty()) {
                     readySince = System.nanoTime();

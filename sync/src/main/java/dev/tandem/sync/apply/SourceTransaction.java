@@ -11,7 +11,14 @@ import java.util.List;
  * @param commitTimeMs  source commit time
  * @param changes       the row changes, in order within the transaction
  * @param firstOffset   change-log offset of the first record that belongs to it
+ * @param committed     how many changes the source's COMMIT said the transaction carried
  */
 public record SourceTransaction(long txId, long txOrder, long commitTimeMs, List<ChangeEnvelope> changes,
-                                long firstOffset) {
+                                long firstOffset, long committed) {
+
+    /** True when every change the COMMIT counted is present. */
+    public boolean complete() {
+        return changes.size() == committed
+                && (changes.isEmpty() || changes.get(changes.size() - 1).position().orderInTx() == committed);
+    }
 }

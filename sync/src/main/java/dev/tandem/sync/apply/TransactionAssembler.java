@@ -10,8 +10,9 @@ import java.util.TreeMap;
 
 /**
  * Reassembles source transactions from the change log, tolerating the repeats an at-least-once
- * capture produces: a change seen twice (same transaction, same order) is kept once, and a
- * transaction is released only when every change its COMMIT counted has arrived.
+ * capture produces: a change seen twice (same transaction, same order) is kept once. A COMMIT
+ * releases what arrived for its transaction; after a capture restart that may be only the tail
+ * of a transaction applied before, which the applier recognises by its position.
  */
 public final class TransactionAssembler {
 
@@ -30,17 +31,11 @@ public final class TransactionAssembler {
                 return null;
             }
             case COMMIT -> {
-                if (pending.changes.size() != envelope.eventCount()
-                        || (!pending.changes.isEmpty() && pending.changes.lastKey() != envelope.eventCount())) {
-                    throw new IncompleteTransactionException("source transaction " + txId + " committed "
-                            + envelope.eventCount() + " changes but the change log holds " + pending.changes.size()
-                            + " of them (orders " + pending.changes.keySet() + ") before its COMMIT at offset " + offset
-                            + "; the change log lost data: re-run the backfill for this migration");
-                }
                 open.remove(txId);
                 List<ChangeEnvelope> changes = new ArrayList<>(pending.changes.values());
                 long txOrder = changes.isEmpty() ? 0 : changes.get(changes.size() - 1).position().txOrder();
-                return new SourceTransaction(txId, txOrder, envelope.commitTimeMs(), changes, pending.firstOffset);
+                return new SourceTransaction(txId, txOrder, envelope.commitTimeMs(), changes, pending.firstOffset,
+                        envelope.eventCount());
             }
             default -> throw new IllegalStateException("unknown envelope kind " + envelope.kind());
         }

@@ -4,15 +4,19 @@ import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.apply.ApplierConfig;
 import dev.tandem.sync.mapping.TableMapping;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * Everything one migration's forward pipeline needs: the two databases, the table mappings and
  * the Kafka address. Derived settings (slot, topics) come from the migration name.
+ *
+ * @param backfillWorkers    tables copied in parallel during the backfill
+ * @param captureOffsetFlush how often capture offsets are flushed (what a crash replays at most)
  */
 public record PipelineConfig(String migration, PgDatabase source, PgDatabase target, List<TableMapping> tables,
-                             String bootstrapServers, int backfillWorkers) {
+                             String bootstrapServers, int backfillWorkers, Duration captureOffsetFlush) {
 
     public static final int DEFAULT_BACKFILL_WORKERS = 2;
 
@@ -24,15 +28,22 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
             throw new IllegalArgumentException("backfillWorkers is " + backfillWorkers + "; use at least 1 (default "
                     + DEFAULT_BACKFILL_WORKERS + ")");
         }
+        captureOffsetFlush = captureOffsetFlush == null ? CaptureConfig.DEFAULT_OFFSET_FLUSH : captureOffsetFlush;
     }
 
     public PipelineConfig(String migration, PgDatabase source, PgDatabase target, List<TableMapping> tables,
                           String bootstrapServers) {
-        this(migration, source, target, tables, bootstrapServers, DEFAULT_BACKFILL_WORKERS);
+        this(migration, source, target, tables, bootstrapServers, DEFAULT_BACKFILL_WORKERS, null);
+    }
+
+    /** A copy whose capture flushes its offsets every {@code flush} (longer: more is replayed after a crash). */
+    public PipelineConfig withCaptureOffsetFlush(Duration flush) {
+        return new PipelineConfig(migration, source, target, tables, bootstrapServers, backfillWorkers, flush);
     }
 
     public CaptureConfig capture() {
-        return new CaptureConfig(migration, source, tables.stream().map(TableMapping::source).toList(), bootstrapServers);
+        return new CaptureConfig(migration, source, tables.stream().map(TableMapping::source).toList(), bootstrapServers,
+                null, captureOffsetFlush);
     }
 
     public ApplierConfig applier() {
