@@ -1,6 +1,12 @@
 package dev.tandem.embedded;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +65,34 @@ public final class EmbeddedStack implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), dir, postgres.port(),
                 broker.bootstrapServers());
         return new EmbeddedStack(dir, postgres, broker);
+    }
+
+    /** Starts on an empty {@code workDir}: whatever an earlier run left there is stopped and deleted first. */
+    public static EmbeddedStack startFresh(Path workDir) {
+        clear(workDir.toAbsolutePath().normalize());
+        return start(workDir);
+    }
+
+    /**
+     * Deletes what an earlier JVM left in {@code workDir}, after stopping a PostgreSQL it left running there;
+     * refuses when a live JVM still uses the directory.
+     */
+    static void clear(Path workDir) {
+        if (!Files.exists(workDir)) {
+            return;
+        }
+        try {
+            OrphanedPostmaster.stop(workDir.resolve("postgres"), Duration.ofSeconds(30));
+            try (Stream<Path> paths = Files.walk(workDir)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear the test stack directory " + workDir + " left by an earlier"
+                    + " run; delete it by hand (`rm -rf " + workDir + "`)", e);
+        }
+        log.info("Cleared {} left by an earlier run", workDir);
     }
 
     private static void startThread(Runnable runnable) {

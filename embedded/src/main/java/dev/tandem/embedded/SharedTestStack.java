@@ -1,12 +1,6 @@
 package dev.tandem.embedded;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,33 +29,10 @@ public final class SharedTestStack {
     public static synchronized EmbeddedStack get() {
         if (stack == null) {
             Path workDir = WORK_DIR.toAbsolutePath();
-            clear(workDir);
-            EmbeddedStack started = EmbeddedStack.start(workDir);
+            EmbeddedStack started = EmbeddedStack.startFresh(workDir);
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "tandem-test-stack-stop"));
             stack = started;
         }
         return stack;
-    }
-
-    /**
-     * Deletes what an earlier test JVM left in {@code workDir}, after stopping a PostgreSQL it left running there;
-     * refuses when a live JVM still uses the directory.
-     */
-    private static void clear(Path workDir) {
-        if (!Files.exists(workDir)) {
-            return;
-        }
-        try {
-            OrphanedPostmaster.stop(workDir.resolve("postgres"), Duration.ofSeconds(30));
-            try (Stream<Path> paths = Files.walk(workDir)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear the test stack directory " + workDir + " left by an earlier"
-                    + " test run; delete it by hand (`rm -rf " + workDir + "`)", e);
-        }
-        log.info("Cleared {} left by an earlier test run", workDir);
     }
 }

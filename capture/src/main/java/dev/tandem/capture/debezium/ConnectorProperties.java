@@ -53,7 +53,9 @@ public final class ConnectorProperties {
         p.setProperty("hstore.handling.mode", "map");
         p.setProperty("include.unknown.datatypes", "false");
         p.setProperty("tombstones.on.delete", "false");
+        // A lost source connection is retried without end, one second apart: the slot keeps the data.
         p.setProperty("errors.max.retries", "-1");
+        p.setProperty("retriable.restart.connector.wait.ms", "1000");
         return p;
     }
 }

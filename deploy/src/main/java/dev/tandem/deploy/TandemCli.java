@@ -1,0 +1,31 @@
+package dev.tandem.deploy;
+
+import dev.tandem.deploy.demo.DemoCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tandem} command line: parses arguments and hands over to one subcommand. */
+@Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemVersion.class,
+        description = "Zero-downtime PostgreSQL schema migrations with a way back.",
+        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class TandemCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests run it in-process. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new TandemCli());
+        cli.registerConverter(java.time.Duration.class, new DurationConverter());
+        return cli;
+    }
+}

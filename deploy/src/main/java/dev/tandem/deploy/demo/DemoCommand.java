@@ -1,0 +1,54 @@
+package dev.tandem.deploy.demo;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem demo}: the whole migration on an embedded stack, with a live shop writing to it. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Starts an embedded PostgreSQL and Kafka, creates a legacy shop schema and its new schema,",
+                "runs a write workload, backfills and syncs, and shows progress until stopped (Ctrl-C)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:finished (and, with --exit-when-consistent, both schemas match)",
+                "1:the schemas did not match within --consistency-timeout, or the pipeline failed",
+                "2:invalid options"})
+public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--rows", defaultValue = "100000", description = "Rows in the legacy schema before the demo starts (default: ${DEFAULT-VALUE}).")
+    long rows;
+
+    @Option(names = "--write-rate", defaultValue = "200", description = "Workload transactions per second; 0 for none (default: ${DEFAULT-VALUE}).")
+    int writeRate;
+
+    @Option(names = "--duration", description = "Stop the workload after this long (e.g. 30s, 2m). Default: run until Ctrl-C, or 30s with --exit-when-consistent.")
+    Duration duration;
+
+    @Option(names = "--exit-when-consistent", description = "Once the workload has stopped, wait until both schemas match, then exit 0 (1 if they do not within --consistency-timeout).")
+    boolean exitWhenConsistent;
+
+    @Option(names = "--consistency-timeout", defaultValue = "120s", description = "How long to wait for both schemas to match (default: ${DEFAULT-VALUE}).")
+    Duration consistencyTimeout;
+
+    @Option(names = "--json", description = "Print one JSON object with the results on stdout at exit; progress goes to stderr.")
+    boolean json;
+
+    @Option(names = "--work-dir", defaultValue = ".tandem/demo", description = "Where the embedded databases live; emptied at start (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--progress-interval", defaultValue = "2s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
+    Duration progressInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        if (rows < 0 || writeRate < 0) {
+            System.err.println("--rows and --write-rate cannot be negative (got " + rows + " and " + writeRate + ")");
+            return 2;
+        }
+        Duration runFor = duration != null ? duration : exitWhenConsistent ? Duration.ofSeconds(30) : null;
+        DemoRun run = new DemoRun(new DemoRun.Settings(rows, writeRate, runFor, consistencyTimeout, workDir, json,
+                progressInterval));
+        return run.execute();
+    }
+}

@@ -1,0 +1,177 @@
+package dev.tandem.deploy.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.embedded.EmbeddedStack;
+import dev.tandem.reconcile.full.FullComparator;
+import dev.tandem.reconcile.full.TableComparison;
+import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.pipeline.Pipeline;
+import dev.tandem.sync.pipeline.PipelineConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** One run of the demo, from an empty work directory to the final comparison. */
+final class DemoRun {
+
+    /** The demo's options, validated by {@link DemoCommand}. */
+    record Settings(long rows, int writeRate, Duration duration, Duration consistencyTimeout, Path workDir, boolean json,
+                    Duration progressInterval) {
+    }
+
+    private static final String MIGRATION = "shop";
+
+    private final Settings settings;
+    private final PrintStream console;
+    private final CountDownLatch interrupted = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    DemoRun(Settings settings) {
+        this.settings = settings;
+        this.console = settings.json() ? System.err : System.out;
+    }
+
+    int execute() throws Exception {
+        Thread hook = new Thread(this::onCtrlC, "tandem-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long started = System.nanoTime();
+        try (EmbeddedStack stack = EmbeddedStack.startFresh(settings.workDir())) {
+            long startupMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            return runOn(stack, startupMs);
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the JVM is exiting through Ctrl-C; the hook is waiting for this cleanup
+            }
+        }
+    }
+
+    private int runOn(EmbeddedStack stack, long startupMs) throws Exception {
+        stack.postgres().createDatabase("legacy");
+        stack.postgres().createDatabase("app");
+        PgDatabase legacy = new PgDatabase("127.0.0.1", stack.postgres().port(), "legacy", "postgres", "");
+        PgDatabase fresh = new PgDatabase("127.0.0.1", stack.postgres().port(), "app", "postgres", "");
+        String kafka = stack.kafka().bootstrapServers();
+        console.printf("tandem demo: embedded stack up in %d ms%n", startupMs);
+        console.printf("  legacy database  %s%n  new database     %s%n  Kafka bootstrap  %s%n",
+                stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"), kafka);
+
+        ShopSchema.create(legacy, fresh);
+        ShopSchema.Size size = ShopSchema.Size.of(settings.rows());
+        long seedStart = System.nanoTime();
+        ShopSchema.seed(legacy, size);
+        console.printf("seeded the legacy shop: %d customers, %d orders, %d order lines in %.1f s%n",
+                size.customers(), size.orders(), size.lines(), seconds(seedStart));
+
+        ShopWorkload workload = new ShopWorkload(legacy, size, settings.writeRate());
+        Thread workloadThread = new Thread(workload, "shop-app");
+        workloadThread.start();
+        long workloadStart = System.nanoTime();
+
+        PipelineConfig config = new PipelineConfig(MIGRATION, legacy, fresh, ShopSchema.MAPPINGS, kafka);
+        try (Pipeline pipeline = new Pipeline(config)) {
+            long backfillStart = System.nanoTime();
+            ProgressLine progress = new ProgressLine(console, pipeline, workload, size.total());
+            progress.startPrinting(settings.progressInterval());
+            pipeline.start();
+            double backfillSeconds = seconds(backfillStart);
+            console.printf("backfill done: %d rows in %.1f s; streaming changes%n", pipeline.rowsBackfilled(), backfillSeconds);
+
+            waitForStop(pipeline);
+            workload.stop();
+            workloadThread.join();
+            double workloadSeconds = seconds(workloadStart);
+            console.printf("workload stopped after %d transactions; checking both schemas%n", workload.committed());
+
+            List<TableComparison> comparison = awaitConsistent(pipeline, legacy, fresh);
+            progress.stop();
+            DemoReport report = report(comparison, pipeline, backfillSeconds, startupMs, workload.committed(),
+                    workloadSeconds);
+            print(report);
+            Throwable failure = pipeline.failure() != null ? pipeline.failure() : workload.failure();
+            if (failure != null) {
+                console.println("the pipeline failed: " + failure.getMessage());
+                return 1;
+            }
+            if (!report.consistent()) {
+                console.printf("the schemas did not match within %d s; inspect them at the URLs above%n",
+                        settings.consistencyTimeout().toSeconds());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    /** Runs until the duration passes, Ctrl-C, or the pipeline fails. */
+    private void waitForStop(Pipeline pipeline) throws InterruptedException {
+        long deadline = settings.duration() == null ? Long.MAX_VALUE : System.nanoTime() + settings.duration().toNanos();
+        while (System.nanoTime() < deadline && pipeline.failure() == null) {
+            if (interrupted.await(200, TimeUnit.MILLISECONDS)) {
+                console.println("stopping (Ctrl-C)");
+                return;
+            }
+        }
+    }
+
+    private List<TableComparison> awaitConsistent(Pipeline pipeline, PgDatabase legacy, PgDatabase fresh) throws Exception {
+        FullComparator comparator = new FullComparator(legacy, fresh);
+        long deadline = System.nanoTime() + settings.consistencyTimeout().toNanos();
+        while (true) {
+            List<TableComparison> result = comparator.compare(pipeline.tables());
+            boolean consistent = result.stream().allMatch(TableComparison::consistent);
+            if (consistent || System.nanoTime() > deadline || pipeline.failure() != null
+                    || interrupted.getCount() == 0) {
+                return result;
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private static DemoReport report(List<TableComparison> comparison, Pipeline pipeline, double backfillSeconds,
+                                     long startupMs, long workloadTx, double workloadSeconds) {
+        ApplyStats stats = pipeline.applyStats();
+        List<DemoReport.TableReport> tables = comparison.stream()
+                .map(c -> new DemoReport.TableReport(c.source(), c.target(), c.legacy().rows(), c.fresh().rows(),
+                        c.consistent()))
+                .toList();
+        return new DemoReport(
+                comparison.stream().allMatch(TableComparison::consistent),
+                tables.stream().mapToLong(DemoReport.TableReport::rowsLegacy).sum(),
+                tables.stream().mapToLong(DemoReport.TableReport::rowsNew).sum(),
+                stats == null ? 0 : stats.changesApplied(),
+                stats == null ? 0 : stats.lagPercentileMs(50),
+                stats == null ? 0 : stats.lagPercentileMs(99),
+                pipeline.rowsBackfilled(), round1(backfillSeconds), startupMs, workloadTx, round1(workloadSeconds), tables);
+    }
+
+    private void print(DemoReport report) throws Exception {
+        console.println(report.asText());
+        if (settings.json()) {
+            System.out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        }
+    }
+
+    private void onCtrlC() {
+        interrupted.countDown();
+        try {
+            finished.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    private static double round1(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+}
