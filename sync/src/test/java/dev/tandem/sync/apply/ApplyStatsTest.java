@@ -1,0 +1,31 @@
+package dev.tandem.sync.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class ApplyStatsTest {
+
+    @Test
+    void percentilesComeFromRecordedLags() {
+        ApplyStats stats = new ApplyStats();
+        assertEquals(0, stats.lagPercentileMs(99));
+        for (int lag = 1; lag <= 100; lag++) {
+            stats.recordLag(lag);
+        }
+        assertEquals(50, stats.lagPercentileMs(50));
+        assertEquals(99, stats.lagPercentileMs(99));
+        assertEquals(100, stats.lagPercentileMs(100));
+        assertEquals(100, stats.lastLagMs());
+    }
+
+    @Test
+    void batchesAddUp() {
+        ApplyStats stats = new ApplyStats();
+        stats.recordBatch(3, 10, 5, 6);
+        stats.recordBatch(1, 2, 7, 8);
+        assertEquals(12, stats.changesApplied());
+        assertEquals(4, stats.transactionsApplied());
+        assertEquals(2, stats.batches());
+    }
+}
