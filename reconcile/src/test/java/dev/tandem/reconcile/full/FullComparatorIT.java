@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.embedded.SharedTestStack;
-import dev.tandem.sync.mapping.MappingResolver;
-import dev.tandem.sync.mapping.ResolvedTable;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.MappingCompiler;
+import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.TableMapping;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,7 +23,7 @@ class FullComparatorIT {
 
     private static PgDatabase legacy;
     private static PgDatabase fresh;
-    private static List<ResolvedTable> tables;
+    private static List<CompiledTable> tables;
 
     @BeforeAll
     static void databases() throws SQLException {
@@ -31,7 +32,7 @@ class FullComparatorIT {
         exec(legacy, "CREATE TABLE public.t (id int PRIMARY KEY, name text, amount numeric(8,2))");
         exec(fresh, "CREATE TABLE public.n (nid int PRIMARY KEY, name text, amount numeric(8,2))");
         try (Connection l = legacy.connect("test"); Connection f = fresh.connect("test")) {
-            tables = MappingResolver.resolve(List.of(new TableMapping("public.t", "public.n", Map.of("id", "nid"))), l, f);
+            tables = MappingCompiler.compile(MappingSpec.of(List.of(new TableMapping("public.t", "public.n", Map.of("id", "nid")))), l, f);
         }
     }
 

@@ -3,7 +3,8 @@ package dev.tandem.sync.apply;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
-import dev.tandem.sync.mapping.ResolvedTable;
+import dev.tandem.sync.mapping.CompiledTable;
+import java.util.ArrayList;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -12,15 +13,16 @@ import java.util.Map;
 
 /**
  * Applies a run of complete source transactions to the new schema in one target transaction,
- * together with the applied position they lead to.
+ * together with the applied position they lead to; a source table feeds every target table
+ * mapped from it.
  */
 final class BatchApplier {
 
-    private final Map<String, TableWriter> writersBySource = new LinkedHashMap<>();
+    private final Map<String, List<ProjectionWriter>> writersBySource = new LinkedHashMap<>();
     private final AppliedPositions positions;
 
-    BatchApplier(List<ResolvedTable> tables, AppliedPositions positions) {
-        tables.forEach(t -> writersBySource.put(t.source(), new TableWriter(t)));
+    BatchApplier(List<CompiledTable> tables, AppliedPositions positions) {
+        tables.forEach(t -> writersBySource.computeIfAbsent(t.source(), s -> new ArrayList<>()).add(new ProjectionWriter(t)));
         this.positions = positions;
     }
 
@@ -45,7 +47,9 @@ final class BatchApplier {
             newestCommit = Math.max(newestCommit, tx.commitTimeMs());
         }
         for (var entry : byTable.entrySet()) {
-            writersBySource.get(entry.getKey()).apply(c, entry.getValue());
+            for (ProjectionWriter writer : writersBySource.get(entry.getKey())) {
+                writer.apply(c, entry.getValue());
+            }
         }
         positions.advance(c, current, next, newestCommit);
         return changes;

@@ -4,7 +4,7 @@ import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
-import dev.tandem.sync.mapping.ResolvedTable;
+import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,7 +37,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "40001", "40P01", "53300");
 
     private final ApplierConfig config;
-    private final List<ResolvedTable> tables;
+    private final List<CompiledTable> tables;
     private final AppliedPositions positions;
     private final ApplyStats stats = new ApplyStats();
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -47,7 +47,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     private volatile boolean running;
     private volatile boolean started;
 
-    public ChangeApplier(ApplierConfig config, List<ResolvedTable> tables) {
+    public ChangeApplier(ApplierConfig config, List<CompiledTable> tables) {
         this.config = config;
         this.tables = List.copyOf(tables);
         this.positions = new AppliedPositions(config.migration(), config.changeTopic());

@@ -25,11 +25,11 @@ public final class ControlSchema {
             st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.backfill (
                         migration    text NOT NULL,
-                        source_table text NOT NULL,
+                        target_table text NOT NULL,
                         rows_copied  bigint NOT NULL,
                         snapshot_lsn text NOT NULL,
                         done_at      timestamptz NOT NULL DEFAULT now(),
-                        PRIMARY KEY (migration, source_table))""");
+                        PRIMARY KEY (migration, target_table))""");
             st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.migration (
                         migration      text PRIMARY KEY,

@@ -1,13 +1,13 @@
 package dev.tandem.sync.mapping;
 
+import dev.tandem.capture.SqlIdentifiers;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * How one source table lands in one target table in the first, 1:1 version of sync: every source
- * column is copied, optionally under a new name.
+ * The simplest mapping, built in code: a source table copied 1:1 into a target table, some
+ * columns renamed.
  *
  * @param source  qualified source table ({@code schema.table})
  * @param target  qualified target table
@@ -21,21 +21,11 @@ public record TableMapping(String source, String target, Map<String, String> ren
         renames = renames == null ? Map.of() : Map.copyOf(renames);
     }
 
-    public static TableMapping identity(String source, String target) {
-        return new TableMapping(source, target, Map.of());
-    }
-
-    /** The target name of a source column. */
-    public String targetColumn(String sourceColumn) {
-        return renames.getOrDefault(sourceColumn, sourceColumn);
-    }
-
-    /** Source column → target column for all of {@code sourceColumns}, in their order. */
-    public LinkedHashMap<String, String> columnMap(List<String> sourceColumns) {
-        LinkedHashMap<String, String> map = new LinkedHashMap<>();
-        for (String column : sourceColumns) {
-            map.put(column, targetColumn(column));
-        }
-        return map;
+    /** The same mapping as a projection: renamed columns as expressions, every other column copied by name. */
+    public TableSpec toSpec() {
+        LinkedHashMap<String, String> columns = new LinkedHashMap<>();
+        renames.forEach((from, to) -> columns.put(to, "c." + SqlIdentifiers.quote(from)));
+        return new TableSpec(target, source, "c", new LinkedHashMap<>(), columns, null, null, true, null,
+                new SpecSource("<code: " + source + " → " + target + ">", 0, Map.of()));
     }
 }

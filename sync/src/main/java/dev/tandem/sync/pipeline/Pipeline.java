@@ -10,8 +10,8 @@ import dev.tandem.sync.apply.ChangeApplier;
 import dev.tandem.sync.backfill.SnapshotCopier;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.ControlSchema;
-import dev.tandem.sync.mapping.MappingResolver;
-import dev.tandem.sync.mapping.ResolvedTable;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.MappingCompiler;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,7 +41,7 @@ public final class Pipeline implements AutoCloseable {
 
     private final PipelineConfig config;
     private final AtomicLong rowsBackfilled = new AtomicLong();
-    private List<ResolvedTable> tables = List.of();
+    private List<CompiledTable> tables = List.of();
     private CaptureEngine capture;
     private ChangeApplier applier;
     private Thread applierThread;
@@ -56,7 +56,7 @@ public final class Pipeline implements AutoCloseable {
         ReplicationSetup replication = new ReplicationSetup(captureConfig);
         try (Connection source = config.source().connect("tandem-setup");
              Connection target = config.target().connect("tandem-setup")) {
-            tables = MappingResolver.resolve(config.tables(), source, target);
+            tables = MappingCompiler.compile(config.mapping(), source, target);
             ControlSchema.ensure(target);
             if (!backfillDone(target) || !replication.slotExists()) {
                 backfill(replication, captureConfig, target);
@@ -115,7 +115,7 @@ public final class Pipeline implements AutoCloseable {
         ExecutorService workers = Executors.newFixedThreadPool(Math.min(config.backfillWorkers(), tables.size()));
         try (ExportedSnapshot snapshot = replication.createSlotWithSnapshot()) {
             List<Future<Long>> copies = new ArrayList<>();
-            for (ResolvedTable table : tables) {
+            for (CompiledTable table : tables) {
                 copies.add(workers.submit(() -> copier.copy(table, snapshot.snapshotName(), snapshot.consistentPoint(),
                         rowsBackfilled)));
             }
@@ -166,7 +166,7 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    public List<ResolvedTable> tables() {
+    public List<CompiledTable> tables() {
         return tables;
     }
 

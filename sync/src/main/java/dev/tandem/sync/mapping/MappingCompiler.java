@@ -1,0 +1,236 @@
+package dev.tandem.sync.mapping;
+
+import static dev.tandem.capture.SqlIdentifiers.quote;
+import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Checks a mapping against the real source and target catalogs before anything starts and
+ * compiles each table entry; every problem found is reported at once, each with file, line,
+ * table, column and the fix. Expressions are type-checked by having the target database plan
+ * them ({@code EXPLAIN}), so what passes here is what the applier will run.
+ */
+public final class MappingCompiler {
+
+    private final Catalog source;
+    private final Catalog target;
+    private final List<MappingProblem> problems = new ArrayList<>();
+
+    private MappingCompiler(Connection source, Connection target) {
+        this.source = new Catalog(source);
+        this.target = new Catalog(target);
+    }
+
+    /** Compiles every table of {@code spec}, or throws a {@link MappingException} listing every problem. */
+    public static List<CompiledTable> compile(MappingSpec spec, Connection source, Connection target) throws SQLException {
+        MappingCompiler compiler = new MappingCompiler(source, target);
+        List<CompiledTable> tables = new ArrayList<>();
+        for (TableSpec table : spec.tables()) {
+            CompiledTable compiled = compiler.compile(table);
+            if (compiled != null) {
+                tables.add(compiled);
+            }
+        }
+        if (!compiler.problems.isEmpty()) {
+            throw new MappingException(compiler.problems);
+        }
+        return tables;
+    }
+
+    private CompiledTable compile(TableSpec spec) throws SQLException {
+        int before = problems.size();
+        LinkedHashMap<String, String> sourceTypes = source.columnTypes(spec.source());
+        LinkedHashMap<String, String> targetTypes = target.columnTypes(spec.target());
+        if (sourceTypes.isEmpty()) {
+            problem(spec, "from", null, "no such table in the legacy database", "fix the 'from:' table name");
+        }
+        if (targetTypes.isEmpty()) {
+            problem(spec, "target", null, "no such table in the new database", "create the table before starting, or fix 'target:'");
+        }
+        if (sourceTypes.isEmpty() || targetTypes.isEmpty()) {
+            return null;
+        }
+        List<String> sourceKey = source.keyColumns(spec.source());
+        if (sourceKey.isEmpty()) {
+            problem(spec, "from", null, spec.source() + " has no primary key or replica identity index, so changes cannot be "
+                    + "matched to rows", "add a primary key to the legacy table (or REPLICA IDENTITY USING INDEX on a unique index)");
+            return null;
+        }
+        List<SourceColumn> sourceColumns = new ArrayList<>();
+        for (var e : sourceTypes.entrySet()) {
+            sourceColumns.add(new SourceColumn(e.getKey(), target.hasType(e.getValue()) ? e.getValue() : "text"));
+        }
+        LinkedHashMap<String, String> key = new LinkedHashMap<>(spec.key());
+        LinkedHashMap<String, String> columns = new LinkedHashMap<>(spec.columns());
+        if (spec.copySameNamed()) {
+            for (String column : targetTypes.keySet()) {
+                if (sourceTypes.containsKey(column) && !key.containsKey(column) && !columns.containsKey(column)
+                        && !spec.defaults().containsKey(column)) {
+                    columns.put(column, quote(spec.alias()) + "." + quote(column));
+                }
+            }
+        }
+        if (key.isEmpty()) {
+            deriveKey(spec, sourceKey, key, columns);
+        }
+        checkColumnsExist(spec, targetTypes, key, "key.");
+        checkColumnsExist(spec, targetTypes, columns, "columns.");
+        checkColumnsExist(spec, targetTypes, spec.defaults(), "defaults.");
+        checkTargetKey(spec, key);
+        checkUnmapped(spec, targetTypes, key, columns);
+        if (problems.size() > before) {
+            return null;
+        }
+        Map<String, Set<String>> reads = new LinkedHashMap<>();
+        Set<String> sourceNames = sourceTypes.keySet();
+        key.forEach((c, e) -> reads.put(c, ExpressionColumns.referenced(e, spec.alias(), sourceNames)));
+        columns.forEach((c, e) -> reads.put(c, ExpressionColumns.referenced(e, spec.alias(), sourceNames)));
+        if (spec.filter() != null) {
+            reads.put(CompiledTable.FILTER, ExpressionColumns.referenced(spec.filter(), spec.alias(), sourceNames));
+        }
+        Map<String, String> writtenTypes = new LinkedHashMap<>();
+        key.keySet().forEach(c -> writtenTypes.put(c, targetTypes.get(c)));
+        columns.keySet().forEach(c -> writtenTypes.put(c, targetTypes.get(c)));
+        CompiledTable compiled = new CompiledTable(spec, sourceColumns, sourceKey, key, columns,
+                new LinkedHashMap<>(spec.defaults()), writtenTypes, reads);
+        typeCheck(compiled);
+        return problems.size() > before ? null : compiled;
+    }
+
+    private void deriveKey(TableSpec spec, List<String> sourceKey, LinkedHashMap<String, String> key,
+                           LinkedHashMap<String, String> columns) {
+        for (String k : sourceKey) {
+            String copy = quote(spec.alias()) + "." + quote(k);
+            String mappedTo = columns.entrySet().stream()
+                    .filter(e -> normalize(e.getValue()).equals(normalize(copy)))
+                    .map(Map.Entry::getKey).findFirst().orElse(null);
+            if (mappedTo == null) {
+                problem(spec, "target", null, "no 'key:' given and source key column " + k + " is not copied to any column",
+                        "add 'key:' mapping the target's primary key to expressions over " + sourceKey);
+                return;
+            }
+            key.put(mappedTo, columns.remove(mappedTo));
+        }
+    }
+
+    private void checkColumnsExist(TableSpec spec, Map<String, String> targetTypes, Map<String, String> written,
+                                   String pathPrefix) {
+        for (String column : written.keySet()) {
+            if (!targetTypes.containsKey(column)) {
+                problem(spec, pathPrefix + column, column, "no such column in " + spec.target(),
+                        "add the column to the new table or use one of " + targetTypes.keySet());
+            }
+        }
+    }
+
+    private void checkTargetKey(TableSpec spec, LinkedHashMap<String, String> key) throws SQLException {
+        List<String> targetKey = target.keyColumns(spec.target());
+        if (!new HashSet<>(targetKey).equals(key.keySet())) {
+            problem(spec, "key", null, "the mapped key " + key.keySet() + " is not the primary key " + targetKey + " of "
+                    + spec.target(), "map exactly the target's primary key columns under 'key:'");
+        }
+    }
+
+    private void checkUnmapped(TableSpec spec, Map<String, String> targetTypes, Map<String, String> key,
+                               Map<String, String> columns) throws SQLException {
+        for (String column : targetTypes.keySet()) {
+            if (!key.containsKey(column) && !columns.containsKey(column) && !spec.defaults().containsKey(column)
+                    && !target.mayBeOmitted(spec.target(), column)) {
+                problem(spec, "target", column, "NOT NULL column without a default is neither mapped nor defaulted",
+                        "map it under 'columns:', give it a value under 'defaults:', or give the column a DEFAULT");
+            }
+        }
+    }
+
+    /** Plans every expression in the target database, then the whole upsert, and records what fails. */
+    private void typeCheck(CompiledTable t) throws SQLException {
+        String allRows = nullRow(t.sourceColumns());
+        String keyRows = nullRow(t.sourceColumns().stream().filter(c -> t.sourceKey().contains(c.name())).toList());
+        for (var e : t.key().entrySet()) {
+            explain(t.spec(), "key." + e.getKey(), e.getKey(), "SELECT (" + e.getValue() + ") FROM " + keyRows + " AS "
+                    + quote(t.alias()), "the key must be computed from the source key columns " + t.sourceKey() + " only");
+        }
+        Map<String, String> assigned = new LinkedHashMap<>(t.written());
+        assigned.putAll(t.defaults());
+        for (var e : assigned.entrySet()) {
+            String path = (t.key().containsKey(e.getKey()) ? "key." : t.defaults().containsKey(e.getKey()) ? "defaults." : "columns.")
+                    + e.getKey();
+            explain(t.spec(), path, e.getKey(), "INSERT INTO " + quoteQualified(t.target()) + " (" + quote(e.getKey())
+                    + ") SELECT (" + e.getValue() + ") FROM " + allRows + " AS " + quote(t.alias()), null);
+        }
+        if (t.filter() != null) {
+            explain(t.spec(), "filter", null, "SELECT 1 FROM " + allRows + " AS " + quote(t.alias()) + " WHERE ("
+                    + t.filter() + ")", "the filter must be a boolean condition over the source row");
+        }
+        if (problems.isEmpty()) {
+            explainUpsert(t);
+        }
+    }
+
+    private void explainUpsert(CompiledTable t) throws SQLException {
+        String sql = "EXPLAIN " + ProjectionSql.upsert(t, Set.of());
+        try (PreparedStatement ps = target.connection().prepareStatement(sql)) {
+            for (int i = 1; i <= t.sourceColumns().size(); i++) {
+                ps.setNull(i, java.sql.Types.ARRAY);
+            }
+            ps.execute();
+        } catch (SQLException e) {
+            problem(t.spec(), "target", null, "the upsert the applier would run is rejected: " + firstLine(e),
+                    "check that the key columns carry a primary key or unique constraint in " + t.target());
+        }
+    }
+
+    private void explain(TableSpec spec, String path, String column, String sql, String hint) throws SQLException {
+        try (Statement st = target.connection().createStatement()) {
+            st.execute("EXPLAIN " + sql);
+        } catch (SQLException e) {
+            String message = firstLine(e);
+            String fix = hint != null && message.contains("does not exist") ? hint : fixFor(message);
+            problem(spec, path, column, message, fix);
+        }
+    }
+
+    private static String fixFor(String message) {
+        if (message.contains("is of type") && message.contains("but expression is of type")) {
+            return "cast the expression to the column's type, e.g. (expression)::" + message.replaceAll(".*is of type (.+?) but.*", "$1");
+        }
+        if (message.contains("does not exist")) {
+            return "check the name; columns are read as <alias>.<column> of the 'from:' table";
+        }
+        if (message.contains("invalid input")) {
+            return "the expression fails for every row; fix the literal or the cast";
+        }
+        return "fix the SQL expression";
+    }
+
+    private static String nullRow(List<SourceColumn> columns) {
+        return "(SELECT " + columns.stream().map(c -> "NULL::" + c.type() + " AS " + quote(c.name()))
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
+    private void problem(TableSpec spec, String path, String column, String problem, String fix) {
+        problems.add(new MappingProblem(spec.where().file(), spec.where().lineOf(path), spec.target(), column, problem, fix));
+    }
+
+    private static String firstLine(SQLException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        message = message.replaceFirst("^ERROR: ", "");
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static String normalize(String expression) {
+        return expression.replace(" ", "").replace("\"", "").toLowerCase();
+    }
+}

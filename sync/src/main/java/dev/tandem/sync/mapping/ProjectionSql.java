@@ -1,0 +1,100 @@
+package dev.tandem.sync.mapping;
+
+import static dev.tandem.capture.SqlIdentifiers.quote;
+import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Renders the SQL that evaluates a table's projection inside the target database: the set-based
+ * upsert and delete the applier binds text arrays to, and the SELECT the backfill and the
+ * comparison run over staged source rows.
+ */
+public final class ProjectionSql {
+
+    private static final String KEEP = "__tandem_keep";
+
+    private ProjectionSql() {
+    }
+
+    /**
+     * The typed source rows from one {@code ?::text[]} parameter per column:
+     * {@code SELECT s."a"::integer AS "a", … FROM unnest(?::text[], …) AS s("a", …)}.
+     */
+    public static String unnestRows(List<SourceColumn> columns) {
+        String casts = columns.stream().map(c -> "s." + quote(c.name()) + "::" + c.type() + " AS " + quote(c.name()))
+                .collect(Collectors.joining(", "));
+        String params = columns.stream().map(c -> "?::text[]").collect(Collectors.joining(", "));
+        String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
+        return "SELECT " + casts + " FROM unnest(" + params + ") AS s(" + names + ")";
+    }
+
+    /**
+     * One statement that deletes the target rows whose source rows no longer pass the filter and
+     * upserts the rest, writing nothing where the values are unchanged. Parameters: one text array
+     * per source column (see {@link #unnestRows}). Columns in {@code keep} are neither inserted nor
+     * updated (their source value was not sent).
+     */
+    public static String upsert(CompiledTable t, Set<String> keep) {
+        List<String> written = t.written().keySet().stream().filter(c -> !keep.contains(c)).toList();
+        List<String> projected = new ArrayList<>();
+        t.written().forEach((column, expression) -> {
+            if (!keep.contains(column)) {
+                projected.add("(" + expression + ") AS " + quote(column));
+            }
+        });
+        projected.add(keepExpression(t) + " AS " + KEEP);
+        List<String> updated = written.stream().filter(c -> !t.key().containsKey(c)).toList();
+        List<String> insertColumns = new ArrayList<>(written);
+        List<String> insertValues = new ArrayList<>(written.stream().map(c -> "p." + quote(c)).toList());
+        t.defaults().forEach((column, expression) -> {
+            insertColumns.add(column);
+            insertValues.add("(" + expression + ")");
+        });
+        String keyMatch = t.targetKey().stream().map(k -> "t." + quote(k) + " = p." + quote(k))
+                .collect(Collectors.joining(" AND "));
+        String conflict = updated.isEmpty()
+                ? "DO NOTHING"
+                : "DO UPDATE SET " + updated.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "))
+                  + " WHERE (" + updated.stream().map(c -> "t." + quote(c)).collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ("
+                  + updated.stream().map(c -> "EXCLUDED." + quote(c)).collect(Collectors.joining(", ")) + ")";
+        return "WITH __src AS (" + unnestRows(t.sourceColumns()) + "), "
+                + "p AS (SELECT " + String.join(", ", projected) + " FROM __src AS " + quote(t.alias()) + "), "
+                + "gone AS (DELETE FROM " + quoteQualified(t.target()) + " AS t USING p WHERE NOT p." + KEEP + " AND "
+                + keyMatch + ") "
+                + "INSERT INTO " + quoteQualified(t.target()) + " AS t (" + quoteAll(insertColumns) + ") "
+                + "SELECT " + String.join(", ", insertValues) + " FROM p WHERE p." + KEEP
+                + " ON CONFLICT (" + quoteAll(t.targetKey()) + ") " + conflict;
+    }
+
+    /** Deletes target rows by source key. Parameters: one text array per source key column. */
+    public static String delete(CompiledTable t) {
+        List<SourceColumn> keyColumns = t.sourceColumns().stream().filter(c -> t.sourceKey().contains(c.name())).toList();
+        String keys = t.key().entrySet().stream().map(e -> "(" + e.getValue() + ") AS " + quote(e.getKey()))
+                .collect(Collectors.joining(", "));
+        String match = t.targetKey().stream().map(k -> "t." + quote(k) + " = d." + quote(k)).collect(Collectors.joining(" AND "));
+        return "DELETE FROM " + quoteQualified(t.target()) + " AS t USING (SELECT " + keys + " FROM ("
+                + unnestRows(keyColumns) + ") AS " + quote(t.alias()) + ") AS d WHERE " + match;
+    }
+
+    /**
+     * The projection over rows already typed like the source ({@code fromRows} yields the source
+     * columns): key and columns in written order, only rows passing the filter.
+     */
+    public static String select(CompiledTable t, String fromRows) {
+        String projected = t.written().entrySet().stream().map(e -> "(" + e.getValue() + ") AS " + quote(e.getKey()))
+                .collect(Collectors.joining(", "));
+        return "SELECT " + projected + " FROM " + fromRows + " AS " + quote(t.alias()) + " WHERE " + keepExpression(t);
+    }
+
+    private static String keepExpression(CompiledTable t) {
+        return t.filter() == null ? "true" : "coalesce((" + t.filter() + ")::boolean, false)";
+    }
+
+    private static String quoteAll(List<String> names) {
+        return names.stream().map(n -> quote(n)).collect(Collectors.joining(", "));
+    }
+}

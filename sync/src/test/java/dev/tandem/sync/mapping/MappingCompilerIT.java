@@ -1,0 +1,132 @@
+package dev.tandem.sync.mapping;
+
+import static dev.tandem.sync.TestDatabases.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.TestDatabases;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every kind of invalid mapping is reported before anything starts, with file, line, table, column and fix. */
+class MappingCompilerIT {
+
+    private static PgDatabase legacy;
+    private static PgDatabase fresh;
+
+    @BeforeAll
+    static void schemas() throws Exception {
+        legacy = TestDatabases.fresh("compiler_legacy");
+        fresh = TestDatabases.fresh("compiler_new");
+        exec(legacy, "CREATE TABLE public.product (prod_id int PRIMARY KEY, prod_name text, stock_text text, price numeric(10,2))",
+                "CREATE TABLE public.nokey (id int, a text)");
+        exec(fresh, "CREATE TABLE public.product (id int PRIMARY KEY, name text, stock int, price_cents bigint)",
+                "CREATE TABLE public.strict (id int PRIMARY KEY, name text, needed text NOT NULL)");
+    }
+
+    @Test
+    void aValidMappingCompilesWithKeyDependenciesAndTypes() throws Exception {
+        List<CompiledTable> tables = compile("""
+                tables:
+                  - target: public.product
+                    from: public.product p
+                    key:
+                      id: p.prod_id
+                    columns:
+                      name: upper(p.prod_name)
+                      stock: p.stock_text::integer
+                      price_cents: (p.price * 100)::bigint
+                """);
+        CompiledTable t = tables.get(0);
+        assertEquals(List.of("prod_id"), t.sourceKey());
+        assertEquals(List.of("id"), t.targetKey());
+        assertEquals(java.util.Set.of("price"), t.reads().get("price_cents"));
+        assertTrue(t.isCopy("id"));
+        assertTrue(!t.isCopy("name"));
+    }
+
+    @Test
+    void renamesFromCodeDeriveTheKey() throws Exception {
+        try (Connection l = legacy.connect("t"); Connection f = fresh.connect("t")) {
+            var spec = MappingSpec.of(List.of(new TableMapping("public.product", "public.product",
+                    Map.of("prod_id", "id", "prod_name", "name"))));
+            // stock_text and price have no same-named target column: the NOT NULL check passes since both are nullable
+            CompiledTable t = MappingCompiler.compile(spec, l, f).get(0);
+            assertEquals(List.of("id"), t.targetKey());
+            assertEquals("\"c\".\"prod_id\"", t.key().get("id").replace("c.", "\"c\"."));
+        }
+    }
+
+    @Test
+    void eachProblemIsLocatedAndExplained() {
+        MappingException e = assertThrows(MappingException.class, () -> compile("""
+                tables:
+                  - target: public.product
+                    from: public.product p
+                    key:
+                      id: p.prod_id + length(p.prod_name)
+                    columns:
+                      name: p.nope
+                      stock: p.stock_text
+                      price_cents: p.price * 100
+                  - target: public.strict
+                    from: public.product p
+                    key:
+                      id: p.prod_id
+                    columns:
+                      name: p.prod_name
+                  - target: public.missing
+                    from: public.product p
+                    columns:
+                      x: p.prod_id
+                  - target: public.product
+                    from: public.nokey n
+                    columns:
+                      id: n.id
+                """));
+        List<String> problems = e.problems().stream().map(MappingProblem::toString).toList();
+        assertLine(problems, 5, "public.product.id", "must be computed from the source key columns [prod_id]");
+        assertLine(problems, 7, "public.product.name", "column p.nope does not exist");
+        assertLine(problems, 8, "public.product.stock", "is of type integer but expression is of type text; cast the expression");
+        assertLine(problems, 10, "public.strict.needed", "NOT NULL column without a default is neither mapped nor defaulted");
+        assertLine(problems, 16, "public.missing", "no such table in the new database");
+        assertLine(problems, 20, "public.product", "public.nokey has no primary key");
+        assertEquals(6, problems.size(), String.join("\n", problems));
+        assertTrue(problems.get(0).startsWith("test.yaml:"), problems.get(0));
+    }
+
+    @Test
+    void structuralMistakesAreReportedWithTheirLine() {
+        MappingException e = assertThrows(MappingException.class, () -> MappingParser.parse("bad.yaml", new StringReader("""
+                tables:
+                  - target: public.product
+                    form: public.product p
+                    columns:
+                      name:
+                """)));
+        List<String> problems = e.problems().stream().map(MappingProblem::toString).toList();
+        assertLine(problems, 3, "public.product", "unknown field 'form'");
+        assertLine(problems, 2, "public.product", "no 'from:'");
+        assertLine(problems, 5, "public.product.name", "has no SQL expression");
+    }
+
+    private static void assertLine(List<String> problems, int line, String where, String text) {
+        String prefix = ":" + line + ": " + where;
+        assertTrue(problems.stream().anyMatch(p -> p.contains(prefix) && p.contains(text)),
+                "expected a problem at line " + line + " for " + where + " containing '" + text + "' in:\n"
+                        + String.join("\n", problems));
+    }
+
+    private static List<CompiledTable> compile(String yaml) throws Exception {
+        MappingSpec spec = MappingParser.parse("test.yaml", new StringReader(yaml));
+        try (Connection l = legacy.connect("t"); Connection f = fresh.connect("t")) {
+            return MappingCompiler.compile(spec, l, f);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+INSERT INTO legacy.item VALUES (3, 'three');
+UPDATE legacy.item SET label = 'TWO' WHERE id = 2;
