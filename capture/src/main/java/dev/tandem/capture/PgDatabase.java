@@ -21,6 +21,31 @@ public record PgDatabase(String host, int port, String database, String user, St
         password = password == null ? "" : password;
     }
 
+    /**
+     * Reads {@code jdbc:postgresql://host[:port]/database[?user=name]} (user defaults to
+     * {@code postgres}); the password is passed separately so it never sits in a URL or a log.
+     */
+    public static PgDatabase fromUrl(String url, String password) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("jdbc:postgresql://([^:/?]+)(?::(\\d+))?/([^?]+)(?:\\?(.*))?").matcher(url == null ? "" : url);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + url + "' is not a PostgreSQL JDBC URL: write "
+                    + "jdbc:postgresql://HOST:PORT/DATABASE?user=NAME");
+        }
+        String user = "postgres";
+        if (m.group(4) != null) {
+            for (String parameter : m.group(4).split("&")) {
+                if (parameter.startsWith("user=")) {
+                    user = parameter.substring("user=".length());
+                } else if (parameter.startsWith("password=")) {
+                    throw new IllegalArgumentException("the URL carries a password: remove it from the URL and pass it "
+                            + "through the environment instead, so it never shows in a process list or a log");
+                }
+            }
+        }
+        return new PgDatabase(m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)), m.group(3), user, password);
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }

@@ -75,7 +75,10 @@ final class DemoRun {
         workloadThread.start();
         long workloadStart = System.nanoTime();
 
-        PipelineConfig config = new PipelineConfig(MIGRATION, legacy, fresh, ShopSchema.MAPPINGS, kafka);
+        Path mappingFile = settings.workDir().resolve("shop-mapping.yaml");
+        PipelineConfig config = new PipelineConfig(MIGRATION, legacy, fresh, ShopSchema.mapping(mappingFile), kafka);
+        console.printf("mapping: %s (try: ./tandem check --mapping %s --source %s --target %s)%n", mappingFile,
+                mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
         try (Pipeline pipeline = new Pipeline(config)) {
             long backfillStart = System.nanoTime();
             ProgressLine progress = new ProgressLine(console, pipeline, workload, size.total());

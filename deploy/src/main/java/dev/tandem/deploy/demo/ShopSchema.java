@@ -1,13 +1,16 @@
 package dev.tandem.deploy.demo;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.sync.mapping.TableMapping;
+import dev.tandem.sync.mapping.MappingParser;
+import dev.tandem.sync.mapping.MappingSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The demo's shop: a legacy schema with the naming and habits of an old application, the new
@@ -48,46 +51,39 @@ final class ShopSchema {
 
     static final String NEW_DDL = """
             CREATE SCHEMA shop;
+            CREATE TYPE shop.order_status AS ENUM ('new', 'paid', 'shipped', 'cancelled');
             CREATE TABLE shop.customer (
                 id             bigint PRIMARY KEY,
-                first_name     varchar(60) NOT NULL,
-                last_name      varchar(60) NOT NULL,
+                full_name      varchar(121) NOT NULL,
                 email          varchar(200),
                 customer_since timestamptz NOT NULL,
                 birth_date     date,
-                balance        numeric(12,2) NOT NULL,
+                balance_cents  bigint NOT NULL,
                 external_ref   uuid NOT NULL,
-                preferences    jsonb,
-                tags           text[],
-                avatar         bytea,
                 active         boolean NOT NULL,
                 migrated_at    timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE shop.customer_profile (
+                customer_id bigint PRIMARY KEY,
+                preferences jsonb,
+                tags        text[],
+                avatar      bytea);
             CREATE TABLE shop.orders (
                 id            bigint PRIMARY KEY,
                 customer_id   bigint NOT NULL,
-                status        char(1) NOT NULL,
-                total         numeric(12,2) NOT NULL,
+                status        shop.order_status NOT NULL,
+                total_cents   bigint NOT NULL,
                 ordered_at    timestamptz NOT NULL,
                 shipping_note text);
             CREATE TABLE shop.order_item (
-                order_id    bigint NOT NULL,
-                line_number int NOT NULL,
-                sku         varchar(32) NOT NULL,
-                quantity    int NOT NULL,
-                unit_price  numeric(10,2) NOT NULL,
+                order_id         bigint NOT NULL,
+                line_number      int NOT NULL,
+                sku              varchar(32) NOT NULL,
+                quantity         int NOT NULL,
+                unit_price_cents bigint NOT NULL,
                 PRIMARY KEY (order_id, line_number));
             """;
 
-    static final List<TableMapping> MAPPINGS = List.of(
-            new TableMapping("legacy.tbl_customer", "shop.customer", Map.of(
-                    "cust_id", "id", "cust_fname", "first_name", "cust_lname", "last_name", "email_addr", "email",
-                    "cust_since", "customer_since", "birth_dt", "birth_date", "acct_balance", "balance",
-                    "ext_ref", "external_ref", "prefs", "preferences", "is_active", "active")),
-            new TableMapping("legacy.tbl_order", "shop.orders", Map.of(
-                    "ord_id", "id", "cust_id", "customer_id", "ord_status", "status", "ord_total", "total",
-                    "ord_ts", "ordered_at", "ship_note", "shipping_note")),
-            new TableMapping("legacy.tbl_order_line", "shop.order_item", Map.of(
-                    "ord_id", "order_id", "line_no", "line_number", "qty", "quantity")));
+    static final String MAPPING_RESOURCE = "/demo/shop-mapping.yaml";
 
     /** Row counts of a seeded shop: a tenth customers, three tenths orders, six tenths order lines. */
     record Size(long customers, long orders, long lines) {
@@ -103,6 +99,14 @@ final class ShopSchema {
     }
 
     private ShopSchema() {
+    }
+
+    /** The demo mapping, also written to {@code copyTo} so a user can read it and run {@code tandem check} on it. */
+    static MappingSpec mapping(Path copyTo) throws IOException {
+        try (InputStream in = ShopSchema.class.getResourceAsStream(MAPPING_RESOURCE)) {
+            Files.write(copyTo, in.readAllBytes());
+        }
+        return MappingParser.parse(copyTo);
     }
 
     static void create(PgDatabase legacy, PgDatabase fresh) throws SQLException {

@@ -62,15 +62,9 @@ public final class Pipeline implements AutoCloseable {
                 backfill(replication, captureConfig, target);
             } else {
                 log.info("migration {}: backfill already done, resuming the stream", config.migration());
+                restartCapture();
             }
         }
-        startStreaming(captureConfig);
-    }
-
-    /** Starts capture and apply on an existing slot (the backfill already ran). */
-    public void startStreaming(CaptureConfig captureConfig) {
-        capture = new CaptureEngine(captureConfig);
-        capture.start();
         startApplier();
     }
 
@@ -97,6 +91,15 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    private void stopCaptureQuietly(Exception cause) {
+        try {
+            stopCapture();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** Starts capture on the existing slot; it resumes from its offsets. */
     public void restartCapture() {
         capture = new CaptureEngine(config.capture());
         capture.start();
@@ -114,6 +117,9 @@ public final class Pipeline implements AutoCloseable {
         SnapshotCopier copier = new SnapshotCopier(config.migration(), config.source(), config.target());
         ExecutorService workers = Executors.newFixedThreadPool(Math.min(config.backfillWorkers(), tables.size()));
         try (ExportedSnapshot snapshot = replication.createSlotWithSnapshot()) {
+            // Capture starts streaming into Kafka while the copy runs (the applier waits for the
+            // backfill), so its start-up is hidden behind the copy.
+            restartCapture();
             List<Future<Long>> copies = new ArrayList<>();
             for (CompiledTable table : tables) {
                 copies.add(workers.submit(() -> copier.copy(table, snapshot.snapshotName(), snapshot.consistentPoint(),
@@ -123,6 +129,7 @@ public final class Pipeline implements AutoCloseable {
                 copy.get();
             }
         } catch (ExecutionException e) {
+            stopCaptureQuietly(e);
             throw new SQLException("backfill of migration " + config.migration() + " failed: " + e.getCause().getMessage()
                     + "; restart it to copy again from a new snapshot", e.getCause());
         } finally {
