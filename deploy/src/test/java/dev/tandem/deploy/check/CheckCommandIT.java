@@ -1,0 +1,99 @@
+package dev.tandem.deploy.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.deploy.TandemCli;
+import dev.tandem.embedded.EmbeddedPostgres;
+import dev.tandem.embedded.SharedTestStack;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tandem check} against real databases: exit 0 for a valid mapping, 1 with located problems otherwise. */
+class CheckCommandIT {
+
+    private static EmbeddedPostgres postgres;
+
+    @BeforeAll
+    static void databases() throws Exception {
+        postgres = SharedTestStack.get().postgres();
+        postgres.createDatabase("check_legacy");
+        postgres.createDatabase("check_new");
+        try (Connection c = postgres.connect("check_legacy"); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS public.a (id int PRIMARY KEY, name text)");
+        }
+        try (Connection c = postgres.connect("check_new"); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY, title text, size int)");
+        }
+    }
+
+    @Test
+    void validMappingExitsZero(@TempDir Path dir) throws Exception {
+        Path mapping = write(dir, "title: upper(a.name)");
+        Result result = run("check", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"));
+        assertEquals(0, result.exit, result.out);
+        assertTrue(result.out.contains("is valid: 1 target tables"), result.out);
+    }
+
+    @Test
+    void problemsExitOneWithFileLineAndFix(@TempDir Path dir) throws Exception {
+        Path mapping = write(dir, "title: a.nope\n      size: a.name");
+        Result result = run("check", "--json", "--mapping", mapping.toString(), "--source",
+                postgres.jdbcUrl("check_legacy"), "--target", postgres.jdbcUrl("check_new"));
+        assertEquals(1, result.exit, result.out);
+        JsonNode json = new ObjectMapper().readTree(result.out);
+        assertTrue(!json.get("valid").asBoolean());
+        assertEquals(2, json.get("problems").size(), result.out);
+        JsonNode first = json.get("problems").get(0);
+        assertEquals(7, first.get("line").asInt());
+        assertEquals("title", first.get("column").asText());
+        assertTrue(json.get("problems").get(1).get("fix").asText().contains("::integer"), result.out);
+    }
+
+    @Test
+    void aPasswordInTheUrlIsRefused(@TempDir Path dir) throws Exception {
+        Result result = run("check", "--mapping", write(dir, "title: a.name").toString(),
+                "--source", "jdbc:postgresql://127.0.0.1:1/x?user=u&password=secret", "--target", postgres.jdbcUrl("check_new"));
+        assertEquals(2, result.exit);
+    }
+
+    private static Path write(Path dir, String columns) throws Exception {
+        Path file = dir.resolve("mapping.yaml");
+        Files.writeString(file, """
+                tables:
+                  - target: public.b
+                    from: public.a a
+                    key:
+                      id: a.id
+                    columns:
+                      %s
+                """.formatted(columns));
+        return file;
+    }
+
+    private record Result(int exit, String out) {
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        try {
+            int exit = TandemCli.commandLine().execute(args);
+            return new Result(exit, stdout.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(original);
+        }
+    }
+}
