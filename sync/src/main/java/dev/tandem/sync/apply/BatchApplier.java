@@ -3,36 +3,57 @@ package dev.tandem.sync.apply;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
+import dev.tandem.sync.control.TableStates;
+import dev.tandem.sync.control.TableStates.Pause;
+import dev.tandem.sync.control.TableStates.State;
 import dev.tandem.sync.mapping.CompiledTable;
-import java.util.ArrayList;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies a run of complete source transactions to the new schema in one target transaction,
  * together with the applied position they lead to; a source table feeds every target table
  * mapped from it.
+ *
+ * <p>A target table that rejects a change (constraint, failed cast, changed legacy shape) is
+ * paused: the batch's changes for it are parked in the control schema, in order, with the
+ * offending key, position and cause, while the other tables go on. Later changes for a paused
+ * table are parked behind them, so nothing is applied out of order; an operator's resume
+ * replays them, a skip drops the first one first.
  */
 final class BatchApplier {
 
-    private final Map<String, List<ProjectionWriter>> writersBySource = new LinkedHashMap<>();
-    private final AppliedPositions positions;
+    private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
 
-    BatchApplier(List<CompiledTable> tables, AppliedPositions positions) {
-        tables.forEach(t -> writersBySource.computeIfAbsent(t.source(), s -> new ArrayList<>()).add(new ProjectionWriter(t)));
+    private final Map<String, List<ProjectionWriter>> writersBySource = new LinkedHashMap<>();
+    private final Map<String, ProjectionWriter> writersByTarget = new LinkedHashMap<>();
+    private final AppliedPositions positions;
+    private final TableStates states;
+
+    BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states) {
+        for (CompiledTable t : tables) {
+            ProjectionWriter writer = new ProjectionWriter(t);
+            writersBySource.computeIfAbsent(t.source(), s -> new ArrayList<>()).add(writer);
+            writersByTarget.put(t.target(), writer);
+        }
         this.positions = positions;
+        this.states = states;
     }
 
     /**
      * Writes the transactions' net effect and advances the position from {@code current} to
-     * {@code next}; the caller commits. Returns the number of changes applied.
+     * {@code next}; the caller commits. Returns the number of changes applied or parked.
      */
     long apply(Connection c, List<SourceTransaction> transactions, AppliedPosition current, AppliedPosition next)
             throws SQLException {
-        Map<String, NetChanges> byTable = new LinkedHashMap<>();
+        Map<String, NetChanges> bySource = new LinkedHashMap<>();
         long changes = 0;
         long newestCommit = 0;
         for (SourceTransaction tx : transactions) {
@@ -41,17 +62,119 @@ final class BatchApplier {
                     throw new IllegalStateException("change for " + change.table() + " at " + change.position()
                             + " but the migration maps no such table; add a mapping for it or remove it from capture");
                 }
-                byTable.computeIfAbsent(change.table(), t -> new NetChanges()).add(change);
+                bySource.computeIfAbsent(change.table(), t -> new NetChanges()).add(change);
                 changes++;
             }
             newestCommit = Math.max(newestCommit, tx.commitTimeMs());
         }
-        for (var entry : byTable.entrySet()) {
+        Map<String, Pause> paused = handleRequests(c, states.load(c));
+        for (var entry : bySource.entrySet()) {
             for (ProjectionWriter writer : writersBySource.get(entry.getKey())) {
-                writer.apply(c, entry.getValue());
+                String target = writer.table().target();
+                if (paused.containsKey(target)) {
+                    states.park(c, target, entry.getValue().all());
+                } else if (!applyOrPause(c, writer, entry.getValue())) {
+                    paused.put(target, null);
+                }
             }
         }
         positions.advance(c, current, next, newestCommit);
         return changes;
+    }
+
+    /** Carries out pending resume and skip requests; the caller commits. */
+    void handlePendingRequests(Connection c) throws SQLException {
+        handleRequests(c, states.load(c));
+    }
+
+    /** Carries out pending resume and skip requests; returns the tables still paused. Caller commits. */
+    private Map<String, Pause> handleRequests(Connection c, Map<String, Pause> states) throws SQLException {
+        Map<String, Pause> stillPaused = new LinkedHashMap<>();
+        for (Pause pause : states.values()) {
+            ProjectionWriter writer = writersByTarget.get(pause.table());
+            if (pause.state() == State.PAUSED || writer == null) {
+                stillPaused.put(pause.table(), pause);
+                continue;
+            }
+            List<ChangeEnvelope> parked = this.states.parked(c, pause.table());
+            if (pause.state() == State.SKIP && !parked.isEmpty()) {
+                ChangeEnvelope skipped = parked.remove(0);
+                this.states.record(c, pause.table(), "skipped", "dropped change at " + skipped.position() + " key "
+                        + skipped.key() + " (" + pause.reason() + ")");
+            }
+            NetChanges replay = new NetChanges();
+            parked.forEach(replay::add);
+            this.states.clearParked(c, pause.table());
+            if (applyOrPause(c, writer, replay)) {
+                this.states.activate(c, pause.table());
+                this.states.record(c, pause.table(), "resumed", parked.size() + " parked changes applied");
+                log.info("{} resumed: {} parked changes applied", pause.table(), parked.size());
+            } else {
+                stillPaused.put(pause.table(), pause);
+            }
+        }
+        return stillPaused;
+    }
+
+    /** Applies the changes, or pauses the table and parks them; returns whether they were applied. */
+    private boolean applyOrPause(Connection c, ProjectionWriter writer, NetChanges changes) throws SQLException {
+        Savepoint before = c.setSavepoint();
+        try {
+            writer.apply(c, changes);
+            c.releaseSavepoint(before);
+            return true;
+        } catch (SQLException e) {
+            if (SqlErrors.isTransient(e)) {
+                throw e;
+            }
+            c.rollback(before);
+            pause(c, writer, changes, e);
+            return false;
+        } catch (UnappliableChangeException e) {
+            c.rollback(before);
+            pause(c, writer, changes, e);
+            return false;
+        }
+    }
+
+    private void pause(Connection c, ProjectionWriter writer, NetChanges changes, Exception cause) throws SQLException {
+        String target = writer.table().target();
+        ChangeEnvelope culprit = findCulprit(c, writer, changes);
+        String key = culprit == null ? null : String.valueOf(culprit.key());
+        String position = culprit == null ? null : culprit.position().toString();
+        String reason = target + " paused: " + (culprit == null ? "a change" : "the change to key " + key + " at " + position)
+                + " was rejected: " + firstLine(cause) + "; fix the data or the new schema, then run `tandem resume --table "
+                + target + "` (or `tandem skip --table " + target + "` to drop that change, recorded)";
+        states.pause(c, target, reason, position, key);
+        states.park(c, target, changes.all());
+        log.error(reason, cause);
+    }
+
+    /** Applies the changes one by one under a savepoint to name the first that fails; undoes them all. */
+    private static ChangeEnvelope findCulprit(Connection c, ProjectionWriter writer, NetChanges changes) throws SQLException {
+        Savepoint start = c.setSavepoint();
+        try {
+            for (ChangeEnvelope change : changes.all()) {
+                Savepoint one = c.setSavepoint();
+                try {
+                    writer.apply(c, NetChanges.of(change));
+                    c.releaseSavepoint(one);
+                } catch (SQLException | RuntimeException e) {
+                    if (e instanceof SQLException sql && SqlErrors.isTransient(sql)) {
+                        throw sql;
+                    }
+                    return change;
+                }
+            }
+            return null;
+        } finally {
+            c.rollback(start);
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        String message = String.valueOf(e.getMessage()).replaceFirst("^ERROR: ", "");
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 }

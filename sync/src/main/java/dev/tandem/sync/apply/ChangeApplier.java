@@ -4,6 +4,7 @@ import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
+import dev.tandem.sync.control.TableStates;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class ChangeApplier implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeApplier.class);
-    private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "40001", "40P01", "53300");
+    private static final long REQUEST_CHECK_INTERVAL_NANOS = 1_000_000_000L;
 
     private final ApplierConfig config;
     private final List<CompiledTable> tables;
@@ -86,7 +86,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
                     attempt = 0;
                     applyUntilStopped(target);
                 } catch (SQLException e) {
-                    if (stopping || !isTransient(e) || ++attempt > 30) {
+                    if (stopping || !SqlErrors.isTransient(e) || ++attempt > 30) {
                         throw e;
                     }
                     log.warn("applier {}: target connection lost ({}); resuming from the stored position, attempt {}",
@@ -112,7 +112,8 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         target.commit();
         consumer.seek(partition, position.nextOffset());
         TransactionAssembler assembler = new TransactionAssembler();
-        BatchApplier batchApplier = new BatchApplier(tables, positions);
+        BatchApplier batchApplier = new BatchApplier(tables, positions, new TableStates(config.migration()));
+        long lastRequestCheck = System.nanoTime();
         List<SourceTransaction> ready = new ArrayList<>();
         int readyChanges = 0;
         long readySince = 0;
@@ -151,6 +152,10 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
                 position = applyBatch(target, batchApplier, ready, position, resumeAt);
                 ready.clear();
                 readyChanges = 0;
+                lastRequestCheck = System.nanoTime();
+            } else if (ready.isEmpty() && System.nanoTime() - lastRequestCheck > REQUEST_CHECK_INTERVAL_NANOS) {
+                handleRequestsWhileIdle(target, batchApplier);
+                lastRequestCheck = System.nanoTime();
             }
         }
     }
@@ -178,6 +183,17 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         return next;
     }
 
+    /** Without traffic, resume and skip requests are still carried out within about a second. */
+    private static void handleRequestsWhileIdle(Connection target, BatchApplier batchApplier) throws SQLException {
+        try {
+            batchApplier.handlePendingRequests(target);
+            target.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(target, e);
+            throw e;
+        }
+    }
+
     private static boolean isCoveredBy(List<SourceTransaction> ready, SourceTransaction tx) {
         if (ready.isEmpty()) {
             return false;
@@ -186,10 +202,6 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         return new AppliedPosition(0, last.txOrder(), last.txId()).covers(tx.txOrder(), tx.txId());
     }
 
-    private static boolean isTransient(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && state.startsWith("08") || TRANSIENT_STATES.contains(state);
-    }
 
     private static void rollbackQuietly(Connection c, Exception cause) {
         try {

@@ -20,6 +20,17 @@ final class NetChanges {
         lastByKey.put(key, change);
     }
 
+    static NetChanges of(ChangeEnvelope change) {
+        NetChanges single = new NetChanges();
+        single.add(change);
+        return single;
+    }
+
+    /** Every surviving change, in the order of each key's last change. */
+    List<ChangeEnvelope> all() {
+        return List.copyOf(lastByKey.values());
+    }
+
     List<ChangeEnvelope> deletes() {
         return lastByKey.values().stream().filter(c -> !c.operation().upserts()).toList();
     }

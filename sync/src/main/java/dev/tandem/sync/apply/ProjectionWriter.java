@@ -25,10 +25,13 @@ final class ProjectionWriter {
     private final CompiledTable table;
     private final String deleteSql;
     private final Map<Set<String>, String> upsertSqlByKept = new HashMap<>();
+    private final Set<String> sourceColumnNames;
 
     ProjectionWriter(CompiledTable table) {
         this.table = table;
         this.deleteSql = ProjectionSql.delete(table);
+        this.sourceColumnNames = table.sourceColumns().stream().map(SourceColumn::name)
+                .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
     }
 
     CompiledTable table() {
@@ -37,6 +40,9 @@ final class ProjectionWriter {
 
     /** Applies the deletes, then the upserts (grouped by which TOAST columns were not sent). */
     void apply(Connection c, NetChanges changes) throws SQLException {
+        for (ChangeEnvelope change : changes.upserts()) {
+            checkShape(change);
+        }
         List<ChangeEnvelope> deletes = changes.deletes();
         if (!deletes.isEmpty()) {
             delete(c, deletes);
@@ -45,6 +51,18 @@ final class ProjectionWriter {
                 .collect(Collectors.groupingBy(ChangeEnvelope::unavailable, LinkedHashMap::new, Collectors.toList()));
         for (var group : byMissing.entrySet()) {
             upsert(c, keptColumns(group.getKey(), group.getValue().get(0)), group.getValue());
+        }
+    }
+
+    /** A change whose columns differ from the compiled ones means DDL ran on the legacy table. */
+    private void checkShape(ChangeEnvelope change) {
+        Set<String> columns = change.after().keySet();
+        if (!columns.equals(sourceColumnNames)) {
+            List<String> added = columns.stream().filter(col -> !sourceColumnNames.contains(col)).toList();
+            List<String> dropped = sourceColumnNames.stream().filter(col -> !columns.contains(col)).toList();
+            throw new UnappliableChangeException(table.source() + " changed shape at " + change.position() + ": columns added "
+                    + added + ", dropped " + dropped + "; adapt the new schema and the mapping (check it with "
+                    + "`tandem check`), restart tandem, then `tandem resume --table " + table.target() + "`");
         }
     }
 
@@ -83,7 +101,7 @@ final class ProjectionWriter {
         Set<String> affected = table.affectedBy(missing);
         for (String column : affected) {
             if (column.equals(CompiledTable.FILTER) || !table.isCopy(column)) {
-                throw new IllegalStateException(table.target() + "." + column + " is computed from " + missing + " of "
+                throw new UnappliableChangeException(table.target() + "." + column + " is computed from " + missing + " of "
                         + table.source() + ", whose unchanged TOAST value PostgreSQL did not send (change at "
                         + example.position() + "); run ALTER TABLE " + table.source() + " REPLICA IDENTITY FULL");
             }

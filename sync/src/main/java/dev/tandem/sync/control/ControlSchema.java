@@ -31,6 +31,34 @@ public final class ControlSchema {
                         done_at      timestamptz NOT NULL DEFAULT now(),
                         PRIMARY KEY (migration, target_table))""");
             st.execute("""
+                    CREATE TABLE IF NOT EXISTS tandem.table_state (
+                        migration    text NOT NULL,
+                        target_table text NOT NULL,
+                        state        text NOT NULL CHECK (state IN ('paused', 'resume', 'skip')),
+                        reason       text NOT NULL,
+                        position     text,
+                        row_key      text,
+                        changed_at   timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (migration, target_table))""");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS tandem.parked_change (
+                        migration    text NOT NULL,
+                        target_table text NOT NULL,
+                        seq          bigserial,
+                        position     text NOT NULL,
+                        envelope     bytea NOT NULL,
+                        parked_at    timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (migration, target_table, seq))""");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS tandem.decision (
+                        id           bigserial PRIMARY KEY,
+                        migration    text NOT NULL,
+                        target_table text NOT NULL,
+                        decision     text NOT NULL,
+                        detail       text NOT NULL,
+                        decided_by   text NOT NULL DEFAULT current_user,
+                        decided_at   timestamptz NOT NULL DEFAULT now())""");
+            st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.migration (
                         migration      text PRIMARY KEY,
                         backfill_done  boolean NOT NULL DEFAULT false,
