@@ -46,7 +46,9 @@ public final class ConnectorProperties {
         p.setProperty("skipped.operations", "t"); // TRUNCATE is not replicated: it would empty the new schema
 
         // Values keep full precision so they can be printed back as PostgreSQL text.
-        p.setProperty("decimal.handling.mode", "precise");
+        // "string", not "precise": precise strips the trailing zeros of an unconstrained numeric (1.10 arrives
+        // as 1.1) and turns NaN and Infinity into NULL; string keeps the scale and spells NaN as NAN.
+        p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("interval.handling.mode", "string");

@@ -3,14 +3,21 @@ package dev.tandem.capture.debezium;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import io.debezium.connector.postgresql.PostgresValueConverter;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -24,26 +31,62 @@ final class PgTextValues {
     /** What Debezium puts in place of an unchanged TOAST value it did not receive. */
     static final String UNAVAILABLE = "__debezium_unavailable_value";
 
+    private static final byte[] UNAVAILABLE_BYTES = UNAVAILABLE.getBytes(StandardCharsets.UTF_8);
+    /** Debezium's placeholder in a {@code uuid[]} column. */
+    private static final String UNAVAILABLE_UUID = UUID.nameUUIDFromBytes(UNAVAILABLE_BYTES).toString();
     private static final HexFormat HEX = HexFormat.of();
+    /** PostgreSQL's time of day: seconds always, fraction only when non-zero and without trailing zeros. */
+    private static final DateTimeFormatter CLOCK = new DateTimeFormatterBuilder()
+            .appendPattern("HH:mm:ss")
+            .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+            .toFormatter();
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+    // Debezium's stand-ins for PostgreSQL's 'infinity' and '-infinity' dates and timestamps.
+    private static final long INFINITY_DAY = PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    private static final long MINUS_INFINITY_DAY = PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    private static final LocalDateTime INFINITY_TIMESTAMP = PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE_TIME;
+    private static final LocalDateTime MINUS_INFINITY_TIMESTAMP = PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE_TIME;
 
     private PgTextValues() {
     }
 
-    /** True when the value is Debezium's placeholder for an unchanged TOAST column. */
+    /**
+     * True when the value is Debezium's placeholder for an unchanged TOAST column, in each shape Debezium
+     * gives it: the string (text, json, …), its bytes (bytea), a one-element list (text[], bytea[]), the
+     * list of its byte values (integer[], bigint[], date[]), a one-entry map (hstore) or a name-based UUID (uuid[]).
+     */
     static boolean isUnavailable(Object value) {
         if (value instanceof String s) {
             return UNAVAILABLE.equals(s);
         }
         if (value instanceof byte[] bytes) {
-            return bytes.length == UNAVAILABLE.length() && UNAVAILABLE.equals(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            return Arrays.equals(UNAVAILABLE_BYTES, bytes);
         }
         if (value instanceof ByteBuffer buffer) {
             return isUnavailable(toBytes(buffer));
         }
         if (value instanceof List<?> list) {
-            return list.size() == 1 && isUnavailable(list.get(0));
+            if (list.size() == 1) {
+                return isUnavailable(list.get(0)) || UNAVAILABLE_UUID.equals(list.get(0));
+            }
+            return isPlaceholderByteValues(list);
+        }
+        if (value instanceof Map<?, ?> map) {
+            return map.size() == 1 && UNAVAILABLE.equals(map.get(UNAVAILABLE));
         }
         return false;
+    }
+
+    private static boolean isPlaceholderByteValues(List<?> list) {
+        if (list.size() != UNAVAILABLE_BYTES.length) {
+            return false;
+        }
+        for (int i = 0; i < UNAVAILABLE_BYTES.length; i++) {
+            if (!(list.get(i) instanceof Number n) || n.longValue() != UNAVAILABLE_BYTES[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The PostgreSQL text literal of {@code value}, or {@code null} for SQL NULL. */
@@ -77,27 +120,94 @@ final class PgTextValues {
                 Struct s = (Struct) value;
                 yield new BigDecimal(new BigInteger(toBytes(s.get("value"))), s.getInt32("scale")).toPlainString();
             }
-            case "io.debezium.time.Date" -> date(LocalDate.ofEpochDay(((Number) value).longValue()));
-            case "io.debezium.time.Time" -> LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000_000L).toString();
-            case "io.debezium.time.MicroTime" -> LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000L).toString();
-            case "io.debezium.time.NanoTime" -> LocalTime.ofNanoOfDay(((Number) value).longValue()).toString();
-            case "io.debezium.time.Timestamp" -> timestamp(((Number) value).longValue() * 1_000_000L);
-            case "io.debezium.time.MicroTimestamp" -> timestamp(Math.multiplyExact(((Number) value).longValue(), 1_000L));
-            case "io.debezium.time.NanoTimestamp" -> timestamp(((Number) value).longValue());
+            case "io.debezium.time.Date" -> date(((Number) value).longValue());
+            case "io.debezium.time.Time" -> time(((Number) value).longValue(), 1_000);
+            case "io.debezium.time.MicroTime" -> time(((Number) value).longValue(), 1);
+            case "io.debezium.time.NanoTime" -> time(((Number) value).longValue() / 1_000, 1);
+            case "io.debezium.time.Timestamp" -> timestamp(((Number) value).longValue(), 1_000);
+            case "io.debezium.time.MicroTimestamp" -> timestamp(((Number) value).longValue(), 1_000_000);
+            case "io.debezium.time.NanoTimestamp" -> timestamp(((Number) value).longValue(), 1_000_000_000);
             case "io.debezium.time.MicroDuration" -> ((Number) value).longValue() + " microseconds";
-            default -> null; // ZonedTimestamp, ZonedTime, Json, Uuid, Xml, Enum, Interval(string): already PostgreSQL text
+            case "io.debezium.time.ZonedTimestamp" -> zonedTimestamp((String) value);
+            default -> null; // ZonedTime, Json, Uuid, Xml, Enum, Interval(string): already PostgreSQL text
         };
     }
 
-    private static String date(LocalDate date) {
-        return date.getYear() > 0 ? date.toString() : date.withYear(1 - date.getYear()) + " BC";
+    /** {@code 2024-02-29}, {@code 0044-03-15 BC}: ISO years <= 0 are BC years (ISO year 0 is 1 BC). */
+    private static String date(long epochDay) {
+        if (epochDay == INFINITY_DAY || epochDay == MINUS_INFINITY_DAY) {
+            return epochDay == INFINITY_DAY ? "infinity" : "-infinity";
+        }
+        LocalDate date = LocalDate.ofEpochDay(epochDay);
+        StringBuilder sb = new StringBuilder(16);
+        appendDate(sb, date);
+        return bc(sb, date.getYear()).toString();
     }
 
-    private static String timestamp(long epochNanos) {
-        Instant instant = Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
-        LocalDateTime local = LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
-        // ISO years <= 0 are BC years in PostgreSQL's spelling (ISO year 0 is 1 BC).
-        return local.getYear() > 0 ? local.toString() : local.withYear(1 - local.getYear()) + " BC";
+    /** {@code 24:00:00} is a valid PostgreSQL time that {@link LocalTime} cannot hold. */
+    private static String time(long units, long microsPerUnit) {
+        long micros = Math.multiplyExact(units, microsPerUnit);
+        return micros == MICROS_PER_DAY ? "24:00:00" : CLOCK.format(LocalTime.ofNanoOfDay(micros * 1_000L));
+    }
+
+    /** {@code 1969-12-31 23:59:59.999999}, {@code 0044-03-15 12:00:00 BC}, from a count of units since the epoch. */
+    private static String timestamp(long sinceEpoch, long unitsPerSecond) {
+        long nanosPerUnit = 1_000_000_000L / unitsPerSecond;
+        LocalDateTime local = LocalDateTime.ofEpochSecond(Math.floorDiv(sinceEpoch, unitsPerSecond),
+                (int) (Math.floorMod(sinceEpoch, unitsPerSecond) * nanosPerUnit), ZoneOffset.UTC);
+        if (local.equals(INFINITY_TIMESTAMP) || local.equals(MINUS_INFINITY_TIMESTAMP)) {
+            return local.equals(INFINITY_TIMESTAMP) ? "infinity" : "-infinity";
+        }
+        StringBuilder sb = new StringBuilder(32);
+        appendDate(sb, local.toLocalDate());
+        sb.append(' ');
+        CLOCK.formatTo(local, sb);
+        return bc(sb, local.getYear()).toString();
+    }
+
+    /**
+     * Debezium's {@code 2024-02-29T18:29:59.123456Z} in PostgreSQL's spelling, which also covers the years ISO
+     * writes with a sign ({@code -0043-03-15T12:00:00Z} is {@code 0044-03-15 12:00:00+00 BC}); infinities pass as they are.
+     */
+    private static String zonedTimestamp(String iso) {
+        if (iso.endsWith("infinity")) {
+            return iso;
+        }
+        OffsetDateTime t = OffsetDateTime.parse(iso);
+        StringBuilder sb = new StringBuilder(40);
+        appendDate(sb, t.toLocalDate());
+        sb.append(' ');
+        CLOCK.formatTo(t, sb);
+        int offset = t.getOffset().getTotalSeconds();
+        sb.append(offset < 0 ? '-' : '+');
+        offset = Math.abs(offset);
+        pad(sb, offset / 3600, 2);
+        if (offset % 3600 != 0) {
+            pad(sb.append(':'), offset % 3600 / 60, 2);
+            if (offset % 60 != 0) {
+                pad(sb.append(':'), offset % 60, 2);
+            }
+        }
+        return bc(sb, t.getYear()).toString();
+    }
+
+    private static void appendDate(StringBuilder sb, LocalDate date) {
+        int year = date.getYear() > 0 ? date.getYear() : 1 - date.getYear();
+        pad(sb, year, 4).append('-');
+        pad(sb, date.getMonthValue(), 2).append('-');
+        pad(sb, date.getDayOfMonth(), 2);
+    }
+
+    private static StringBuilder bc(StringBuilder sb, int isoYear) {
+        return isoYear > 0 ? sb : sb.append(" BC");
+    }
+
+    private static StringBuilder pad(StringBuilder sb, int value, int width) {
+        String digits = Integer.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            sb.append('0');
+        }
+        return sb.append(digits);
     }
 
     private static String arrayLiteral(String column, Schema elementSchema, List<?> values) {

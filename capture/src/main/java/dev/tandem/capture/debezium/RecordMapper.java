@@ -14,11 +14,14 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 /**
  * Translates the records Debezium's PostgreSQL connector emits into tandem change envelopes;
- * the only place that reads Debezium's record layout.
+ * the only place that reads Debezium's record layout. Records are mapped one at a time in stream order.
  */
 public final class RecordMapper {
 
     private final String transactionTopic;
+    /** The transaction whose BEGIN or changes were mapped last, and the txOrder they carried. */
+    private long currentTxId = -1;
+    private long currentTxOrder;
 
     /** @param topicPrefix the connector's {@code topic.prefix}, which names its transaction topic */
     public RecordMapper(String topicPrefix) {
@@ -43,7 +46,15 @@ public final class RecordMapper {
         long txId = parseTxId(value.getString("id"));
         Map<String, ?> offset = record.sourceOffset();
         long lsn = longOf(offset.get("lsn"));
+        // At BEGIN the offset's lsn_commit is the previous transaction's commit, as in the changes' sequence;
+        // at END Debezium has already advanced it to this transaction's own commit, so END reuses what its
+        // BEGIN and changes carried. Only an END whose BEGIN and changes were all delivered before a
+        // restart falls back to the offset.
         long txOrder = longOf(offset.get("lsn_commit"));
+        if ("END".equals(value.getString("status")) && txId == currentTxId) {
+            txOrder = currentTxOrder;
+        }
+        remember(txId, txOrder);
         long commitTime = Optional.ofNullable(value.getInt64("ts_ms")).orElse(0L);
         SourcePosition position = new SourcePosition(txOrder, lsn, txId, 0);
         return switch (value.getString("status")) {
@@ -65,12 +76,18 @@ public final class RecordMapper {
                 Optional.ofNullable(source.getInt64("txId")).orElse(0L),
                 transaction == null ? 0 : transaction.getInt64("total_order"));
         long commitTime = Optional.ofNullable(source.getInt64("ts_ms")).orElse(0L);
+        remember(position.txId(), position.txOrder());
 
         Set<String> unavailable = new HashSet<>();
         LinkedHashMap<String, String> before = image(value.getStruct("before"), null);
         LinkedHashMap<String, String> after = image(value.getStruct("after"), unavailable);
         LinkedHashMap<String, String> key = image((Struct) record.key(), null);
         return ChangeEnvelope.change(position, commitTime, table, operation, key, before, after, unavailable);
+    }
+
+    private void remember(long txId, long txOrder) {
+        currentTxId = txId;
+        currentTxOrder = txOrder;
     }
 
     private static LinkedHashMap<String, String> image(Struct row, Set<String> unavailable) {
