@@ -105,7 +105,48 @@ public final class MappingCompiler {
         CompiledTable compiled = new CompiledTable(spec, sourceColumns, sourceKey, key, columns,
                 new LinkedHashMap<>(spec.defaults()), writtenTypes, reads);
         typeCheck(compiled);
+        if (spec.reverse() != null) {
+            checkReverse(spec, spec.reverse(), targetTypes);
+        }
         return problems.size() > before ? null : compiled;
+    }
+
+    /**
+     * The reverse projection runs in the legacy database during a rollback: its columns must exist
+     * there, its expressions type-check over a row of the new table, and it must fill every legacy
+     * column an insert cannot leave out.
+     */
+    private void checkReverse(TableSpec spec, ReverseSpec reverse, Map<String, String> newTypes) throws SQLException {
+        LinkedHashMap<String, String> legacyTypes = source.columnTypes(reverse.target());
+        if (legacyTypes.isEmpty()) {
+            problem(spec, "reverse", null, "reverse target " + reverse.target() + " does not exist in the legacy database",
+                    "name the legacy table under 'reverse: target:'");
+            return;
+        }
+        List<String> row = new ArrayList<>();
+        for (var e : newTypes.entrySet()) {
+            String type = source.hasType(e.getValue()) ? e.getValue() : "text";
+            row.add("NULL::" + type + " AS " + quote(e.getKey()));
+        }
+        String newRow = "(SELECT " + String.join(", ", row) + ")";
+        for (var e : reverse.columns().entrySet()) {
+            String path = "reverse.columns." + e.getKey();
+            if (!legacyTypes.containsKey(e.getKey())) {
+                problem(spec, path, e.getKey(), "no such column in " + reverse.target(),
+                        "reverse columns are legacy columns: use one of " + legacyTypes.keySet());
+                continue;
+            }
+            explainIn(source, spec, path, e.getKey(), "INSERT INTO " + quoteQualified(reverse.target()) + " ("
+                    + quote(e.getKey()) + ") SELECT (" + e.getValue() + ") FROM " + newRow + " AS " + quote(reverse.alias()),
+                    "reverse expressions read the new row as " + reverse.alias() + ".<column> of " + spec.target()
+                            + ", whose columns are " + newTypes.keySet());
+        }
+        for (String column : legacyTypes.keySet()) {
+            if (!reverse.columns().containsKey(column) && !source.mayBeOmitted(reverse.target(), column)) {
+                problem(spec, "reverse", column, "NOT NULL legacy column is not filled by the reverse projection, so a "
+                        + "rollback could not insert rows", "add '" + column + ":' under 'reverse: columns:'");
+            }
+        }
     }
 
     private void deriveKey(TableSpec spec, List<String> sourceKey, LinkedHashMap<String, String> key,
@@ -192,7 +233,11 @@ public final class MappingCompiler {
     }
 
     private void explain(TableSpec spec, String path, String column, String sql, String hint) throws SQLException {
-        try (Statement st = target.connection().createStatement()) {
+        explainIn(target, spec, path, column, sql, hint);
+    }
+
+    private void explainIn(Catalog db, TableSpec spec, String path, String column, String sql, String hint) {
+        try (Statement st = db.connection().createStatement()) {
             st.execute("EXPLAIN " + sql);
         } catch (SQLException e) {
             String message = firstLine(e);

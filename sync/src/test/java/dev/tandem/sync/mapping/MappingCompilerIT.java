@@ -102,6 +102,31 @@ class MappingCompilerIT {
     }
 
     @Test
+    void theReverseProjectionIsCheckedInTheLegacyDatabase() {
+        MappingException e = assertThrows(MappingException.class, () -> compile("""
+                tables:
+                  - target: public.product
+                    from: public.product p
+                    key:
+                      id: p.prod_id
+                    columns:
+                      name: p.prod_name
+                    reverse:
+                      columns:
+                        prod_id: n.id
+                        prod_name: n.nme
+                        price: n.name
+                        colour: n.name
+                """));
+        List<String> problems = e.problems().stream().map(MappingProblem::toString).toList();
+        assertLine(problems, 11, "public.product.prod_name", "column n.nme does not exist");
+        assertLine(problems, 11, "public.product.prod_name", "reverse expressions read the new row");
+        assertLine(problems, 12, "public.product.price", "is of type numeric but expression is of type text");
+        assertLine(problems, 13, "public.product.colour", "no such column in public.product");
+        assertEquals(3, problems.size(), String.join("\n", problems));
+    }
+
+    @Test
     void structuralMistakesAreReportedWithTheirLine() {
         MappingException e = assertThrows(MappingException.class, () -> MappingParser.parse("bad.yaml", new StringReader("""
                 tables:
