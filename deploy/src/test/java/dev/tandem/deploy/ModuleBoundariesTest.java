@@ -26,7 +26,8 @@ class ModuleBoundariesTest {
             "java.sql", List.of("capture/src/main/java/dev/tandem/capture/replication/",
                     "capture/src/main/java/dev/tandem/capture/PgDatabase.java",
                     "sync/src/main/java/", "reconcile/src/main/java/", "embedded/src/main/java/",
-                    "deploy/src/main/java/dev/tandem/deploy/demo/"),
+                    "deploy/src/main/java/dev/tandem/deploy/demo/", "deploy/src/main/java/dev/tandem/deploy/bench/",
+                    "deploy/src/main/java/dev/tandem/deploy/check/", "deploy/src/main/java/dev/tandem/deploy/control/"),
             "com.sun.net.httpserver", List.of("deploy/src/main/java/"),
             "java.net.http", List.of("deploy/src/main/java/"));
 

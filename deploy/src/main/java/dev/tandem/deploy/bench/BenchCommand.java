@@ -1,0 +1,87 @@
+package dev.tandem.deploy.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem bench}: measures tandem against PostgreSQL's own tools in the same run and reports medians. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures bulk sync and steady-state latency against native logical replication, backfill",
+                "against a COPY pipe, and tandem's heap, RSS and CPU; each part runs --runs times and reports medians.",
+                "Prints a Markdown table (or, with --json, one JSON object) on stdout; progress goes to stderr."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every selected part ran", "1:a part failed (its figures are null in the report)",
+                "2:invalid options"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "Tiny sizes and one run: checks that everything runs, measures nothing useful.")
+    boolean quick;
+
+    @Option(names = "--runs", description = "Runs of each part; medians are reported (default: "
+            + BenchSettings.DEFAULT_RUNS + ", 1 with --quick).")
+    Integer runs;
+
+    @Option(names = "--sync-rows", description = "Inserts of the bulk sync part, in 1000-row transactions (default: "
+            + BenchSettings.DEFAULT_SYNC_ROWS + ").")
+    Long syncRows;
+
+    @Option(names = "--update-rows", description = "Updates of the bulk sync part, after the inserts (default: "
+            + BenchSettings.DEFAULT_UPDATE_ROWS + ").")
+    Long updateRows;
+
+    @Option(names = "--steady-rate", description = "Single-row transactions per second of the steady part (default: "
+            + BenchSettings.DEFAULT_STEADY_RATE + ").")
+    Integer steadyRate;
+
+    @Option(names = "--steady-duration", description = "How long the steady part measures (default: 60s).")
+    Duration steadyDuration;
+
+    @Option(names = "--steady-warmup", description = "How long the steady part writes before measuring (default: 5s).")
+    Duration steadyWarmup;
+
+    @Option(names = "--backfill-rows", split = ",", description = "Table sizes of the backfill part (default: 1000000,10000000).")
+    List<Long> backfillRows;
+
+    @Option(names = "--parts", split = ",", description = "Parts to run, among sync, steady, backfill, resources (default: all).")
+    List<String> parts;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout instead of the Markdown table (which then goes to stderr).")
+    boolean json;
+
+    @Option(names = "--out", description = "Also write the JSON report to this file.")
+    Path out;
+
+    @Option(names = "--work-dir", defaultValue = ".tandem/bench", description = "Where the embedded databases live; emptied at start (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        BenchSettings settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        return new BenchRun(settings, json, out).execute();
+    }
+
+    private BenchSettings settings() {
+        return new BenchSettings(
+                orDefault(runs, quick ? BenchSettings.QUICK_RUNS : BenchSettings.DEFAULT_RUNS),
+                orDefault(syncRows, quick ? BenchSettings.QUICK_SYNC_ROWS : BenchSettings.DEFAULT_SYNC_ROWS),
+                orDefault(updateRows, quick ? BenchSettings.QUICK_UPDATE_ROWS : BenchSettings.DEFAULT_UPDATE_ROWS),
+                orDefault(steadyRate, quick ? BenchSettings.QUICK_STEADY_RATE : BenchSettings.DEFAULT_STEADY_RATE),
+                orDefault(steadyDuration, quick ? BenchSettings.QUICK_STEADY_DURATION : BenchSettings.DEFAULT_STEADY_DURATION),
+                orDefault(steadyWarmup, quick ? BenchSettings.QUICK_STEADY_WARMUP : BenchSettings.DEFAULT_STEADY_WARMUP),
+                orDefault(backfillRows, quick ? BenchSettings.QUICK_BACKFILL_ROWS : BenchSettings.DEFAULT_BACKFILL_ROWS),
+                BenchSettings.Part.parse(parts), workDir);
+    }
+
+    private static <T> T orDefault(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+}

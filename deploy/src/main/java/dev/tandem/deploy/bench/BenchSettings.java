@@ -1,0 +1,99 @@
+package dev.tandem.deploy.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one {@code tandem bench} measures and how big: validated once, before anything starts.
+ *
+ * @param runs           how often each part runs; medians are reported
+ * @param syncRows       inserts of the bulk sync part, in {@link #TRANSACTION_ROWS}-row transactions
+ * @param updateRows     updates of the bulk sync part after the inserts (at most {@code syncRows})
+ * @param steadyRate     single-row transactions per second of the steady part
+ * @param steadyDuration how long the steady part measures, after {@code steadyWarmup}
+ * @param steadyWarmup   how long the steady part writes before it starts measuring
+ * @param backfillRows   table sizes of the backfill part
+ * @param parts          the parts to run
+ */
+record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, Duration steadyDuration,
+                     Duration steadyWarmup, List<Long> backfillRows, Set<Part> parts, Path workDir) {
+
+    /** Rows per source transaction in the bulk sync part, as the issue specifies. */
+    static final int TRANSACTION_ROWS = 1000;
+
+    static final int DEFAULT_RUNS = 3;
+    static final long DEFAULT_SYNC_ROWS = 1_000_000;
+    static final long DEFAULT_UPDATE_ROWS = 200_000;
+    static final int DEFAULT_STEADY_RATE = 1000;
+    static final Duration DEFAULT_STEADY_DURATION = Duration.ofSeconds(60);
+    static final Duration DEFAULT_STEADY_WARMUP = Duration.ofSeconds(5);
+    static final List<Long> DEFAULT_BACKFILL_ROWS = List.of(1_000_000L, 10_000_000L);
+
+    /** {@code --quick}: small enough for a test that checks the report's shape, not its numbers. */
+    static final int QUICK_RUNS = 1;
+    static final long QUICK_SYNC_ROWS = 5_000;
+    static final long QUICK_UPDATE_ROWS = 1_000;
+    static final int QUICK_STEADY_RATE = 100;
+    static final Duration QUICK_STEADY_DURATION = Duration.ofSeconds(4);
+    static final Duration QUICK_STEADY_WARMUP = Duration.ofSeconds(1);
+    static final List<Long> QUICK_BACKFILL_ROWS = List.of(20_000L);
+
+    /** The measured parts; reconcile and cutover are reported as null until they are built. */
+    enum Part {
+        SYNC, STEADY, BACKFILL, RESOURCES;
+
+        static Set<Part> parse(List<String> names) {
+            if (names == null || names.isEmpty()) {
+                return EnumSet.allOf(Part.class);
+            }
+            Set<Part> parts = EnumSet.noneOf(Part.class);
+            for (String name : names) {
+                try {
+                    parts.add(Part.valueOf(name.trim().toUpperCase()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--parts: unknown part '" + name
+                            + "'; choose from sync, steady, backfill, resources", e);
+                }
+            }
+            return parts;
+        }
+
+        String label() {
+            return name().toLowerCase();
+        }
+    }
+
+    BenchSettings {
+        if (runs < 1) {
+            throw new IllegalArgumentException("--runs is " + runs + "; use at least 1 (default " + DEFAULT_RUNS + ")");
+        }
+        if (syncRows < TRANSACTION_ROWS) {
+            throw new IllegalArgumentException("--sync-rows is " + syncRows + "; use at least " + TRANSACTION_ROWS
+                    + " (one source transaction)");
+        }
+        if (updateRows < 0 || updateRows > syncRows) {
+            throw new IllegalArgumentException("--update-rows is " + updateRows + "; use 0.." + syncRows
+                    + " (each update touches a different inserted row)");
+        }
+        if (steadyRate < 1) {
+            throw new IllegalArgumentException("--steady-rate is " + steadyRate + "; use at least 1 transaction/s");
+        }
+        if (steadyDuration.isNegative() || steadyDuration.isZero() || steadyWarmup.isNegative()) {
+            throw new IllegalArgumentException("--steady-duration must be positive and --steady-warmup not negative"
+                    + " (got " + steadyDuration + " and " + steadyWarmup + ")");
+        }
+        backfillRows = List.copyOf(backfillRows);
+        if (backfillRows.isEmpty() || backfillRows.stream().anyMatch(n -> n < 1)) {
+            throw new IllegalArgumentException("--backfill-rows is " + backfillRows + "; give one or more positive sizes,"
+                    + " e.g. 1000000,10000000");
+        }
+        parts = Set.copyOf(parts);
+    }
+
+    boolean runs(Part part) {
+        return parts.contains(part);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.tandem.deploy.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.deploy.TandemCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code tandem bench --quick --json} end to end, on its own embedded servers: checks the report's
+ * shape only. Performance is never asserted here; the numbers of a quick run mean nothing.
+ */
+class BenchIT {
+
+    /** Figures every part that ran must report as positive numbers. */
+    private static final List<String> MEASURED = List.of(
+            "sync.tandem_rows_per_s", "sync.native_rows_per_s", "sync.ratio",
+            "steady.p50_ms", "steady.p95_ms", "steady.p99_ms",
+            "steady.native_p50_ms", "steady.native_p95_ms", "steady.native_p99_ms",
+            "backfill.ratio", "backfill.tandem_rows_per_s", "backfill.copy_rows_per_s",
+            "resources.peak_heap_mib", "resources.peak_rss_mib", "resources.cpu_s_per_million_events");
+
+    /** Figures of parts not built yet: present, and JSON null. */
+    private static final List<String> NOT_BUILT = List.of(
+            "reconcile.ratio", "cutover.write_block_median_ms", "cutover.write_block_max_ms");
+
+    @Test
+    void quickBenchPrintsOneJsonReportWithEveryFigure() throws Exception {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        int exit;
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        try {
+            exit = TandemCli.commandLine().execute("bench", "--quick", "--json", "--work-dir", "target/bench-it");
+        } finally {
+            System.setOut(original);
+        }
+        String out = stdout.toString(StandardCharsets.UTF_8).trim();
+        assertEquals(0, exit, "bench exit code; stdout was: " + out);
+        JsonNode report = new ObjectMapper().readTree(out); // stdout holds exactly one JSON object
+
+        for (String key : MEASURED) {
+            JsonNode value = at(report, key);
+            assertTrue(value.isNumber() && value.asDouble() > 0, key + " should be a positive number, was " + value);
+        }
+        for (String key : NOT_BUILT) {
+            assertTrue(at(report, key).isNull(), key + " should be null until it is built, was " + at(report, key));
+        }
+        assertEquals(1, report.at("/sync/runs").size(), "--quick runs each part once");
+        assertEquals(1, report.at("/backfill/sizes").size());
+        assertTrue(report.at("/machine/cpus").asInt() > 0, "machine.cpus is reported");
+        assertTrue(report.at("/machine/postgresql").asText().startsWith("18"), "PostgreSQL version reported");
+        assertEquals(0, report.get("errors").size(), "no part failed: " + report.get("errors"));
+    }
+
+    @Test
+    void unknownPartIsRefusedWithExitCode2() {
+        int exit = TandemCli.commandLine().execute("bench", "--parts", "sync,warp", "--work-dir", "target/bench-it-bad");
+        assertEquals(2, exit);
+    }
+
+    /** The node at a dotted key ({@code sync.ratio} is {@code {"sync": {"ratio": …}}}); fails when it is missing. */
+    private static JsonNode at(JsonNode report, String dotted) {
+        JsonNode node = report.at("/" + dotted.replace('.', '/'));
+        assertNotNull(node);
+        assertTrue(!node.isMissingNode(), dotted + " is missing from the report");
+        return node;
+    }
+}
