@@ -41,6 +41,12 @@ public final class ConnectorProperties {
                 .map(t -> t.replace(".", "\\.")).toList()));
         p.setProperty("slot.drop.on.stop", "false");
 
+        // The engine hands batches over as soon as changes are queued: the default 500 ms poll
+        // interval alone would put half a second into every change's latency at low rates.
+        p.setProperty("poll.interval.ms", "10");
+        p.setProperty("max.batch.size", "4096");
+        p.setProperty("max.queue.size", "16384");
+
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeat().toMillis()));
         p.setProperty("skipped.operations", "t"); // TRUNCATE is not replicated: it would empty the new schema
