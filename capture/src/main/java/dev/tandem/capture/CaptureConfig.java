@@ -60,6 +60,11 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
         return "tandem." + migration + ".changes";
     }
 
+    /** Where changes a paused target table could not take are copied for inspection. */
+    public String deadLetterTopic() {
+        return "tandem." + migration + ".dead-letter";
+    }
+
     public String offsetTopic() {
         return "tandem." + migration + ".capture-offsets";
     }

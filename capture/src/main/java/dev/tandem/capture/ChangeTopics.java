@@ -22,7 +22,7 @@ public final class ChangeTopics {
     public static void delete(CaptureConfig config) {
         try (Admin admin = Admin.create(adminProps(config))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<String> ours = List.of(config.changeTopic(), config.offsetTopic()).stream().filter(existing::contains).toList();
+            List<String> ours = List.of(config.changeTopic(), config.offsetTopic(), config.deadLetterTopic()).stream().filter(existing::contains).toList();
             if (!ours.isEmpty()) {
                 admin.deleteTopics(ours).all().get(30, TimeUnit.SECONDS);
             }
@@ -47,7 +47,9 @@ public final class ChangeTopics {
                             .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
                                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)),
                     new NewTopic(config.offsetTopic(), 1, (short) 1)
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                    new NewTopic(config.deadLetterTopic(), 1, (short) 1)
+                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")));
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);

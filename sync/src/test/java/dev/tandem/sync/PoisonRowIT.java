@@ -48,6 +48,8 @@ class PoisonRowIT {
             String reason = queryString(app, "SELECT reason FROM tandem.table_state WHERE target_table = 'app.line'");
             assertTrue(reason.contains("{id=3}") && reason.contains("positive") && reason.contains("tandem resume"), reason);
             assertEquals(1, queryLong(app, "SELECT count(*) FROM app.line"), "nothing of the rejected batch is applied");
+            List<String> deadLetters = deadLetterKeys(config.capture().deadLetterTopic());
+            assertTrue(deadLetters.stream().anyMatch(k -> k.equals("app.line:{id=3}")), "dead letters: " + deadLetters);
 
             exec(legacy, "UPDATE legacy.line SET qty = 9 WHERE id = 1", "INSERT INTO legacy.note VALUES (1, 'other tables go on')");
             awaitTrue(Duration.ofSeconds(60), "app.note to keep syncing", () -> count(app, "app.note") == 1);
@@ -80,6 +82,29 @@ class PoisonRowIT {
             assertEquals(1, queryLong(app, "SELECT count(*) FROM tandem.parked_change WHERE target_table = 'app.note'"));
             assertNull(pipeline.failure());
         }
+    }
+
+    /** Keys of the dead-letter topic's records whose table header is set, read from the beginning. */
+    private static List<String> deadLetterKeys(String topic) throws InterruptedException {
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", TestDatabases.stack().kafka().bootstrapServers());
+        List<String> keys = new java.util.ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(props,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (keys.isEmpty() && System.nanoTime() < deadline) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.headers().lastHeader("tandem.table") != null && record.headers().lastHeader("tandem.reason") != null) {
+                        keys.add(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        }
+        return keys;
     }
 
     private static String state(PgDatabase db, String table) {

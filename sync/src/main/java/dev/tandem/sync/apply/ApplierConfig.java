@@ -11,11 +11,12 @@ import java.util.Objects;
  * @param target            the new database
  * @param bootstrapServers  Kafka bootstrap address
  * @param changeTopic       the change log to read
+ * @param deadLetterTopic   where changes parked for a paused table are copied
  * @param maxBatchChanges   most changes written in one target transaction (whole source transactions are never split)
  * @param maxBatchDelay     longest a complete transaction waits for more to share its target transaction
  */
 public record ApplierConfig(String migration, PgDatabase target, String bootstrapServers, String changeTopic,
-                            int maxBatchChanges, Duration maxBatchDelay) {
+                            String deadLetterTopic, int maxBatchChanges, Duration maxBatchDelay) {
 
     public static final int DEFAULT_MAX_BATCH_CHANGES = 5_000;
     public static final Duration DEFAULT_MAX_BATCH_DELAY = Duration.ofMillis(50);
@@ -25,6 +26,7 @@ public record ApplierConfig(String migration, PgDatabase target, String bootstra
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(changeTopic, "changeTopic");
+        Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         if (maxBatchChanges <= 0) {
             throw new IllegalArgumentException("maxBatchChanges is " + maxBatchChanges + "; it must be at least 1 (default "
                     + DEFAULT_MAX_BATCH_CHANGES + ")");
@@ -32,7 +34,9 @@ public record ApplierConfig(String migration, PgDatabase target, String bootstra
         maxBatchDelay = maxBatchDelay == null ? DEFAULT_MAX_BATCH_DELAY : maxBatchDelay;
     }
 
-    public ApplierConfig(String migration, PgDatabase target, String bootstrapServers, String changeTopic) {
-        this(migration, target, bootstrapServers, changeTopic, DEFAULT_MAX_BATCH_CHANGES, DEFAULT_MAX_BATCH_DELAY);
+    public ApplierConfig(String migration, PgDatabase target, String bootstrapServers, String changeTopic,
+                         String deadLetterTopic) {
+        this(migration, target, bootstrapServers, changeTopic, deadLetterTopic, DEFAULT_MAX_BATCH_CHANGES,
+                DEFAULT_MAX_BATCH_DELAY);
     }
 }

@@ -36,6 +36,8 @@ final class BatchApplier {
     private final Map<String, ProjectionWriter> writersByTarget = new LinkedHashMap<>();
     private final AppliedPositions positions;
     private final TableStates states;
+    private final List<ParkedChanges> parkedSinceDrain = new ArrayList<>();
+    private String lastReason = "";
 
     BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states) {
         for (CompiledTable t : tables) {
@@ -72,9 +74,9 @@ final class BatchApplier {
             for (ProjectionWriter writer : writersBySource.get(entry.getKey())) {
                 String target = writer.table().target();
                 if (paused.containsKey(target)) {
-                    states.park(c, target, entry.getValue().all());
+                    park(c, target, paused.get(target).reason(), entry.getValue().all());
                 } else if (!applyOrPause(c, writer, entry.getValue())) {
-                    paused.put(target, null);
+                    paused.put(target, new Pause(target, State.PAUSED, lastReason, null, null));
                 }
             }
         }
@@ -146,8 +148,24 @@ final class BatchApplier {
                 + " was rejected: " + firstLine(cause) + "; fix the data or the new schema, then run `tandem resume --table "
                 + target + "` (or `tandem skip --table " + target + "` to drop that change, recorded)";
         states.pause(c, target, reason, position, key);
-        states.park(c, target, changes.all());
+        park(c, target, reason, changes.all());
+        lastReason = reason;
         log.error(reason, cause);
+    }
+
+    private void park(Connection c, String target, String reason, List<ChangeEnvelope> changes) throws SQLException {
+        states.park(c, target, changes);
+        parkedSinceDrain.add(new ParkedChanges(target, reason, changes));
+    }
+
+    /**
+     * What was parked since the last call, for the dead-letter copy once the transaction committed;
+     * call it after every commit or rollback.
+     */
+    List<ParkedChanges> drainParked() {
+        List<ParkedChanges> drained = List.copyOf(parkedSinceDrain);
+        parkedSinceDrain.clear();
+        return drained;
     }
 
     /** Applies the changes one by one under a savepoint to name the first that fails; undoes them all. */

@@ -41,6 +41,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     private final AppliedPositions positions;
     private final ApplyStats stats = new ApplyStats();
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final DeadLetterWriter deadLetters;
     private final TopicPartition partition;
     private volatile boolean stopping;
     private volatile Throwable failure;
@@ -59,6 +60,8 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tandem-applier-" + config.migration());
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.deadLetters = new DeadLetterWriter(config.bootstrapServers(), config.deadLetterTopic(),
+                "tandem-dead-letters-" + config.migration());
     }
 
     public ApplyStats stats() {
@@ -104,6 +107,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         } finally {
             running = false;
             consumer.close();
+            deadLetters.close();
         }
     }
 
@@ -172,9 +176,11 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
             changes = batchApplier.apply(target, ready, current, next);
             target.commit();
         } catch (SQLException | RuntimeException e) {
+            batchApplier.drainParked();
             rollbackQuietly(target, e);
             throw e;
         }
+        deadLetters.publish(batchApplier.drainParked());
         long now = System.currentTimeMillis();
         stats.recordBatch(ready.size(), changes, last.commitTimeMs(), now);
         for (SourceTransaction tx : ready) {
@@ -184,14 +190,16 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     }
 
     /** Without traffic, resume and skip requests are still carried out within about a second. */
-    private static void handleRequestsWhileIdle(Connection target, BatchApplier batchApplier) throws SQLException {
+    private void handleRequestsWhileIdle(Connection target, BatchApplier batchApplier) throws SQLException {
         try {
             batchApplier.handlePendingRequests(target);
             target.commit();
         } catch (SQLException | RuntimeException e) {
+            batchApplier.drainParked();
             rollbackQuietly(target, e);
             throw e;
         }
+        deadLetters.publish(batchApplier.drainParked());
     }
 
     private static boolean isCoveredBy(List<SourceTransaction> ready, SourceTransaction tx) {
@@ -227,6 +235,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
             consumer.wakeup();
         } else {
             consumer.close();
+            deadLetters.close();
         }
     }
 }

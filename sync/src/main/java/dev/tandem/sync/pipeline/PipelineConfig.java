@@ -54,6 +54,7 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
     }
 
     public ApplierConfig applier() {
-        return new ApplierConfig(migration, target, bootstrapServers, capture().changeTopic());
+        CaptureConfig capture = capture();
+        return new ApplierConfig(migration, target, bootstrapServers, capture.changeTopic(), capture.deadLetterTopic());
     }
 }
