@@ -72,17 +72,13 @@ final class BackfillBench {
                 table = MappingCompiler.compile(MappingSpec.of(BenchTable.mapping()), src, dst).get(0);
             }
             List<String> columns = table.sourceColumns().stream().map(SourceColumn::name).toList();
+            CompiledTable mapped = table;
             List<Run> runs = new ArrayList<>();
             for (int run = 1; run <= settings.runs(); run++) {
-                double tandem;
-                double copy;
-                if (run % 2 == 1) {
-                    tandem = tandemCopy(source, target, table, rows);
-                    copy = pipeCopy(source, target, columns, rows);
-                } else {
-                    copy = pipeCopy(source, target, columns, rows);
-                    tandem = tandemCopy(source, target, table, rows);
-                }
+                Alternating.Pair<Double> rates = Alternating.run(run, () -> tandemCopy(source, target, mapped, rows),
+                        () -> pipeCopy(source, target, columns, rows));
+                double tandem = rates.tandem();
+                double copy = rates.baseline();
                 runs.add(new Run(tandem, copy));
                 log.info("backfill {} rows, run {}/{}: tandem {} rows/s, COPY pipe {} rows/s", rows, run,
                         settings.runs(), Math.round(tandem), Math.round(copy));

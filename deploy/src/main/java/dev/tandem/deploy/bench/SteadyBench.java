@@ -43,15 +43,12 @@ final class SteadyBench {
     List<Run> runAll() throws Exception {
         List<Run> runs = new ArrayList<>();
         for (int run = 1; run <= settings.runs(); run++) {
-            Side tandem;
-            Side nativeSide;
-            if (run % 2 == 1) {
-                tandem = measure(TandemReplication.create(servers, "steady_" + run, true), run);
-                nativeSide = measure(NativeReplication.create(servers, "steady_" + run, true), run);
-            } else {
-                nativeSide = measure(NativeReplication.create(servers, "steady_" + run, true), run);
-                tandem = measure(TandemReplication.create(servers, "steady_" + run, true), run);
-            }
+            int current = run;
+            Alternating.Pair<Side> sides = Alternating.run(run,
+                    () -> measure(TandemReplication.create(servers, "steady_" + current, true), current),
+                    () -> measure(NativeReplication.create(servers, "steady_" + current, true), current));
+            Side tandem = sides.tandem();
+            Side nativeSide = sides.baseline();
             runs.add(new Run(tandem, nativeSide));
             log.info("steady run {}/{}: p99 tandem {} ms, native {} ms", run, settings.runs(),
                     String.format("%.1f", tandem.p99Ms()), String.format("%.1f", nativeSide.p99Ms()));

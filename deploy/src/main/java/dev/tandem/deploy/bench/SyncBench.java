@@ -48,15 +48,12 @@ final class SyncBench {
     List<Run> runAll() throws Exception {
         List<Run> runs = new ArrayList<>();
         for (int run = 1; run <= settings.runs(); run++) {
-            Side tandem;
-            Side nativeSide;
-            if (run % 2 == 1) {
-                tandem = measure(TandemReplication.create(servers, "sync_" + run, false), run);
-                nativeSide = measure(NativeReplication.create(servers, "sync_" + run, false), run);
-            } else {
-                nativeSide = measure(NativeReplication.create(servers, "sync_" + run, false), run);
-                tandem = measure(TandemReplication.create(servers, "sync_" + run, false), run);
-            }
+            int current = run;
+            Alternating.Pair<Side> sides = Alternating.run(run,
+                    () -> measure(TandemReplication.create(servers, "sync_" + current, false), current),
+                    () -> measure(NativeReplication.create(servers, "sync_" + current, false), current));
+            Side tandem = sides.tandem();
+            Side nativeSide = sides.baseline();
             runs.add(new Run(tandem, nativeSide));
             log.info("sync run {}/{}: tandem {} rows/s, native {} rows/s, ratio {}", run, settings.runs(),
                     Math.round(tandem.rowsPerSecond()), Math.round(nativeSide.rowsPerSecond()),
