@@ -29,7 +29,8 @@ public record PgDatabase(String host, int port, String database, String user, St
         java.util.regex.Matcher m = java.util.regex.Pattern
                 .compile("jdbc:postgresql://([^:/?]+)(?::(\\d+))?/([^?]+)(?:\\?(.*))?").matcher(url == null ? "" : url);
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + url + "' is not a PostgreSQL JDBC URL: write "
+            String shown = url == null ? null : url.replaceAll("(?i)password=[^&]*", "password=***");
+            throw new IllegalArgumentException("'" + shown + "' is not a PostgreSQL JDBC URL: write "
                     + "jdbc:postgresql://HOST:PORT/DATABASE?user=NAME");
         }
         String user = "postgres";

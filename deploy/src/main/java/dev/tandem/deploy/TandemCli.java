@@ -5,13 +5,14 @@ import dev.tandem.deploy.control.ResumeCommand;
 import dev.tandem.deploy.control.SkipCommand;
 import dev.tandem.deploy.bench.BenchCommand;
 import dev.tandem.deploy.demo.DemoCommand;
+import dev.tandem.deploy.run.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code tandem} command line: parses arguments and hands over to one subcommand. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemVersion.class,
         description = "Zero-downtime PostgreSQL schema migrations with a way back.",
-        subcommands = {DemoCommand.class, CheckCommand.class, ResumeCommand.class, SkipCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, ResumeCommand.class, SkipCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class TandemCli implements Runnable {
 
     @CommandLine.Spec

@@ -3,6 +3,8 @@ package dev.tandem.deploy.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.deploy.ProgressLine;
+import dev.tandem.deploy.StopSignal;
 import dev.tandem.embedded.EmbeddedStack;
 import dev.tandem.reconcile.full.FullComparator;
 import dev.tandem.reconcile.full.TableComparison;
@@ -13,7 +15,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** One run of the demo, from an empty work directory to the final comparison. */
@@ -28,8 +29,7 @@ final class DemoRun {
 
     private final Settings settings;
     private final PrintStream console;
-    private final CountDownLatch interrupted = new CountDownLatch(1);
-    private final CountDownLatch finished = new CountDownLatch(1);
+    private StopSignal stop;
 
     DemoRun(Settings settings) {
         this.settings = settings;
@@ -37,19 +37,12 @@ final class DemoRun {
     }
 
     int execute() throws Exception {
-        Thread hook = new Thread(this::onCtrlC, "tandem-demo-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         long started = System.nanoTime();
-        try (EmbeddedStack stack = EmbeddedStack.startFresh(settings.workDir())) {
+        try (StopSignal signal = StopSignal.install();
+             EmbeddedStack stack = EmbeddedStack.startFresh(settings.workDir())) {
+            stop = signal;
             long startupMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             return runOn(stack, startupMs);
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the JVM is exiting through Ctrl-C; the hook is waiting for this cleanup
-            }
         }
     }
 
@@ -81,7 +74,8 @@ final class DemoRun {
                 mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
         try (Pipeline pipeline = new Pipeline(config)) {
             long backfillStart = System.nanoTime();
-            ProgressLine progress = new ProgressLine(console, pipeline, workload, size.total());
+            ProgressLine progress = new ProgressLine(console, pipeline, size.total(),
+                    () -> " | workload " + workload.committed() + " tx");
             progress.startPrinting(settings.progressInterval());
             pipeline.start();
             double backfillSeconds = seconds(backfillStart);
@@ -116,7 +110,7 @@ final class DemoRun {
     private void waitForStop(Pipeline pipeline) throws InterruptedException {
         long deadline = settings.duration() == null ? Long.MAX_VALUE : System.nanoTime() + settings.duration().toNanos();
         while (System.nanoTime() < deadline && pipeline.failure() == null) {
-            if (interrupted.await(200, TimeUnit.MILLISECONDS)) {
+            if (stop.await(Duration.ofMillis(200))) {
                 console.println("stopping (Ctrl-C)");
                 return;
             }
@@ -130,7 +124,7 @@ final class DemoRun {
             List<TableComparison> result = comparator.compare(pipeline.tables());
             boolean consistent = result.stream().allMatch(TableComparison::consistent);
             if (consistent || System.nanoTime() > deadline || pipeline.failure() != null
-                    || interrupted.getCount() == 0) {
+                    || stop.requested()) {
                 return result;
             }
             Thread.sleep(250);
@@ -158,15 +152,6 @@ final class DemoRun {
         console.println(report.asText());
         if (settings.json()) {
             System.out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-        }
-    }
-
-    private void onCtrlC() {
-        interrupted.countDown();
-        try {
-            finished.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

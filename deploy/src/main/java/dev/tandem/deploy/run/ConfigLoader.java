@@ -1,0 +1,118 @@
+package dev.tandem.deploy.run;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.pipeline.PipelineConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads a migration config file. {@code ${NAME}} is replaced by the environment variable NAME
+ * (an error when unset) and {@code ${NAME:-default}} falls back to the default, so secrets stay
+ * out of the file. Every error names the key and the fix, never a secret's value.
+ */
+public final class ConfigLoader {
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+    private ConfigLoader() {
+    }
+
+    public static MigrationConfig load(Path file) {
+        return load(file, System::getenv);
+    }
+
+    /** Loads {@code file}, resolving variables through {@code environment} (tests pass their own). */
+    static MigrationConfig load(Path file, UnaryOperator<String> environment) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read the config file (" + e.getMessage() + "); check the path");
+        }
+        Map<String, Object> root;
+        try {
+            Object parsed = new Yaml(new LoaderOptions()).load(text);
+            if (!(parsed instanceof Map<?, ?> map)) {
+                throw new ConfigException(file + ": expected keys migration, source, target, kafka and mapping");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> typed = (Map<String, Object>) map;
+            root = typed;
+        } catch (YAMLException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        Reader reader = new Reader(file, root, environment);
+        String migration = reader.string("migration", null);
+        Path mapping = file.toAbsolutePath().getParent().resolve(reader.string("mapping", null)).normalize();
+        String workersText = reader.string("backfill.workers", Integer.toString(PipelineConfig.DEFAULT_BACKFILL_WORKERS));
+        int workers;
+        try {
+            workers = Integer.parseInt(workersText.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(file + ": 'backfill.workers' is '" + workersText + "'; write a whole number, e.g. 2");
+        }
+        return new MigrationConfig(migration, reader.database("source"), reader.database("target"),
+                reader.string("kafka.bootstrap", null), mapping, workers);
+    }
+
+    /** Looks keys up by dotted path and substitutes variables. */
+    private record Reader(Path file, Map<String, Object> root, UnaryOperator<String> environment) {
+
+        PgDatabase database(String key) {
+            String url = string(key + ".url", null);
+            String password = string(key + ".password", "");
+            try {
+                return PgDatabase.fromUrl(url, password);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(file + ": " + key + ".url: " + e.getMessage());
+            }
+        }
+
+        String string(String path, String fallback) {
+            Object value = root;
+            for (String part : path.split("\\.")) {
+                value = value instanceof Map<?, ?> map ? map.get(part) : null;
+            }
+            if (value == null) {
+                if (fallback == null) {
+                    throw new ConfigException(file + ": '" + path + "' is missing; add it (see docs/running.md)");
+                }
+                return fallback;
+            }
+            return substitute(path, value.toString());
+        }
+
+        private String substitute(String path, String value) {
+            Matcher m = VARIABLE.matcher(value);
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                String resolved = environment.apply(m.group(1));
+                if (resolved == null) {
+                    if (m.group(2) == null) {
+                        throw new ConfigException(file + ": '" + path + "' uses ${" + m.group(1) + "}, which is not set; "
+                                + "export " + m.group(1) + " or write ${" + m.group(1) + ":-default}");
+                    }
+                    resolved = m.group(2);
+                }
+                m.appendReplacement(sb, Matcher.quoteReplacement(resolved));
+            }
+            m.appendTail(sb);
+            return sb.toString();
+        }
+    }
+
+    /** A config file that cannot be used; the message names the key and the fix. */
+    public static final class ConfigException extends IllegalArgumentException {
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.tandem.deploy.run;
+
+import dev.tandem.capture.PgDatabase;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * One migration as configured for {@code tandem run}: where the two databases and Kafka are, and
+ * which mapping to apply. {@link #toString()} shows no password.
+ *
+ * @param migration        name; keys the slot, topics and control-schema rows
+ * @param source           the legacy database
+ * @param target           the new database
+ * @param bootstrapServers Kafka bootstrap address
+ * @param mapping          the mapping file
+ * @param backfillWorkers  tables copied in parallel during the backfill
+ */
+public record MigrationConfig(String migration, PgDatabase source, PgDatabase target, String bootstrapServers,
+                              Path mapping, int backfillWorkers) {
+
+    public MigrationConfig {
+        Objects.requireNonNull(migration, "migration");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(mapping, "mapping");
+    }
+
+    @Override
+    public String toString() {
+        return "migration " + migration + ": " + source + " → " + target + " via Kafka " + bootstrapServers + ", mapping "
+                + mapping + ", " + backfillWorkers + " backfill workers";
+    }
+}

@@ -1,0 +1,76 @@
+package dev.tandem.deploy.run;
+
+import dev.tandem.deploy.ProgressLine;
+import dev.tandem.deploy.StopSignal;
+import dev.tandem.sync.mapping.MappingException;
+import dev.tandem.sync.mapping.MappingParser;
+import dev.tandem.sync.mapping.MappingSpec;
+import dev.tandem.sync.pipeline.Pipeline;
+import dev.tandem.sync.pipeline.PipelineConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem run}: runs one migration's forward pipeline against real databases and Kafka until stopped. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs a migration: validates its mapping, backfills the new schema when it has not been,",
+                "then streams every legacy change into it until Ctrl-C / SIGTERM (or --duration).",
+                "Restarting resumes where it stopped."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped on request", "1:the pipeline failed (the message says why and what to do)",
+                "2:the config or the mapping is invalid"})
+public final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "The migration config (YAML); see docs/running.md.")
+    Path config;
+
+    @Option(names = "--duration", description = "Stop after this long (e.g. 10m). Default: until Ctrl-C or SIGTERM.")
+    Duration duration;
+
+    @Option(names = "--progress-interval", defaultValue = "10s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
+    Duration progressInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        MigrationConfig migration;
+        MappingSpec mapping;
+        try {
+            migration = ConfigLoader.load(config);
+            mapping = MappingParser.parse(migration.mapping());
+        } catch (ConfigLoader.ConfigException | MappingException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        System.out.println("tandem run: " + migration);
+        PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
+                mapping, migration.bootstrapServers(), migration.backfillWorkers(), null);
+        try (StopSignal stop = StopSignal.install(); Pipeline pipeline = new Pipeline(pipelineConfig)) {
+            ProgressLine progress = new ProgressLine(System.out, pipeline, 0, () -> "");
+            progress.startPrinting(progressInterval);
+            try {
+                pipeline.start();
+                System.out.println("streaming; stop with Ctrl-C");
+                long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+                while (pipeline.failure() == null && System.nanoTime() < deadline && !stop.await(Duration.ofMillis(200))) {
+                    // progress is printed by its own timer
+                }
+            } catch (MappingException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            } finally {
+                progress.stop();
+            }
+            if (pipeline.failure() != null) {
+                System.err.println("migration " + migration.migration() + " stopped: " + pipeline.failure().getMessage());
+                return 1;
+            }
+            System.out.println("stopping: capture and applier flush their positions; run again to resume");
+            return 0;
+        } catch (java.sql.SQLException e) {
+            System.err.println("migration " + migration.migration() + " cannot start: " + e.getMessage());
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.tandem.deploy.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    private static final String CONFIG = """
+            migration: shop
+            source:
+              url: jdbc:postgresql://legacy.internal:5433/shop?user=tandem
+              password: ${LEGACY_PW}
+            target:
+              url: jdbc:postgresql://new.internal/shop
+              password: ${NEW_PW:-fallback-pw}
+            kafka:
+              bootstrap: ${KAFKA:-127.0.0.1:9092}
+            mapping: maps/shop.yaml
+            """;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void substitutesVariablesAndResolvesTheMappingBesideTheConfig() throws Exception {
+        MigrationConfig config = ConfigLoader.load(write(CONFIG), Map.of("LEGACY_PW", "hunter2-secret")::get);
+        assertEquals("shop", config.migration());
+        assertEquals("hunter2-secret", config.source().password());
+        assertEquals("fallback-pw", config.target().password());
+        assertEquals(5433, config.source().port());
+        assertEquals(5432, config.target().port());
+        assertEquals("postgres", config.target().user());
+        assertEquals("127.0.0.1:9092", config.bootstrapServers());
+        assertEquals(dir.resolve("maps/shop.yaml"), config.mapping());
+        assertEquals(2, config.backfillWorkers());
+        assertFalse(config.toString().contains("hunter2-secret"), config.toString());
+        assertFalse(config.toString().contains("fallback-pw"), config.toString());
+    }
+
+    @Test
+    void anUnsetVariableNamesTheKeyAndTheFixButNoValue() throws Exception {
+        var e = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG), Map.<String, String>of()::get));
+        assertTrue(e.getMessage().contains("'source.password' uses ${LEGACY_PW}, which is not set"), e.getMessage());
+    }
+
+    @Test
+    void missingKeysAndBadValuesAreNamed() throws Exception {
+        var missing = assertThrows(ConfigLoader.ConfigException.class,
+                () -> ConfigLoader.load(write("migration: x\n"), Map.<String, String>of()::get));
+        assertTrue(missing.getMessage().contains("'mapping' is missing"), missing.getMessage());
+        var url = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(
+                CONFIG.replace("jdbc:postgresql://new.internal/shop", "postgres://new")), Map.of("LEGACY_PW", "p")::get));
+        assertTrue(url.getMessage().contains("target.url") && url.getMessage().contains("jdbc:postgresql://HOST:PORT/DATABASE"),
+                url.getMessage());
+        var inUrl = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(
+                CONFIG.replace("?user=tandem", "?user=tandem&password=leaked-pw")), Map.of("LEGACY_PW", "p")::get));
+        assertTrue(inUrl.getMessage().contains("remove it from the URL"), inUrl.getMessage());
+        assertFalse(inUrl.getMessage().contains("leaked-pw"), inUrl.getMessage());
+        var malformed = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(
+                CONFIG.replace("jdbc:postgresql://new.internal/shop", "jdbc:pg://h/db?password=leaked-pw")), Map.of("LEGACY_PW", "p")::get));
+        assertFalse(malformed.getMessage().contains("leaked-pw"), malformed.getMessage());
+    }
+
+    private Path write(String text) throws Exception {
+        Path file = dir.resolve("migration.yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+}
