@@ -73,7 +73,4 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
         return "tandem_" + migration;
     }
 
-    public CaptureConfig withOffsetFlush(Duration flush) {
-        return new CaptureConfig(migration, source, tables, bootstrapServers, heartbeat, flush);
-    }
 }

@@ -3,6 +3,7 @@ package dev.tandem.deploy;
 import dev.tandem.deploy.check.CheckCommand;
 import dev.tandem.deploy.control.ResumeCommand;
 import dev.tandem.deploy.control.SkipCommand;
+import dev.tandem.deploy.control.StatusCommand;
 import dev.tandem.deploy.bench.BenchCommand;
 import dev.tandem.deploy.demo.DemoCommand;
 import dev.tandem.deploy.run.RunCommand;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The {@code tandem} command line: parses arguments and hands over to one subcommand. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemVersion.class,
         description = "Zero-downtime PostgreSQL schema migrations with a way back.",
-        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, ResumeCommand.class, SkipCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, StatusCommand.class, ResumeCommand.class, SkipCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class TandemCli implements Runnable {
 
     @CommandLine.Spec

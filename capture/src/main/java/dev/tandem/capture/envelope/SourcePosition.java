@@ -34,14 +34,6 @@ public record SourcePosition(long txOrder, long lsn, long txId, long orderInTx) 
         return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
     }
 
-    /** Parses PostgreSQL's textual LSN form ({@code X/Y}). */
-    public static long parseLsn(String text) {
-        int slash = text.indexOf('/');
-        if (slash < 0) {
-            throw new IllegalArgumentException("not an LSN: '" + text + "' (expected the form X/Y, e.g. 0/16B3748)");
-        }
-        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
-    }
 
     @Override
     public String toString() {

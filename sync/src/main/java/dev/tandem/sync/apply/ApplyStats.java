@@ -12,18 +12,14 @@ public final class ApplyStats {
     private final AtomicLong transactionsApplied = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong replaysSkipped = new AtomicLong();
-    private final AtomicLong lastCommitTimeMs = new AtomicLong();
     private final AtomicLong lastLagMs = new AtomicLong();
     private final long[] lagRing = new long[LAG_SAMPLES];
     private long lagCount;
 
-    void recordBatch(int transactions, long changes, long newestCommitTimeMs, long nowMs) {
+    void recordBatch(int transactions, long changes) {
         batches.incrementAndGet();
         transactionsApplied.addAndGet(transactions);
         changesApplied.addAndGet(changes);
-        if (newestCommitTimeMs > 0) {
-            lastCommitTimeMs.set(newestCommitTimeMs);
-        }
     }
 
     /** Records the source-commit → applied delay of one transaction. */

@@ -182,7 +182,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         }
         deadLetters.publish(batchApplier.drainParked());
         long now = System.currentTimeMillis();
-        stats.recordBatch(ready.size(), changes, last.commitTimeMs(), now);
+        stats.recordBatch(ready.size(), changes);
         for (SourceTransaction tx : ready) {
             stats.recordLag(Math.max(0, now - tx.commitTimeMs()));
         }
@@ -209,7 +209,6 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         SourceTransaction last = ready.get(ready.size() - 1);
         return new AppliedPosition(0, last.txOrder(), last.txId()).covers(tx.txOrder(), tx.txId());
     }
-
 
     private static void rollbackQuietly(Connection c, Exception cause) {
         try {
