@@ -1,0 +1,167 @@
+package dev.tandem.deploy.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.embedded.EmbeddedPostgres;
+import dev.tandem.embedded.SharedTestStack;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole tandem process ({@code tandem run}) is killed with SIGKILL at random moments, once
+ * inside the backfill and then while streaming under a write workload, and started again each time. At the
+ * end the new table equals the legacy one, and a history kept by a trigger on the new table shows
+ * no change applied twice or out of order. The checker is plain SQL, not tandem's comparison.
+ */
+class ProcessKillIT {
+
+    private static final int KILLS = 4;
+
+    @Test
+    void killedAndRestartedRunLosesAndDoublesNothing(@TempDir Path dir) throws Exception {
+        EmbeddedPostgres postgres = SharedTestStack.get().postgres();
+        postgres.createDatabase("kill_legacy");
+        postgres.createDatabase("kill_new");
+        exec(postgres, "kill_legacy", "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
+                "INSERT INTO public.account SELECT g, 1, repeat('n', 200) || g FROM generate_series(1, 200000) g");
+        exec(postgres, "kill_new", "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
+                "CREATE TABLE public.history (seq bigserial PRIMARY KEY, id int, version int)",
+                """
+                CREATE FUNCTION public.remember() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO public.history (id, version) VALUES (NEW.id, NEW.version); RETURN NEW; END $$""",
+                "CREATE TRIGGER remember AFTER INSERT OR UPDATE ON public.account FOR EACH ROW EXECUTE FUNCTION public.remember()");
+        Files.writeString(dir.resolve("mapping.yaml"), """
+                tables:
+                  - target: public.account
+                    from: public.account a
+                    copy_same_named: true
+                """);
+        Path config = dir.resolve("migration.yaml");
+        Files.writeString(config, """
+                migration: kill_it
+                source: { url: "%s" }
+                target: { url: "%s" }
+                kafka: { bootstrap: "%s" }
+                mapping: mapping.yaml
+                """.formatted(postgres.jdbcUrl("kill_legacy"), postgres.jdbcUrl("kill_new"),
+                SharedTestStack.get().kafka().bootstrapServers()));
+
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong committed = new AtomicLong();
+        Thread workload = new Thread(() -> write(postgres, writing, committed), "workload");
+        workload.start();
+        try {
+            for (int kill = 1; kill <= KILLS; kill++) {
+                Path log = dir.resolve("run-" + kill + ".log");
+                Process tandem = start(config, log);
+                // the first kill lands inside the backfill, the later ones while streaming
+                if (kill == 1) {
+                    awaitLog(log, "starting backfill");
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(300));
+                } else {
+                    awaitLog(log, "streaming; stop with Ctrl-C");
+                    Thread.sleep(1_000 + ThreadLocalRandom.current().nextLong(4_000));
+                }
+                tandem.destroyForcibly();
+                assertTrue(tandem.waitFor(30, TimeUnit.SECONDS));
+            }
+            assertTrue(Files.readString(dir.resolve("run-2.log")).contains("starting backfill"),
+                    "the backfill killed in run 1 must start over in run 2");
+        } finally {
+            writing.set(false);
+            workload.join();
+        }
+        Process last = start(config, dir.resolve("run-final.log"));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            String legacy = digest(postgres, "kill_legacy");
+            while (!legacy.equals(digest(postgres, "kill_new")) && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+            }
+            assertEquals(legacy, digest(postgres, "kill_new"), "new table differs from legacy after " + KILLS + " kills; "
+                    + "logs in " + dir);
+        } finally {
+            last.destroy();
+            last.waitFor(60, TimeUnit.SECONDS);
+        }
+        assertTrue(committed.get() > 200, "workload committed " + committed.get());
+        assertEquals("0", single(postgres, "kill_new", """
+                SELECT count(*) FROM (SELECT id, version FROM public.history GROUP BY 1, 2 HAVING count(*) > 1) d"""),
+                "a version was applied twice");
+        assertEquals("0", single(postgres, "kill_new", """
+                SELECT count(*) FROM (SELECT version, lag(version) OVER (PARTITION BY id ORDER BY seq) AS previous
+                                      FROM public.history) h WHERE version <= previous"""),
+                "a row went back to an older version");
+    }
+
+    private static void awaitLog(Path log, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(log) && Files.readString(log).contains(text))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("'" + text + "' did not appear in " + log + ":\n" + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static Process start(Path config, Path log) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(List.of(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+                "dev.tandem.deploy.TandemCli", "run", "--config", config.toString(), "--progress-interval", "1s"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void write(EmbeddedPostgres postgres, AtomicBoolean writing, AtomicLong committed) {
+        try (Connection c = postgres.connect("kill_legacy");
+             PreparedStatement update = c.prepareStatement("UPDATE public.account SET version = version + 1 WHERE id = ?");
+             PreparedStatement insert = c.prepareStatement("INSERT INTO public.account VALUES (?, 1, 'new') ON CONFLICT DO NOTHING")) {
+            c.setAutoCommit(false);
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            int next = 200_001;
+            while (writing.get()) {
+                for (int i = 0; i < 1 + random.nextInt(4); i++) {
+                    update.setInt(1, 1 + random.nextInt(200_000));
+                    update.executeUpdate();
+                }
+                insert.setInt(1, next++);
+                insert.executeUpdate();
+                c.commit();
+                committed.incrementAndGet();
+                Thread.sleep(5);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("workload failed", e);
+        }
+    }
+
+    private static String digest(EmbeddedPostgres postgres, String db) throws Exception {
+        return single(postgres, db, "SELECT count(*) || ':' || md5(string_agg(a::text, ',' ORDER BY id)) FROM public.account a");
+    }
+
+    private static void exec(EmbeddedPostgres postgres, String db, String... sql) throws Exception {
+        try (Connection c = postgres.connect(db); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private static String single(EmbeddedPostgres postgres, String db, String sql) throws Exception {
+        try (Connection c = postgres.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
