@@ -89,9 +89,12 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
                     attempt = 0;
                     applyUntilStopped(target);
                 } catch (SQLException e) {
-                    if (stopping || !SqlErrors.isTransient(e) || ++attempt > 30) {
+                    // The target may be down for a while (restart, failover): retry without end, since
+                    // the stored position makes resuming exact; anything but a lost connection stops.
+                    if (stopping || !SqlErrors.isTransient(e)) {
                         throw e;
                     }
+                    attempt++;
                     log.warn("applier {}: target connection lost ({}); resuming from the stored position, attempt {}",
                             config.migration(), e.getMessage(), attempt);
                     sleepQuietly(Math.min(5_000, 100L * attempt));
