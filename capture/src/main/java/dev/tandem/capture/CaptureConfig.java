@@ -14,9 +14,11 @@ import java.util.regex.Pattern;
  * @param bootstrapServers  Kafka bootstrap address
  * @param heartbeat         how often the connector confirms progress while the tables are idle
  * @param offsetFlush       how often the engine's offsets are flushed to Kafka (a crash replays at most this much)
+ * @param generation        how many times the migration's backfill has started (1 for the first); each
+ *                          start gets new topics, so clients left over from the last one cannot touch them
  */
 public record CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers,
-                            Duration heartbeat, Duration offsetFlush) {
+                            Duration heartbeat, Duration offsetFlush, int generation) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_OFFSET_FLUSH = Duration.ofSeconds(5);
@@ -41,6 +43,19 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
         tables = List.copyOf(tables);
         heartbeat = heartbeat == null ? DEFAULT_HEARTBEAT : heartbeat;
         offsetFlush = offsetFlush == null ? DEFAULT_OFFSET_FLUSH : offsetFlush;
+        if (generation < 1) {
+            throw new IllegalArgumentException("generation " + generation + " of migration " + migration + " must be at least 1");
+        }
+    }
+
+    public CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers,
+                         Duration heartbeat, Duration offsetFlush) {
+        this(migration, source, tables, bootstrapServers, heartbeat, offsetFlush, 1);
+    }
+
+    /** The same capture for another backfill generation. */
+    public CaptureConfig withGeneration(int next) {
+        return new CaptureConfig(migration, source, tables, bootstrapServers, heartbeat, offsetFlush, next);
     }
 
     public CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers) {
@@ -57,7 +72,7 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
 
     /** The topic holding the ordered change log (one partition: source commit order). */
     public String changeTopic() {
-        return "tandem." + migration + ".changes";
+        return "tandem." + migration + ".changes" + generationSuffix();
     }
 
     /** Where changes a paused target table could not take are copied for inspection. */
@@ -66,7 +81,11 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
     }
 
     public String offsetTopic() {
-        return "tandem." + migration + ".capture-offsets";
+        return "tandem." + migration + ".capture-offsets" + generationSuffix();
+    }
+
+    private String generationSuffix() {
+        return generation == 1 ? "" : ".g" + generation;
     }
 
     public String topicPrefix() {

@@ -25,6 +25,7 @@ public final class ChangeTopics {
             List<String> ours = List.of(config.changeTopic(), config.offsetTopic(), config.deadLetterTopic()).stream().filter(existing::contains).toList();
             if (!ours.isEmpty()) {
                 admin.deleteTopics(ours).all().get(30, TimeUnit.SECONDS);
+                awaitGone(admin, ours);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -61,6 +62,21 @@ public final class ChangeTopics {
             throw new IllegalStateException("cannot create Kafka topics " + config.changeTopic() + " and "
                     + config.offsetTopic() + " at " + config.bootstrapServers()
                     + ": check the broker is reachable and this client may create topics", e);
+        }
+    }
+
+    /**
+     * Deletion completes in the background; a topic recreated before it is gone would keep the old
+     * one's data, or be auto-created with the wrong settings by a client that reads it meanwhile.
+     */
+    private static void awaitGone(Admin admin, List<String> topics)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().anyMatch(topics::contains)) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("topics " + topics + " still exist 30 s after their deletion");
+            }
+            Thread.sleep(100);
         }
     }
 

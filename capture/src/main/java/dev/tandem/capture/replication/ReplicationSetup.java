@@ -40,6 +40,28 @@ public final class ReplicationSetup {
     }
 
     /**
+     * Why the capture's slot can no longer be read, or null while it is usable (or absent).
+     * PostgreSQL invalidates a slot whose retained WAL passed {@code max_slot_wal_keep_size}:
+     * changes after its position are gone.
+     */
+    public String invalidation() throws SQLException {
+        try (Connection c = config.source().connect("tandem-setup");
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT s.wal_status, to_jsonb(s) ->> 'invalidation_reason', s.confirmed_flush_lsn::text
+                     FROM pg_replication_slots s WHERE s.slot_name = ?""")) {
+            ps.setString(1, config.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || (!"lost".equals(rs.getString(1)) && rs.getString(2) == null)) {
+                    return null;
+                }
+                return "replication slot " + config.slotName() + " on " + config.source() + " was invalidated (wal_status "
+                        + rs.getString(1) + (rs.getString(2) == null ? "" : ", " + rs.getString(2)) + ") after "
+                        + rs.getString(3) + ": the changes after it are gone, so streaming on would leave a gap";
+            }
+        }
+    }
+
+    /**
      * Creates (or re-targets) the publication for exactly the captured tables. It must exist before
      * the slot: pgoutput reads the publication as of each change's position.
      */

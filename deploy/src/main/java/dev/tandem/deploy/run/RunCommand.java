@@ -7,6 +7,7 @@ import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
+import dev.tandem.sync.pipeline.SlotLostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -29,6 +30,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "Stop after this long (e.g. 10m). Default: until Ctrl-C or SIGTERM.")
     Duration duration;
 
+    @Option(names = "--rebackfill", description = "Drop the replication slot and copy the tables again: the way out when the slot was invalidated.")
+    boolean rebackfill;
+
     @Option(names = "--progress-interval", defaultValue = "10s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
     Duration progressInterval;
 
@@ -50,7 +54,7 @@ public final class RunCommand implements Callable<Integer> {
             ProgressLine progress = new ProgressLine(System.out, pipeline, 0, () -> "");
             progress.startPrinting(progressInterval);
             try {
-                pipeline.start();
+                pipeline.start(rebackfill);
                 System.out.println("streaming; stop with Ctrl-C");
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
                 while (pipeline.failure() == null && System.nanoTime() < deadline && !stop.await(Duration.ofMillis(200))) {
@@ -59,6 +63,9 @@ public final class RunCommand implements Callable<Integer> {
             } catch (MappingException e) {
                 System.err.println(e.getMessage());
                 return 2;
+            } catch (SlotLostException e) {
+                System.err.println(e.getMessage());
+                return 1;
             } finally {
                 progress.stop();
             }

@@ -62,6 +62,7 @@ public final class ControlSchema {
                     CREATE TABLE IF NOT EXISTS tandem.migration (
                         migration      text PRIMARY KEY,
                         backfill_done  boolean NOT NULL DEFAULT false,
+                        generation     int NOT NULL DEFAULT 1,
                         created_at     timestamptz NOT NULL DEFAULT now())""");
         }
     }

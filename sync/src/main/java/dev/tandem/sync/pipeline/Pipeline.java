@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -38,13 +39,17 @@ import org.slf4j.LoggerFactory;
 public final class Pipeline implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    private static final long SLOT_CHECK_SECONDS = 2;
 
     private final PipelineConfig config;
     private final AtomicLong rowsBackfilled = new AtomicLong();
     private List<CompiledTable> tables = List.of();
+    private CaptureConfig captureConfig;
     private CaptureEngine capture;
     private ChangeApplier applier;
     private Thread applierThread;
+    private ScheduledExecutorService slotWatch;
+    private volatile Throwable slotFailure;
 
     public Pipeline(PipelineConfig config) {
         this.config = config;
@@ -52,25 +57,74 @@ public final class Pipeline implements AutoCloseable {
 
     /** Validates the mappings, backfills when needed and starts streaming; returns once streaming runs. */
     public void start() throws SQLException, InterruptedException {
-        CaptureConfig captureConfig = config.capture();
-        ReplicationSetup replication = new ReplicationSetup(captureConfig);
+        start(false);
+    }
+
+    /**
+     * Like {@link #start()}; with {@code startOver} the backfill runs again from a new slot and
+     * snapshot even if it was done, the way out of an invalidated slot.
+     */
+    public void start(boolean startOver) throws SQLException, InterruptedException {
+        ReplicationSetup replication = new ReplicationSetup(config.capture());
         try (Connection source = config.source().connect("tandem-setup");
              Connection target = config.target().connect("tandem-setup")) {
             tables = MappingCompiler.compile(config.mapping(), source, target);
             ControlSchema.ensure(target);
-            if (!backfillDone(target) || !replication.slotExists()) {
-                backfill(replication, captureConfig, target);
+            captureConfig = config.capture().withGeneration(generation(target));
+            String invalidated = replication.invalidation();
+            if (invalidated != null && !startOver) {
+                throw new SlotLostException(lostMessage(invalidated));
+            }
+            if (startOver || !backfillDone(target) || !replication.slotExists()) {
+                backfill(replication, target);
             } else {
                 log.info("migration {}: backfill already done, resuming the stream", config.migration());
                 restartCapture();
             }
         }
         startApplier();
+        watchSlot(replication);
+    }
+
+    /**
+     * Checks every few seconds that the slot still exists and is valid; if not, stops capture
+     * and apply with the reason rather than stream past a gap (Debezium would create a new slot).
+     */
+    private void watchSlot(ReplicationSetup replication) {
+        slotWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-slot-watch-" + config.migration());
+            t.setDaemon(true);
+            return t;
+        });
+        slotWatch.scheduleWithFixedDelay(() -> {
+            try {
+                String problem = replication.slotExists() ? replication.invalidation()
+                        : "replication slot " + captureConfig.slotName() + " was dropped while streaming";
+                if (problem != null && slotFailure == null) {
+                    slotFailure = new SlotLostException(lostMessage(problem));
+                    log.error("{}", slotFailure.getMessage());
+                    stopCapture();
+                    stopApplier();
+                    slotWatch.shutdown();
+                }
+            } catch (SQLException e) {
+                log.warn("migration {}: cannot check the replication slot ({}); will retry", config.migration(), e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                log.warn("migration {}: stopping after a lost slot failed: {}", config.migration(), e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, SLOT_CHECK_SECONDS, SLOT_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private String lostMessage(String problem) {
+        return "migration " + config.migration() + ": " + problem + "; run it again with --rebackfill to drop the slot and "
+                + "copy the tables anew (and raise max_slot_wal_keep_size on the legacy server so it does not recur)";
     }
 
     /** (Re)starts the applier alone, e.g. after it was stopped; it resumes from the stored position. */
     public void startApplier() {
-        applier = new ChangeApplier(config.applier(), tables);
+        applier = new ChangeApplier(config.applier(captureConfig), tables);
         applierThread = new Thread(applier, "tandem-applier-" + config.migration());
         applierThread.start();
     }
@@ -101,18 +155,23 @@ public final class Pipeline implements AutoCloseable {
 
     /** Starts capture on the existing slot; it resumes from its offsets. */
     public void restartCapture() {
-        capture = new CaptureEngine(config.capture());
+        capture = new CaptureEngine(captureConfig);
         capture.start();
     }
 
-    private void backfill(ReplicationSetup replication, CaptureConfig captureConfig, Connection target)
-            throws SQLException, InterruptedException {
+    private void backfill(ReplicationSetup replication, Connection target) throws SQLException, InterruptedException {
         log.info("migration {}: starting backfill of {} tables", config.migration(), tables.size());
         if (replication.slotExists()) {
             replication.drop();
         }
-        ChangeTopics.delete(captureConfig);
-        resetState(target);
+        CaptureConfig previous = captureConfig;
+        captureConfig = captureConfig.withGeneration(resetState(target));
+        try {
+            ChangeTopics.delete(previous);
+        } catch (IllegalStateException e) {
+            log.warn("migration {}: the topics of the previous backfill could not be deleted ({}); they are no longer used",
+                    config.migration(), e.getMessage());
+        }
         replication.ensurePublication();
         SnapshotCopier copier = new SnapshotCopier(config.migration(), config.source(), config.target());
         ExecutorService workers = Executors.newFixedThreadPool(Math.min(config.backfillWorkers(), tables.size()));
@@ -139,21 +198,38 @@ public final class Pipeline implements AutoCloseable {
         log.info("migration {}: backfill done, {} rows", config.migration(), rowsBackfilled.get());
     }
 
-    private void resetState(Connection target) throws SQLException {
+    /** Forgets the last backfill and starts a new generation; returns its number. */
+    private int resetState(Connection target) throws SQLException {
         boolean autoCommit = target.getAutoCommit();
         target.setAutoCommit(false);
         try (PreparedStatement backfill = target.prepareStatement("DELETE FROM tandem.backfill WHERE migration = ?");
              PreparedStatement migration = target.prepareStatement("""
-                     INSERT INTO tandem.migration (migration, backfill_done) VALUES (?, false)
-                     ON CONFLICT (migration) DO UPDATE SET backfill_done = false""")) {
+                     INSERT INTO tandem.migration AS m (migration, backfill_done) VALUES (?, false)
+                     ON CONFLICT (migration) DO UPDATE SET backfill_done = false, generation = m.generation + 1
+                     RETURNING generation""")) {
             backfill.setString(1, config.migration());
             backfill.executeUpdate();
             migration.setString(1, config.migration());
-            migration.executeUpdate();
-            new AppliedPositions(config.migration(), config.capture().changeTopic()).reset(target);
+            int generation;
+            try (ResultSet rs = migration.executeQuery()) {
+                rs.next();
+                generation = rs.getInt(1);
+            }
+            new AppliedPositions(config.migration(), null).reset(target);
             target.commit();
+            return generation;
         } finally {
             target.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** The current backfill generation (1 when the migration has none yet). */
+    private int generation(Connection target) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("SELECT generation FROM tandem.migration WHERE migration = ?")) {
+            ps.setString(1, config.migration());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 1;
+            }
         }
     }
 
@@ -191,6 +267,9 @@ public final class Pipeline implements AutoCloseable {
 
     /** The first failure of capture or apply, or null while both are healthy. */
     public Throwable failure() {
+        if (slotFailure != null) {
+            return slotFailure;
+        }
         if (capture != null && capture.failure() != null) {
             return capture.failure();
         }
@@ -200,6 +279,9 @@ public final class Pipeline implements AutoCloseable {
     /** Stops capture first, then the applier, each waiting for its work in flight. */
     @Override
     public void close() throws IOException, InterruptedException {
+        if (slotWatch != null) {
+            slotWatch.shutdownNow();
+        }
         try {
             stopCapture();
         } finally {

@@ -53,8 +53,8 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
                 null, captureOffsetFlush);
     }
 
-    public ApplierConfig applier() {
-        CaptureConfig capture = capture();
+    /** The applier reading what {@code capture} writes. */
+    public ApplierConfig applier(CaptureConfig capture) {
         return new ApplierConfig(migration, target, bootstrapServers, capture.changeTopic(), capture.deadLetterTopic());
     }
 }
