@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole tandem process ({@code tandem run}) is killed with SIGKILL at random moments, once
- * inside the backfill and then while streaming under a write workload, and started again each time. At the
+ * inside the backfill and then while streaming under a write workload, and started again each time;
+ * a 2 000-row transaction is open in the legacy database across one of the kills. At the
  * end the new table equals the legacy one, and a history kept by a trigger on the new table shows
  * no change applied twice or out of order. The checker is plain SQL, not tandem's comparison.
  */
@@ -63,6 +64,9 @@ class ProcessKillIT {
         AtomicLong committed = new AtomicLong();
         Thread workload = new Thread(() -> write(postgres, writing, committed), "workload");
         workload.start();
+        // A transaction that is still open when tandem is killed, committed after it restarted.
+        Connection open = postgres.connect("kill_legacy");
+        open.setAutoCommit(false);
         try {
             for (int kill = 1; kill <= KILLS; kill++) {
                 Path log = dir.resolve("run-" + kill + ".log");
@@ -73,16 +77,27 @@ class ProcessKillIT {
                     Thread.sleep(ThreadLocalRandom.current().nextLong(300));
                 } else {
                     awaitLog(log, "streaming; stop with Ctrl-C");
+                    if (kill == 3) {
+                        open.commit(); // opened before kill 2, committed while run 3 streams
+                    }
                     Thread.sleep(1_000 + ThreadLocalRandom.current().nextLong(4_000));
+                }
+                if (kill == 2) {
+                    try (Statement st = open.createStatement()) {
+                        st.execute("INSERT INTO public.account SELECT g, 1, 'long' FROM generate_series(900001, 902000) g");
+                        st.execute("UPDATE public.account SET version = version + 1, note = 'long' WHERE id <= 50");
+                    }
                 }
                 tandem.destroyForcibly();
                 assertTrue(tandem.waitFor(30, TimeUnit.SECONDS));
             }
+            assertEquals("2000", single(postgres, "kill_legacy", "SELECT count(*) FROM public.account WHERE note = 'long' AND id > 900000"));
             assertTrue(Files.readString(dir.resolve("run-2.log")).contains("starting backfill"),
                     "the backfill killed in run 1 must start over in run 2");
         } finally {
             writing.set(false);
             workload.join();
+            open.close();
         }
         Process last = start(config, dir.resolve("run-final.log"));
         try {
