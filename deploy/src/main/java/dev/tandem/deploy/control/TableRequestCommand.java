@@ -1,8 +1,6 @@
 package dev.tandem.deploy.control;
 
 import dev.tandem.sync.control.TableStates;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,21 +21,20 @@ abstract class TableRequestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TableStates states = new TableStates(control.migration);
-        try (Connection c = control.target().connect("tandem-cli")) {
-            var pause = states.load(c).get(table);
-            if (pause == null) {
+        try {
+            String detail = reason.isBlank() ? "requested from the command line" : reason;
+            if (TableRequests.request(control.target(), control.migration, table, request(), detail)
+                    == TableRequests.Outcome.NOT_PAUSED) {
                 System.err.println(table + " is not paused in migration " + control.migration + "; nothing to do");
                 return 1;
             }
-            states.request(c, table, request(), reason.isBlank() ? "requested from the command line" : reason);
-            System.out.println(request().name().toLowerCase() + " requested for " + table + " (was: " + pause.reason() + ")");
+            System.out.println(request().name().toLowerCase() + " requested for " + table);
             return 0;
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
-        } catch (SQLException e) {
-            System.err.println("cannot record the request in " + control.targetUrl + ": " + e.getMessage());
+        } catch (ControlUnavailableException e) {
+            System.err.println(e.getMessage());
             return 2;
         }
     }

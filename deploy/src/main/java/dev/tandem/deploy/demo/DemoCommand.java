@@ -37,6 +37,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = ".tandem/demo", description = "Where the embedded databases live; emptied at start (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
+    @Option(names = "--api-port", description = "Serve the HTTP API and /metrics on 127.0.0.1 at this port (0: any free port). Default: no API.")
+    Integer apiPort;
+
     @Option(names = "--progress-interval", defaultValue = "2s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
     Duration progressInterval;
 
@@ -48,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Duration runFor = duration != null ? duration : exitWhenConsistent ? Duration.ofSeconds(30) : null;
         DemoRun run = new DemoRun(new DemoRun.Settings(rows, writeRate, runFor, consistencyTimeout, workDir, json,
-                progressInterval));
+                progressInterval, apiPort));
         return run.execute();
     }
 }

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.ProgressLine;
 import dev.tandem.deploy.StopSignal;
+import dev.tandem.deploy.api.ApiServer;
+import dev.tandem.deploy.api.ApiToken;
+import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.embedded.EmbeddedStack;
 import dev.tandem.reconcile.full.FullComparator;
 import dev.tandem.reconcile.full.TableComparison;
@@ -22,7 +25,7 @@ final class DemoRun {
 
     /** The demo's options, validated by {@link DemoCommand}. */
     record Settings(long rows, int writeRate, Duration duration, Duration consistencyTimeout, Path workDir, boolean json,
-                    Duration progressInterval) {
+                    Duration progressInterval, Integer apiPort) {
     }
 
     private static final String MIGRATION = "shop";
@@ -72,7 +75,13 @@ final class DemoRun {
         PipelineConfig config = new PipelineConfig(MIGRATION, legacy, fresh, ShopSchema.mapping(mappingFile), kafka);
         console.printf("mapping: %s (try: ./tandem check --mapping %s --source %s --target %s)%n", mappingFile,
                 mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
-        try (Pipeline pipeline = new Pipeline(config)) {
+        try (Pipeline pipeline = new Pipeline(config);
+             PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline);
+             ApiServer api = settings.apiPort() == null ? null : new ApiServer("127.0.0.1", settings.apiPort(), fresh,
+                     ApiToken.load(null, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
+            if (api != null) {
+                console.printf("API at %sapi/v1/migrations/%s/status, metrics at %smetrics%n", api.uri(), MIGRATION, api.uri());
+            }
             long backfillStart = System.nanoTime();
             ProgressLine progress = new ProgressLine(console, pipeline, size.total(),
                     () -> " | workload " + workload.committed() + " tx");

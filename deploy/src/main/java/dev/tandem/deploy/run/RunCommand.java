@@ -2,6 +2,9 @@ package dev.tandem.deploy.run;
 
 import dev.tandem.deploy.ProgressLine;
 import dev.tandem.deploy.StopSignal;
+import dev.tandem.deploy.api.ApiServer;
+import dev.tandem.deploy.api.ApiToken;
+import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -33,6 +36,15 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--rebackfill", description = "Drop the replication slot and copy the tables again: the way out when the slot was invalidated.")
     boolean rebackfill;
 
+    @Option(names = "--api-port", description = "Serve the HTTP API and /metrics on this port (0: any free port). Default: no API.")
+    Integer apiPort;
+
+    @Option(names = "--api-host", defaultValue = "127.0.0.1", description = "Address the API binds to (default: ${DEFAULT-VALUE}, loopback only).")
+    String apiHost;
+
+    @Option(names = "--api-token-file", description = "File holding the bearer token for mutating API calls (default: TANDEM_API_TOKEN).")
+    Path apiTokenFile;
+
     @Option(names = "--progress-interval", defaultValue = "10s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
     Duration progressInterval;
 
@@ -50,7 +62,14 @@ public final class RunCommand implements Callable<Integer> {
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
                 mapping, migration.bootstrapServers(), migration.backfillWorkers(), null);
-        try (StopSignal stop = StopSignal.install(); Pipeline pipeline = new Pipeline(pipelineConfig)) {
+        try (StopSignal stop = StopSignal.install(); Pipeline pipeline = new Pipeline(pipelineConfig);
+             PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline);
+             ApiServer api = apiPort == null ? null : new ApiServer(apiHost, apiPort, migration.target(),
+                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
+            if (api != null) {
+                System.out.println("API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
+                        + migration.migration() + "/status, metrics: " + api.uri() + "metrics)");
+            }
             ProgressLine progress = new ProgressLine(System.out, pipeline, 0, () -> "");
             progress.startPrinting(progressInterval);
             try {

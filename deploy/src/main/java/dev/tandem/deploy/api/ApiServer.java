@@ -1,0 +1,129 @@
+package dev.tandem.deploy.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.deploy.control.ControlUnavailableException;
+import dev.tandem.deploy.control.MigrationStatus;
+import dev.tandem.deploy.control.TableRequests;
+import dev.tandem.sync.control.TableStates;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * tandem's HTTP control API and metrics endpoint, on loopback unless told otherwise:
+ * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), and the
+ * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/resume|skip}, which need the bearer token.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final Pattern STATUS = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/status");
+    private static final Pattern TABLE_REQUEST =
+            Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/tables/([A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*)/(resume|skip)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final PgDatabase target;
+    private final ApiToken token;
+    private final Supplier<String> metrics;
+
+    /**
+     * @param host    address to bind ({@code 127.0.0.1} unless the operator exposes it)
+     * @param port    port, 0 for any free one
+     * @param metrics the Prometheus text, produced on each scrape
+     */
+    public ApiServer(String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics) throws IOException {
+        this.target = target;
+        this.token = token;
+        this.metrics = metrics;
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "tandem-api");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+    }
+
+    public URI uri() {
+        InetSocketAddress address = server.getAddress();
+        return URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/");
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String method = exchange.getRequestMethod();
+            Matcher status = STATUS.matcher(path);
+            Matcher request = TABLE_REQUEST.matcher(path);
+            if (method.equals("GET") && path.equals("/metrics")) {
+                send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
+            } else if (method.equals("GET") && status.matches()) {
+                Map<String, Object> body = MigrationStatus.read(target, status.group(1));
+                if (body == null) {
+                    json(exchange, 404, Map.of("error", "no migration '" + status.group(1) + "'"));
+                } else {
+                    json(exchange, 200, body);
+                }
+            } else if (method.equals("POST") && request.matches()) {
+                tableRequest(exchange, request.group(1), request.group(2), request.group(3));
+            } else {
+                json(exchange, 404, Map.of("error", method + " " + path + " is not part of the API",
+                        "see", "docs/api.md"));
+            }
+        } catch (ControlUnavailableException e) {
+            log.warn("API request {} failed: {}", exchange.getRequestURI().getPath(), e.getMessage());
+            json(exchange, 503, Map.of("error", e.getMessage()));
+        }
+    }
+
+    private void tableRequest(HttpExchange exchange, String migration, String table, String action)
+            throws IOException, ControlUnavailableException {
+        if (!token.accepts(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+            json(exchange, 401, Map.of("error", token.configured()
+                    ? "missing or wrong bearer token"
+                    : "no API token is configured: set TANDEM_API_TOKEN (or --api-token-file) where tandem runs"));
+            return;
+        }
+        String reason = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).strip();
+        TableRequests.Outcome outcome = TableRequests.request(target, migration, table,
+                TableStates.State.valueOf(action.toUpperCase()), reason.isEmpty() ? "requested through the API" : reason);
+        if (outcome == TableRequests.Outcome.NOT_PAUSED) {
+            json(exchange, 409, Map.of("error", table + " is not paused in migration " + migration));
+        } else {
+            json(exchange, 202, Map.of("accepted", action, "table", table));
+        }
+    }
+
+    private static void json(HttpExchange exchange, int status, Object body) throws IOException {
+        send(exchange, status, "application/json", JSON.writeValueAsString(body));
+    }
+
+    private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

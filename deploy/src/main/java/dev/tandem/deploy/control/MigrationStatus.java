@@ -1,0 +1,73 @@
+package dev.tandem.deploy.control;
+
+import dev.tandem.capture.PgDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads a migration's durable state from the control schema, for {@code tandem status} and the API. */
+public final class MigrationStatus {
+
+    private MigrationStatus() {
+    }
+
+    /** The status as JSON-ready maps, or null when the new database holds no such migration. */
+    public static Map<String, Object> read(PgDatabase target, String migration) throws ControlUnavailableException {
+        try (Connection c = target.connect("tandem-status")) {
+            List<Map<String, Object>> row = rows(c, migration, """
+                    SELECT backfill_done, generation, created_at FROM tandem.migration WHERE migration = ?""");
+            if (row.isEmpty()) {
+                return null;
+            }
+            Map<String, Object> status = new LinkedHashMap<>();
+            status.put("migration", migration);
+            status.putAll(row.get(0));
+            status.put("backfill", rows(c, migration, """
+                    SELECT target_table, rows_copied, snapshot_lsn, done_at FROM tandem.backfill
+                    WHERE migration = ? ORDER BY target_table"""));
+            List<Map<String, Object>> position = rows(c, migration, """
+                    SELECT pg_lsn(((tx_order >> 32)::bigint)::text || '/' || to_hex(tx_order & 4294967295)) AS after_commit,
+                           tx_id, commit_time AS last_source_commit, applied_at,
+                           round(extract(epoch FROM applied_at - commit_time) * 1000) AS last_apply_delay_ms
+                    FROM tandem.applied_position WHERE migration = ?""");
+            status.put("applied", position.isEmpty() ? null : position.get(0));
+            status.put("paused", rows(c, migration, """
+                    SELECT s.target_table, s.state, s.reason, s.changed_at,
+                           (SELECT count(*) FROM tandem.parked_change p
+                            WHERE p.migration = s.migration AND p.target_table = s.target_table) AS parked_changes
+                    FROM tandem.table_state s WHERE s.migration = ? ORDER BY s.target_table"""));
+            status.put("recent_decisions", rows(c, migration, """
+                    SELECT target_table, decision, detail, decided_by, decided_at FROM tandem.decision
+                    WHERE migration = ? ORDER BY id DESC LIMIT 5"""));
+            return status;
+        } catch (SQLException e) {
+            throw new ControlUnavailableException("cannot read the status from " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Map<String, Object>> rows(Connection c, String migration, String sql) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                ResultSetMetaData meta = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        Object value = rs.getObject(i);
+                        row.put(meta.getColumnLabel(i), value instanceof Number || value instanceof Boolean || value == null
+                                ? value : value.toString());
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.tandem.deploy.metrics;
+
+import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.pipeline.Pipeline;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The Prometheus registry of one running migration: what the pipeline counts, read when scraped,
+ * plus the JVM's own metrics. Every name is listed in {@code docs/metrics.md}.
+ */
+public final class PipelineMetrics implements AutoCloseable {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public PipelineMetrics(String migration, Pipeline pipeline) {
+        registry.config().commonTags("migration", migration);
+        FunctionCounter.builder("tandem_capture_envelopes", pipeline, p -> p.envelopesCaptured())
+                .description("Change envelopes (changes and transaction markers) the capture wrote to Kafka since start")
+                .register(registry);
+        FunctionCounter.builder("tandem_apply_changes", pipeline, stat(ApplyStats::changesApplied))
+                .description("Row changes the applier wrote to the new schema since start").register(registry);
+        FunctionCounter.builder("tandem_apply_transactions", pipeline, stat(ApplyStats::transactionsApplied))
+                .description("Source transactions applied since start").register(registry);
+        FunctionCounter.builder("tandem_apply_batches", pipeline, stat(ApplyStats::batches))
+                .description("Target transactions (batches) committed since start").register(registry);
+        FunctionCounter.builder("tandem_apply_replays_skipped", pipeline, stat(ApplyStats::replaysSkipped))
+                .description("Transactions read again after a capture restart and skipped as already applied")
+                .register(registry);
+        Gauge.builder("tandem_apply_lag_seconds", pipeline, stat(s -> s.lagPercentileMs(50) / 1000.0))
+                .tag("quantile", "0.5").description("Source commit → applied delay over recent transactions")
+                .register(registry);
+        Gauge.builder("tandem_apply_lag_seconds", pipeline, stat(s -> s.lagPercentileMs(99) / 1000.0))
+                .tag("quantile", "0.99").description("Source commit → applied delay over recent transactions")
+                .register(registry);
+        Gauge.builder("tandem_backfill_rows", pipeline, p -> p.rowsBackfilled())
+                .description("Rows copied by the backfill so far").register(registry);
+        Gauge.builder("tandem_pipeline_failed", pipeline, p -> p.failure() == null ? 0 : 1)
+                .description("1 when capture or apply stopped on an error").register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    private static ToDoubleFunction<Pipeline> stat(ToDoubleFunction<ApplyStats> read) {
+        return p -> p.applyStats() == null ? 0 : read.applyAsDouble(p.applyStats());
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
