@@ -20,11 +20,14 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem check}: validates a mapping against the real legacy and new databases, changing nothing. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Checks a mapping file against both databases before anything starts: tables, columns,",
-                "keys, filters and every expression (type-checked by the new database). Changes nothing.",
+        description = {"Preflight: checks the legacy server (wal_level, free slots and WAL senders, REPLICATION",
+                "privilege, publication rights, max_slot_wal_keep_size), the new database, Kafka (with --kafka),",
+                "and the mapping against both databases: tables, columns, keys, filters and every expression",
+                "(type-checked by the new database). Changes nothing.",
                 "Passwords come from TANDEM_SOURCE_PASSWORD and TANDEM_TARGET_PASSWORD."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the mapping is valid", "1:the mapping has problems (one line each, with the fix)",
+        exitCodeList = {"0:everything passed (warnings are printed, they do not fail)",
+                "1:a check failed or the mapping has problems (one line each, with the fix)",
                 "2:invalid options or a database cannot be reached"})
 public final class CheckCommand implements Callable<Integer> {
 
@@ -36,6 +39,12 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--target", required = true, description = "New database: jdbc:postgresql://HOST:PORT/DB?user=NAME")
     String targetUrl;
+
+    @Option(names = "--kafka", description = "Kafka bootstrap servers to check (reachable, topic creation allowed).")
+    String kafka;
+
+    @Option(names = "--migration", description = "The migration's name, so its own existing slot counts as available.")
+    String migration;
 
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
@@ -51,6 +60,11 @@ public final class CheckCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        List<CheckResult> checks = new ArrayList<>(Preflight.source(source, "tandem_" + (migration == null ? "" : migration)));
+        checks.addAll(Preflight.target(target));
+        if (kafka != null) {
+            checks.add(Preflight.kafka(kafka));
+        }
         List<MappingProblem> problems = new ArrayList<>();
         int tables = 0;
         try {
@@ -65,18 +79,23 @@ public final class CheckCommand implements Callable<Integer> {
                     + "; check host, port, user and the password variables");
             return 2;
         }
-        print(problems, tables);
-        return problems.isEmpty() ? 0 : 1;
+        boolean failed = checks.stream().anyMatch(c -> c.status() == CheckResult.Status.FAIL);
+        print(checks, problems, tables);
+        return problems.isEmpty() && !failed ? 0 : 1;
     }
 
-    private void print(List<MappingProblem> problems, int tables) throws Exception {
+    private void print(List<CheckResult> checks, List<MappingProblem> problems, int tables) throws Exception {
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>();
-            result.put("valid", problems.isEmpty());
+            result.put("valid", problems.isEmpty() && checks.stream().noneMatch(c -> c.status() == CheckResult.Status.FAIL));
+            result.put("checks", checks);
             result.put("tables", tables);
             result.put("problems", problems);
             System.out.println(new ObjectMapper().writeValueAsString(result));
-        } else if (problems.isEmpty()) {
+            return;
+        }
+        checks.forEach(System.out::println);
+        if (problems.isEmpty()) {
             System.out.println("mapping " + mapping + " is valid: " + tables + " target tables");
         } else {
             problems.forEach(System.out::println);

@@ -44,6 +44,27 @@ class CheckCommandIT {
                 "--target", postgres.jdbcUrl("check_new"));
         assertEquals(0, result.exit, result.out);
         assertTrue(result.out.contains("is valid: 1 target tables"), result.out);
+        assertTrue(result.out.contains("PASS wal_level: logical"), result.out);
+        assertTrue(result.out.contains("PASS REPLICATION privilege"), result.out);
+        assertTrue(result.out.contains("WARN max_slot_wal_keep_size: unlimited"), result.out);
+    }
+
+    @Test
+    void preflightChecksKafkaAndFailsWhenItIsUnreachable(@TempDir Path dir) throws Exception {
+        Path mapping = write(dir, "title: a.name");
+        Result reachable = run("check", "--json", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"), "--kafka", SharedTestStack.get().kafka().bootstrapServers());
+        assertEquals(0, reachable.exit, reachable.out);
+        JsonNode checks = new ObjectMapper().readTree(reachable.out).get("checks");
+        assertTrue(checks.toString().contains("\"check\":\"Kafka\",\"status\":\"PASS\""), checks.toString());
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        Result unreachable = run("check", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"), "--kafka", "127.0.0.1:" + closedPort);
+        assertEquals(1, unreachable.exit, unreachable.out);
+        assertTrue(unreachable.out.contains("FAIL Kafka: not usable at 127.0.0.1:" + closedPort), unreachable.out);
     }
 
     @Test
