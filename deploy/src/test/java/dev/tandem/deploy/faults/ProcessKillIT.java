@@ -1,5 +1,7 @@
 package dev.tandem.deploy.faults;
 
+import static dev.tandem.deploy.TestSql.exec;
+import static dev.tandem.deploy.TestSql.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -164,20 +165,5 @@ class ProcessKillIT {
 
     private static String digest(EmbeddedPostgres postgres, String db) throws Exception {
         return single(postgres, db, "SELECT count(*) || ':' || md5(string_agg(a::text, ',' ORDER BY id)) FROM public.account a");
-    }
-
-    private static void exec(EmbeddedPostgres postgres, String db, String... sql) throws Exception {
-        try (Connection c = postgres.connect(db); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
-
-    private static String single(EmbeddedPostgres postgres, String db, String sql) throws Exception {
-        try (Connection c = postgres.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 }

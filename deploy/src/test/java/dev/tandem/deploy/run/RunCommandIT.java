@@ -1,5 +1,7 @@
 package dev.tandem.deploy.run;
 
+import static dev.tandem.deploy.TestSql.exec;
+import static dev.tandem.deploy.TestSql.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tandem.deploy.TandemCli;
@@ -7,9 +9,6 @@ import dev.tandem.embedded.EmbeddedPostgres;
 import dev.tandem.embedded.SharedTestStack;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,20 +62,5 @@ class RunCommandIT {
         Path config = dir.resolve("bad.yaml");
         Files.writeString(config, "migration: x\nsource:\n  url: nonsense\n");
         assertEquals(2, TandemCli.commandLine().execute("run", "--config", config.toString()));
-    }
-
-    private static void exec(EmbeddedPostgres postgres, String db, String... sql) throws Exception {
-        try (Connection c = postgres.connect(db); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
-
-    private static String single(EmbeddedPostgres postgres, String db, String sql) throws Exception {
-        try (Connection c = postgres.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 }

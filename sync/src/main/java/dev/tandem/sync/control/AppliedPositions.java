@@ -56,8 +56,8 @@ public final class AppliedPositions {
         }
     }
 
-    /** Forgets the position (a new backfill starts over). */
-    public void reset(Connection c) throws SQLException {
+    /** Forgets a migration's position (a new backfill starts over). */
+    public static void reset(Connection c, String migration) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM tandem.applied_position WHERE migration = ?")) {
             ps.setString(1, migration);
             ps.executeUpdate();

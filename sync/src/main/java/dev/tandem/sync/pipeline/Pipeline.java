@@ -215,7 +215,7 @@ public final class Pipeline implements AutoCloseable {
                 rs.next();
                 generation = rs.getInt(1);
             }
-            new AppliedPositions(config.migration(), null).reset(target);
+            AppliedPositions.reset(target, config.migration());
             target.commit();
             return generation;
         } finally {
