@@ -1,6 +1,7 @@
 package dev.tandem.capture.debezium;
 
 import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.envelope.ChangeEnvelope;
 import java.util.Properties;
 
 /** The Debezium PostgreSQL connector and engine settings tandem runs with, derived from a capture config. */
@@ -48,6 +49,9 @@ public final class ConnectorProperties {
         p.setProperty("max.queue.size", "16384");
 
         p.setProperty("provide.transaction.metadata", "true");
+        // Only tandem's fences travel with the changes: other applications' logical messages are left out of the
+        // stream (and out of the transactions' event counts).
+        p.setProperty("message.prefix.include.list", ChangeEnvelope.FENCE_PREFIX.replace(".", "\\."));
         p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeat().toMillis()));
         p.setProperty("skipped.operations", "t"); // TRUNCATE is not replicated: it would empty the new schema
 

@@ -3,6 +3,8 @@ package dev.tandem.capture.debezium;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.Operation;
 import dev.tandem.capture.envelope.SourcePosition;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,6 +20,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 public final class RecordMapper {
 
+
     private final String transactionTopic;
     /** The transaction whose BEGIN or changes were mapped last, and the txOrder they carried. */
     private long currentTxId = -1;
@@ -28,7 +31,10 @@ public final class RecordMapper {
         this.transactionTopic = topicPrefix + ".transaction";
     }
 
-    /** The envelope for {@code record}, or empty for records that carry no change (heartbeats, tombstones). */
+    /**
+     * The envelope for {@code record}, or empty for records that carry no change (heartbeats, tombstones, logical
+     * decoding messages other than tandem's fences).
+     */
     public Optional<ChangeEnvelope> map(SourceRecord record) {
         if (!(record.value() instanceof Struct value)) {
             return Optional.empty(); // tombstone
@@ -39,7 +45,38 @@ public final class RecordMapper {
         if (value.schema().field("op") == null || value.schema().field("source") == null) {
             return Optional.empty(); // heartbeat or other non-change record
         }
+        if ("m".equals(value.getString("op"))) {
+            return fence(value);
+        }
         return Optional.of(change(record, value));
+    }
+
+    /** A logical decoding message: tandem's own fences become FENCE envelopes, anyone else's are not ours to carry. */
+    private Optional<ChangeEnvelope> fence(Struct value) {
+        Struct message = value.getStruct("message");
+        Struct transaction = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
+        if (!ChangeEnvelope.FENCE_PREFIX.equals(message.getString("prefix")) || transaction == null) {
+            return Optional.empty(); // fences are transactional; a non-transactional message sits outside commit order
+        }
+        Struct source = value.getStruct("source");
+        SourcePosition position = new SourcePosition(
+                lastCommitLsn(source.getString("sequence")),
+                Optional.ofNullable(source.getInt64("lsn")).orElse(0L),
+                Optional.ofNullable(source.getInt64("txId")).orElse(0L),
+                transaction.getInt64("total_order"));
+        remember(position.txId(), position.txOrder());
+        byte[] content = bytes(message.get("content"));
+        return Optional.of(ChangeEnvelope.fence(position, Optional.ofNullable(source.getInt64("ts_ms")).orElse(0L),
+                ChangeEnvelope.FENCE_PREFIX, new String(content, StandardCharsets.UTF_8)));
+    }
+
+    private static byte[] bytes(Object content) {
+        if (content instanceof ByteBuffer buffer) {
+            byte[] copy = new byte[buffer.remaining()];
+            buffer.duplicate().get(copy);
+            return copy;
+        }
+        return content == null ? new byte[0] : (byte[]) content;
     }
 
     private ChangeEnvelope transactionMarker(SourceRecord record, Struct value) {

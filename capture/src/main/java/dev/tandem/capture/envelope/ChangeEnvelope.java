@@ -13,12 +13,12 @@ import java.util.Set;
  * for SQL NULL, so every type round-trips exactly by casting the text back to the column's type.
  * Maps keep the table's column order.
  *
- * @param kind        BEGIN, CHANGE or COMMIT
+ * @param kind        BEGIN, CHANGE, FENCE or COMMIT
  * @param position    where the entry sits in source commit order
  * @param commitTimeMs source commit time, epoch milliseconds
- * @param table       qualified source table {@code schema.table} (null for markers)
+ * @param table       qualified source table {@code schema.table} (null for markers; the message prefix for a fence)
  * @param operation   what the change did (null for markers)
- * @param key         primary-key columns of the row (null for markers)
+ * @param key         primary-key columns of the row (null for markers; {@code {"id": fence id}} for a fence)
  * @param before      row image before the change, when the source sent one
  * @param after       row image after the change (null for deletes and markers)
  * @param unavailable columns whose unchanged TOAST value PostgreSQL did not send; keep the target's value
@@ -35,6 +35,9 @@ public record ChangeEnvelope(
         LinkedHashMap<String, String> after,
         Set<String> unavailable,
         long eventCount) {
+
+    /** Prefix of the logical decoding messages tandem emits as fences ({@code pg_logical_emit_message}). */
+    public static final String FENCE_PREFIX = "tandem.fence";
 
     public ChangeEnvelope {
         Objects.requireNonNull(kind, "kind");
@@ -63,6 +66,18 @@ public record ChangeEnvelope(
                                         LinkedHashMap<String, String> after, Set<String> unavailable) {
         return new ChangeEnvelope(EnvelopeKind.CHANGE, position, commitTimeMs, table, operation, key, before, after,
                 unavailable, 0);
+    }
+
+    /** A fence in a source transaction: {@code prefix} is the logical message's prefix, {@code fenceId} its content. */
+    public static ChangeEnvelope fence(SourcePosition position, long commitTimeMs, String prefix, String fenceId) {
+        LinkedHashMap<String, String> id = new LinkedHashMap<>();
+        id.put("id", fenceId);
+        return new ChangeEnvelope(EnvelopeKind.FENCE, position, commitTimeMs, prefix, null, id, null, null, Set.of(), 0);
+    }
+
+    /** The fence's id, or null when this is not a fence. */
+    public String fenceId() {
+        return kind == EnvelopeKind.FENCE ? key.get("id") : null;
     }
 
     /** The row's values after the change: the after-image, or the key alone for a delete. */

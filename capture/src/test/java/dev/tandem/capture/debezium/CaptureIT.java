@@ -93,6 +93,28 @@ class CaptureIT {
     }
 
     @Test
+    void fencesTravelInsideTheirTransactionWhileOtherMessagesStayOut() throws SQLException {
+        long fenceOnly = capture.write("SELECT pg_logical_emit_message(true, 'tandem.fence', 'fence-1')");
+        try (Connection c = capture.source.connect("untransactional")) {
+            exec(c, "SELECT pg_logical_emit_message(false, 'tandem.fence', 'outside-any-transaction')");
+        }
+        long mixed = capture.write("INSERT INTO app.accounts (id, owner) VALUES (40, 'ivy')",
+                "SELECT pg_logical_emit_message(true, 'someone.else', 'not ours')",
+                "SELECT pg_logical_emit_message(true, 'tandem.fence', 'fence-2')");
+        List<CapturedTransaction> log = capture.awaitTransactions(fenceOnly, mixed);
+
+        CapturedTransaction first = CapturedTransaction.find(log, fenceOnly);
+        assertEquals(1, first.changes().size());
+        assertEquals("fence-1", first.changes().get(0).fenceId());
+        CapturedTransaction second = CapturedTransaction.find(log, mixed);
+        assertEquals(2, second.changes().size(), "the other application's message is not carried: " + second.changes());
+        assertEquals(Operation.INSERT, second.changes().get(0).operation());
+        assertEquals("fence-2", second.changes().get(1).fenceId());
+        assertTrue(log.stream().flatMap(t -> t.changes().stream())
+                .noneMatch(e -> "outside-any-transaction".equals(e.fenceId())), "a fence outside commit order is dropped");
+    }
+
+    @Test
     void updatesAndDeletesCarryTheRowAndTheKey() throws SQLException {
         long insert = capture.write("INSERT INTO app.accounts (id, owner, balance, opened) VALUES "
                 + "(10, 'gina', 1.0001, '1900-01-01'), (11, 'hank', 2, '2000-02-29')");

@@ -33,7 +33,7 @@ record CapturedTransaction(int streamIndex, ChangeEnvelope begin, List<ChangeEnv
             long txId = begin.position().txId();
             List<ChangeEnvelope> changes = new ArrayList<>();
             int j = i + 1;
-            while (j < stream.size() && stream.get(j).kind() == EnvelopeKind.CHANGE) {
+            while (j < stream.size() && (stream.get(j).kind() == EnvelopeKind.CHANGE || stream.get(j).kind() == EnvelopeKind.FENCE)) {
                 ChangeEnvelope change = stream.get(j);
                 check(change.position().txId() == txId, "change " + j + " of tx " + change.position().txId()
                         + " sits inside tx " + txId + ": " + change);

@@ -1,6 +1,8 @@
 package dev.tandem.sync.apply;
 
 import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.EnvelopeKind;
+import dev.tandem.sync.control.FencesSeen;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.TableStates;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * paused: the batch's changes for it are parked in the control schema, in order, with the
  * offending key, position and cause, while the other tables go on. Later changes for a paused
  * table are parked behind them, so nothing is applied out of order; an operator's resume
- * replays them, a skip drops the first one first.
+ * replays them, a skip drops the first one first. Fences in the transactions are recorded as seen
+ * in the same target transaction, so a fence seen means everything committed before it is applied.
  */
 final class BatchApplier {
 
@@ -36,10 +39,11 @@ final class BatchApplier {
     private final Map<String, ProjectionWriter> writersByTarget = new LinkedHashMap<>();
     private final AppliedPositions positions;
     private final TableStates states;
+    private final FencesSeen fencesSeen;
     private final List<ParkedChanges> parkedSinceDrain = new ArrayList<>();
     private String lastReason = "";
 
-    BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states) {
+    BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states, FencesSeen fencesSeen) {
         for (CompiledTable t : tables) {
             ProjectionWriter writer = new ProjectionWriter(t);
             writersBySource.computeIfAbsent(t.source(), s -> new ArrayList<>()).add(writer);
@@ -47,6 +51,7 @@ final class BatchApplier {
         }
         this.positions = positions;
         this.states = states;
+        this.fencesSeen = fencesSeen;
     }
 
     /**
@@ -56,10 +61,15 @@ final class BatchApplier {
     long apply(Connection c, List<SourceTransaction> transactions, AppliedPosition current, AppliedPosition next)
             throws SQLException {
         Map<String, NetChanges> bySource = new LinkedHashMap<>();
+        List<ChangeEnvelope> fences = new ArrayList<>();
         long changes = 0;
         long newestCommit = 0;
         for (SourceTransaction tx : transactions) {
             for (ChangeEnvelope change : tx.changes()) {
+                if (change.kind() == EnvelopeKind.FENCE) {
+                    fences.add(change);
+                    continue;
+                }
                 if (!writersBySource.containsKey(change.table())) {
                     throw new IllegalStateException("change for " + change.table() + " at " + change.position()
                             + " but the migration maps no such table; add a mapping for it or remove it from capture");
@@ -80,6 +90,7 @@ final class BatchApplier {
                 }
             }
         }
+        fencesSeen.record(c, fences);
         positions.advance(c, current, next, newestCommit);
         return changes;
     }

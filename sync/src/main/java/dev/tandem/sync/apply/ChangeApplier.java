@@ -4,6 +4,7 @@ import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
+import dev.tandem.sync.control.FencesSeen;
 import dev.tandem.sync.control.TableStates;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
@@ -119,7 +120,8 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         target.commit();
         consumer.seek(partition, position.nextOffset());
         TransactionAssembler assembler = new TransactionAssembler();
-        BatchApplier batchApplier = new BatchApplier(tables, positions, new TableStates(config.migration()));
+        BatchApplier batchApplier = new BatchApplier(tables, positions, new TableStates(config.migration()),
+                new FencesSeen(config.migration()));
         long lastRequestCheck = System.nanoTime();
         List<SourceTransaction> ready = new ArrayList<>();
         int readyChanges = 0;

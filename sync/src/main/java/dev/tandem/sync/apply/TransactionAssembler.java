@@ -26,7 +26,7 @@ public final class TransactionAssembler {
             case BEGIN -> {
                 return null;
             }
-            case CHANGE -> {
+            case CHANGE, FENCE -> {
                 pending.changes.put(envelope.position().orderInTx(), envelope);
                 return null;
             }

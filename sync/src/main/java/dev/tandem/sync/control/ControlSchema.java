@@ -59,6 +59,13 @@ public final class ControlSchema {
                         decided_by   text NOT NULL DEFAULT current_user,
                         decided_at   timestamptz NOT NULL DEFAULT now())""");
             st.execute("""
+                    CREATE TABLE IF NOT EXISTS tandem.fence_seen (
+                        migration   text NOT NULL,
+                        fence_id    text NOT NULL,
+                        source_lsn  text NOT NULL,
+                        applied_at  timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (migration, fence_id))""");
+            st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.migration (
                         migration      text PRIMARY KEY,
                         backfill_done  boolean NOT NULL DEFAULT false,

@@ -1,0 +1,46 @@
+package dev.tandem.sync.control;
+
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.SourcePosition;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * The fences the applier has applied, in {@code tandem.fence_seen}: written in the batch's own target
+ * transaction, read (and cleared) by whoever emitted the fence. Only fences emitted for this migration count.
+ */
+public final class FencesSeen {
+
+    private final String migration;
+
+    public FencesSeen(String migration) {
+        this.migration = migration;
+    }
+
+    /** The content a fence for {@code migration} carries: the migration, then an id unique to one emission. */
+    public static String fenceContent(String migration, String id) {
+        return migration + "/" + id;
+    }
+
+    /** Records the fences of this migration among {@code fences}; the caller commits with the batch. */
+    public void record(Connection c, List<ChangeEnvelope> fences) throws SQLException {
+        String ours = migration + "/";
+        if (fences.stream().noneMatch(f -> f.fenceId().startsWith(ours))) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.fence_seen (migration, fence_id, source_lsn)"
+                + " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+            for (ChangeEnvelope fence : fences) {
+                if (fence.fenceId().startsWith(ours)) {
+                    ps.setString(1, migration);
+                    ps.setString(2, fence.fenceId());
+                    ps.setString(3, SourcePosition.formatLsn(fence.position().lsn()));
+                    ps.addBatch();
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+}
