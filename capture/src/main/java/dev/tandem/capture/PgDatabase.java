@@ -56,6 +56,19 @@ public record PgDatabase(String host, int port, String database, String user, St
         return DriverManager.getConnection(jdbcUrl(), properties(applicationName));
     }
 
+    /**
+     * Opens a connection for tandem's own writers (appliers, backfill): its writes pass the write fences
+     * that block applications during and after a cutover (the fence trigger checks this session setting).
+     */
+    public Connection connectAsSyncWriter(String applicationName) throws SQLException {
+        Properties props = properties(applicationName);
+        props.setProperty("options", "-c " + SYNC_WRITER_SETTING + "=on");
+        return DriverManager.getConnection(jdbcUrl(), props);
+    }
+
+    /** The session setting that marks tandem's own writers. */
+    public static final String SYNC_WRITER_SETTING = "tandem.sync_writer";
+
     Properties properties(String applicationName) {
         Properties props = new Properties();
         props.setProperty("user", user);

@@ -110,6 +110,26 @@ public final class ReplicationSetup {
         }
     }
 
+    /**
+     * Moves the slot to the source's current WAL position without streaming what lies before: the
+     * changes in between are not to be replayed (they are the other direction's own writes). The slot
+     * must not be in use. Returns the new position.
+     */
+    public String advanceToCurrent() throws SQLException {
+        try (Connection c = config.source().connect("tandem-setup");
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT end_lsn::text FROM pg_replication_slot_advance(?, pg_current_wal_lsn())")) {
+            ps.setString(1, config.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new SQLException("cannot advance replication slot " + config.slotName() + " on " + config.source() + ": "
+                    + e.getMessage() + " (is a capture still reading from it?)", e.getSQLState(), e);
+        }
+    }
+
     /** Drops the slot and publication (both idempotent); the slot must not be in use. */
     public void drop() throws SQLException {
         try (Connection c = config.source().connect("tandem-setup"); Statement st = c.createStatement()) {

@@ -85,7 +85,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         try {
             int attempt = 0;
             while (!stopping) {
-                try (Connection target = config.target().connect("tandem-applier-" + config.migration())) {
+                try (Connection target = config.target().connectAsSyncWriter("tandem-applier-" + config.migration())) {
                     target.setAutoCommit(false);
                     attempt = 0;
                     applyUntilStopped(target);

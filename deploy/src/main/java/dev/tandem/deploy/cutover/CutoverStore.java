@@ -1,0 +1,183 @@
+package dev.tandem.deploy.cutover;
+
+import dev.tandem.capture.PgDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable switch state of each migration in the new database's control schema: its phase (and so its
+ * route) and the append-only audit log. Phases change only through a compare-and-set.
+ */
+public final class CutoverStore {
+
+    private static final Logger log = LoggerFactory.getLogger(CutoverStore.class);
+
+    /** One audit log entry. */
+    public record AuditEntry(long id, String at, String actor, String action, String fromPhase, String toPhase,
+                             String detail) {
+    }
+
+    private final String migration;
+    private final PgDatabase database;
+
+    public CutoverStore(String migration, PgDatabase database) {
+        this.migration = migration;
+        this.database = database;
+    }
+
+    public String migration() {
+        return migration;
+    }
+
+    public static void ensure(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS tandem");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS tandem.cutover (
+                        migration  text PRIMARY KEY,
+                        phase      text NOT NULL,
+                        changed_at timestamptz NOT NULL DEFAULT now(),
+                        changed_by text NOT NULL)""");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS tandem.audit_log (
+                        id         bigserial PRIMARY KEY,
+                        migration  text NOT NULL,
+                        at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+                        actor      text NOT NULL,
+                        action     text NOT NULL,
+                        from_phase text,
+                        to_phase   text,
+                        detail     text NOT NULL)""");
+            st.execute("""
+                    CREATE OR REPLACE FUNCTION tandem.audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        RAISE EXCEPTION 'tandem.audit_log is append-only';
+                    END $$""");
+            st.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON tandem.audit_log");
+            st.execute("CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON tandem.audit_log "
+                    + "FOR EACH STATEMENT EXECUTE FUNCTION tandem.audit_log_append_only()");
+        }
+    }
+
+    public Phase phase() throws SQLException {
+        try (Connection c = database.connect("tandem-cutover-state")) {
+            return phase(c);
+        }
+    }
+
+    /** The phase; SYNCING for a migration that never switched. */
+    public Phase phase(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT phase FROM tandem.cutover WHERE migration = ?")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Phase.valueOf(rs.getString(1)) : Phase.SYNCING;
+            }
+        } catch (SQLException e) {
+            if ("42P01".equals(e.getSQLState())) { // no control table yet: nothing has switched
+                return Phase.SYNCING;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Moves {@code expected → next} and appends the audit entry in one transaction; fails naming the
+     * actual phase when another operation got there first.
+     */
+    public void advance(Connection c, Phase expected, Phase next, String actor, String action, String detail)
+            throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            ensureRow(c, actor);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.cutover SET phase = ?, changed_at = now(), "
+                    + "changed_by = ? WHERE migration = ? AND phase = ?")) {
+                ps.setString(1, next.name());
+                ps.setString(2, actor);
+                ps.setString(3, migration);
+                ps.setString(4, expected.name());
+                if (ps.executeUpdate() != 1) {
+                    Phase actual = phase(c);
+                    c.rollback();
+                    throw new IllegalStateException("migration " + migration + ": cannot enter " + next.label()
+                            + ": expected " + expected.label() + ", was " + actual.label());
+                }
+            }
+            append(c, actor, action, expected, next, detail);
+            c.commit();
+            log.info("migration {}: {} → {} ({})", migration, expected.label(), next.label(), action);
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** Appends an entry that changes no phase. */
+    public void record(Connection c, String actor, String action, String detail) throws SQLException {
+        append(c, actor, action, null, null, detail);
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+
+    public void record(String actor, String action, String detail) throws SQLException {
+        try (Connection c = database.connect("tandem-audit")) {
+            ensure(c);
+            record(c, actor, action, detail);
+        }
+    }
+
+    /** The newest {@code limit} entries, newest first. */
+    public List<AuditEntry> recent(int limit) throws SQLException {
+        List<AuditEntry> entries = new ArrayList<>();
+        try (Connection c = database.connect("tandem-audit");
+             PreparedStatement ps = c.prepareStatement("SELECT id, at::text, actor, action, from_phase, to_phase, detail "
+                     + "FROM tandem.audit_log WHERE migration = ? ORDER BY id DESC LIMIT ?")) {
+            ps.setString(1, migration);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    entries.add(new AuditEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7)));
+                }
+            }
+        } catch (SQLException e) {
+            if (!"42P01".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+        return entries;
+    }
+
+    private void ensureRow(Connection c, String actor) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.cutover (migration, phase, changed_by) "
+                + "VALUES (?, 'SYNCING', ?) ON CONFLICT (migration) DO NOTHING")) {
+            ps.setString(1, migration);
+            ps.setString(2, actor);
+            ps.executeUpdate();
+        }
+    }
+
+    private void append(Connection c, String actor, String action, Phase from, Phase to, String detail)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.audit_log (migration, actor, action, "
+                + "from_phase, to_phase, detail) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, migration);
+            ps.setString(2, actor);
+            ps.setString(3, action);
+            ps.setString(4, from == null ? null : from.label());
+            ps.setString(5, to == null ? null : to.label());
+            ps.setString(6, detail);
+            ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,308 @@
+package dev.tandem.deploy.cutover;
+
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.control.ControlSchema;
+import dev.tandem.sync.cutover.ChangeLogKeys;
+import dev.tandem.sync.cutover.WriteFence;
+import dev.tandem.sync.fence.SourceFence;
+import dev.tandem.sync.mapping.CompiledTable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Switches which side of a migration is live: cutover (legacy → new) and rollback (new → legacy) run
+ * the same guarded protocol — block the old side's writes, wait out writers in flight, drain the sync
+ * to a fence, re-verify what changed, open the new side and flip the route — within a write-block
+ * budget, past which it reopens the old side and records the abort. One operation at a time per migration.
+ */
+public final class Switchover {
+
+    private static final Logger log = LoggerFactory.getLogger(Switchover.class);
+
+    private final Sides sides;
+    private final SwitchSettings settings;
+    private final KeyVerifier verifier;
+    private final Gates gates;
+    private final CutoverStore store;
+    private final String actor;
+
+    public Switchover(Sides sides, SwitchSettings settings, KeyVerifier verifier, Gates gates, String actor) {
+        this.sides = sides;
+        this.settings = settings;
+        this.verifier = verifier;
+        this.gates = gates;
+        this.actor = actor;
+        this.store = new CutoverStore(sides.migration(), sides.fresh());
+    }
+
+    /** One direction of the protocol: which side is left, which side opens, and whose sync drains. */
+    private record Direction(String operation, Phase idle, Phase switching, Phase done, PgDatabase from, PgDatabase to,
+                             List<String> fromTables, List<String> toTables, String syncMigration,
+                             List<CompiledTable> syncTables, CaptureConfig otherSlot) {
+    }
+
+    private Direction forward() {
+        return new Direction("cutover", Phase.SYNCING, Phase.CUTTING_OVER, Phase.CUT_OVER, sides.legacy(), sides.fresh(),
+                sides.legacyTables(), sides.newTables(), sides.migration(), sides.forward(), sides.reverseCapture());
+    }
+
+    private Direction backward() {
+        return new Direction("rollback", Phase.CUT_OVER, Phase.ROLLING_BACK, Phase.SYNCING, sides.fresh(), sides.legacy(),
+                sides.newTables(), sides.legacyTables(), sides.reverseMigration(), sides.reverse(), sides.forwardCapture());
+    }
+
+    public SwitchReport cutover(boolean dryRun) throws SQLException, InterruptedException {
+        return run(forward(), dryRun);
+    }
+
+    public SwitchReport rollback(boolean dryRun) throws SQLException, InterruptedException {
+        return run(backward(), dryRun);
+    }
+
+    private SwitchReport run(Direction d, boolean dryRun) throws SQLException, InterruptedException {
+        try (OperationLock lock = OperationLock.acquire(sides.fresh(), sides.migration(), d.operation());
+             Connection control = sides.fresh().connect("tandem-" + d.operation())) {
+            CutoverStore.ensure(control);
+            recover(control);
+            Phase phase = store.phase(control);
+            if (phase != d.idle()) {
+                throw new IllegalStateException("migration " + sides.migration() + " is " + phase.label() + ": a "
+                        + d.operation() + " starts only from " + d.idle().label());
+            }
+            prepare(d);
+            List<GateResult> verdicts = gates.evaluate(d.operation(), d.syncMigration(), d.from(),
+                    d.to(), d.otherSlot());
+            if (verdicts.stream().anyMatch(g -> !g.passed())) {
+                store.record(control, actor, d.operation() + " refused", String.join("; ",
+                        verdicts.stream().map(GateResult::toString).toList()));
+                return new SwitchReport(d.operation(), "refused", verdicts, Map.of(), 0, 0,
+                        d.operation() + " refused: " + verdicts.stream().filter(g -> !g.passed())
+                                .map(g -> g.gate() + " (" + g.detail() + ")").toList());
+            }
+            if (dryRun) {
+                return new SwitchReport(d.operation(), "planned", verdicts, Map.of(), 0, 0, plan(d));
+            }
+            return switchSides(control, d, verdicts);
+        }
+    }
+
+    /** Everything that may take time happens before the block: fences installed, slot created and advanced. */
+    private void prepare(Direction d) throws SQLException {
+        WriteFence fence = new WriteFence(sides.migration());
+        try (Connection from = d.from().connect("tandem-prepare"); Connection to = d.to().connect("tandem-prepare")) {
+            fence.install(from, d.fromTables());
+            fence.install(to, d.toTables());
+            fence.block(to); // the side that is not live takes no application writes
+        }
+        if (d.operation().equals("cutover")) {
+            prepareReverse();
+        }
+    }
+
+    /** The reverse slot exists before the cutover (creating it waits for running transactions). */
+    private void prepareReverse() throws SQLException {
+        ReplicationSetup reverse = new ReplicationSetup(sides.reverseCapture());
+        reverse.ensurePublication();
+        if (!reverse.slotExists()) {
+            reverse.createSlotWithSnapshot().close();
+        }
+        try (Connection legacy = sides.legacy().connect("tandem-prepare")) {
+            ControlSchema.ensure(legacy);
+            // The reverse sync never backfills: the legacy tables already hold every row.
+            try (PreparedStatement ps = legacy.prepareStatement("INSERT INTO tandem.migration (migration, backfill_done) "
+                    + "VALUES (?, true) ON CONFLICT (migration) DO NOTHING")) {
+                ps.setString(1, sides.reverseMigration());
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private SwitchReport switchSides(Connection control, Direction d, List<GateResult> verdicts)
+            throws SQLException, InterruptedException {
+        SourceFence drain = new SourceFence(d.syncMigration(), d.from(), d.to());
+        String before = awaitFence(drain, settings.maxLag(), d);
+        Applied start = applied(d);
+        new ReplicationSetup(d.otherSlot()).advanceToCurrent(); // so the advance inside the block is short
+        restorePoints(d);
+        store.advance(control, d.idle(), d.switching(), actor, d.operation() + " started",
+                "fence " + before + " applied at offset " + start.nextOffset() + " of " + start.topic());
+
+        WriteFence fence = new WriteFence(sides.migration());
+        Map<String, Long> phases = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        long reverified = 0;
+        String step = "fence";
+        try (Connection from = d.from().connect("tandem-" + d.operation() + "-block");
+             Connection to = d.to().connect("tandem-" + d.operation() + "-block")) {
+            fence.block(from);
+            fence.awaitInFlightWriters(from, d.fromTables(), remaining(t0));
+            phases.put("fence", mark(t0, phases));
+            checkBudget(t0, step);
+
+            step = "drain";
+            String drained = awaitFence(drain, remaining(t0), d);
+            phases.put("drain", mark(t0, phases));
+            checkBudget(t0, step);
+
+            step = "verify";
+            Applied end = applied(d);
+            reverified = reverify(d, start, end, remaining(t0));
+            phases.put("verify", mark(t0, phases));
+            checkBudget(t0, step);
+
+            step = "switch";
+            String slot = new ReplicationSetup(d.otherSlot()).advanceToCurrent();
+            fence.open(to);
+            long block = elapsedMillis(t0);
+            phases.put("switch", block - phases.values().stream().mapToLong(Long::longValue).sum());
+            store.advance(control, d.switching(), d.done(), actor, d.operation() + " done",
+                    "write block " + block + " ms " + phases + "; drained to fence " + drained + " (offset "
+                            + end.nextOffset() + "); re-verified " + reverified + " rows; " + d.otherSlot().slotName()
+                            + " starts at " + slot);
+            SwitchMetrics.record(sides.migration(), d.operation(), phases, block);
+            return new SwitchReport(d.operation(), "switched", verdicts, phases, block, reverified,
+                    d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
+        } catch (SQLException | RuntimeException e) {
+            long block = elapsedMillis(t0);
+            String reason = step + " failed after " + block + " ms: " + e.getMessage();
+            abort(control, d, reason);
+            return new SwitchReport(d.operation(), "aborted", verdicts, phases, block, reverified,
+                    d.operation() + " aborted, " + d.idle().route() + " writes reopened: " + reason);
+        }
+    }
+
+    /** Re-verifies every row the sync changed between the two positions; any drift aborts the switch. */
+    private long reverify(Direction d, Applied start, Applied end, Duration timeout) throws SQLException {
+        Map<String, Set<List<String>>> changed = ChangeLogKeys.between(sides.bootstrapServers(), end.topic(),
+                start.topic().equals(end.topic()) ? start.nextOffset() : 0, end.nextOffset(), timeout);
+        long rows = 0;
+        List<String> drift = new ArrayList<>();
+        for (CompiledTable table : d.syncTables()) {
+            Collection<List<String>> keys = changed.getOrDefault(table.source(), Set.of());
+            if (!keys.isEmpty()) {
+                rows += keys.size();
+                drift.addAll(verifier.drifted(table, keys));
+            }
+        }
+        if (!drift.isEmpty()) {
+            throw new IllegalStateException(drift.size() + " rows differ after the drain: " + drift.subList(0,
+                    Math.min(5, drift.size())) + "; run `tandem diff` and `tandem repair` before trying again");
+        }
+        return rows;
+    }
+
+    private void abort(Connection control, Direction d, String reason) throws SQLException {
+        WriteFence fence = new WriteFence(sides.migration());
+        try (Connection from = d.from().connect("tandem-abort"); Connection to = d.to().connect("tandem-abort")) {
+            fence.block(to);
+            fence.open(from);
+        }
+        store.advance(control, d.switching(), d.idle(), actor, d.operation() + " aborted", reason);
+        log.warn("migration {}: {} aborted, {} writes reopened: {}", sides.migration(), d.operation(), d.idle().route(), reason);
+    }
+
+    /**
+     * A switch interrupted by a crash (its phase still says switching, but no process holds the
+     * operation lock) returns to the side it was leaving: that side's writes reopen, the other's block.
+     */
+    private void recover(Connection control) throws SQLException {
+        Phase phase = store.phase(control);
+        Direction d = phase == Phase.CUTTING_OVER ? forward() : phase == Phase.ROLLING_BACK ? backward() : null;
+        if (d != null) {
+            abort(control, d, "recovered after the process running the " + d.operation() + " stopped mid-way");
+        }
+    }
+
+    /** Returns a migration to a safe state after a crash; a no-op when no switch was interrupted. */
+    public void recoverInterrupted() throws SQLException {
+        try (OperationLock lock = OperationLock.acquire(sides.fresh(), sides.migration(), "recovery");
+             Connection control = sides.fresh().connect("tandem-recovery")) {
+            CutoverStore.ensure(control);
+            recover(control);
+        }
+    }
+
+    private String awaitFence(SourceFence fence, Duration timeout, Direction d) throws SQLException, InterruptedException {
+        try {
+            return fence.await(timeout);
+        } catch (TimeoutException e) {
+            throw new SQLException("the " + d.syncMigration() + " sync did not drain within " + timeout.toMillis()
+                    + " ms: " + e.getMessage(), "57014", e);
+        }
+    }
+
+    private record Applied(String topic, long nextOffset) {
+    }
+
+    private static Applied applied(Direction d) throws SQLException {
+        try (Connection to = d.to().connect("tandem-position");
+             PreparedStatement ps = to.prepareStatement(
+                     "SELECT topic, next_offset FROM tandem.applied_position WHERE migration = ?")) {
+            ps.setString(1, d.syncMigration());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("sync " + d.syncMigration() + " has applied nothing yet: start "
+                            + "`tandem run` and wait for it to stream before a " + d.operation());
+                }
+                return new Applied(rs.getString(1), rs.getLong(2));
+            }
+        }
+    }
+
+    /** Marks a restore point on both databases when allowed (it needs superuser or an explicit grant). */
+    private void restorePoints(Direction d) {
+        String name = "tandem_" + sides.migration() + "_" + d.operation() + "_" + System.currentTimeMillis();
+        for (PgDatabase db : List.of(d.from(), d.to())) {
+            try (Connection c = db.connect("tandem-restore-point"); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT pg_create_restore_point('" + name + "')::text")) {
+                rs.next();
+                store.record(actor, "restore point", db + ": " + name + " at " + rs.getString(1));
+            } catch (SQLException e) {
+                log.warn("migration {}: no restore point on {} ({}); grant EXECUTE on pg_create_restore_point to have one",
+                        sides.migration(), db, e.getMessage());
+            }
+        }
+    }
+
+    private String plan(Direction d) {
+        return d.operation() + " plan: block application writes on " + d.fromTables() + " (budget "
+                + settings.writeBlockBudget().toMillis() + " ms), wait for writers in flight, drain " + d.syncMigration()
+                + " to a fence, re-verify the rows changed since now, advance " + d.otherSlot().slotName() + ", open "
+                + d.toTables() + " and set the route to " + d.done().route();
+    }
+
+    private Duration remaining(long t0) {
+        return settings.writeBlockBudget().minusNanos(System.nanoTime() - t0);
+    }
+
+    private void checkBudget(long t0, String step) {
+        if (remaining(t0).isNegative()) {
+            throw new IllegalStateException("the write block passed its budget of " + settings.writeBlockBudget().toMillis()
+                    + " ms during " + step);
+        }
+    }
+
+    private static long mark(long t0, Map<String, Long> phases) {
+        return elapsedMillis(t0) - phases.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static long elapsedMillis(long t0) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    }
+}
