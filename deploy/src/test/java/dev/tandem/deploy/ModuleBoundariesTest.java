@@ -27,7 +27,9 @@ class ModuleBoundariesTest {
                     "capture/src/main/java/dev/tandem/capture/PgDatabase.java",
                     "sync/src/main/java/", "reconcile/src/main/java/", "embedded/src/main/java/",
                     "deploy/src/main/java/dev/tandem/deploy/demo/", "deploy/src/main/java/dev/tandem/deploy/bench/",
-                    "deploy/src/main/java/dev/tandem/deploy/check/", "deploy/src/main/java/dev/tandem/deploy/control/"),
+                    "deploy/src/main/java/dev/tandem/deploy/check/", "deploy/src/main/java/dev/tandem/deploy/control/",
+                    // the cutover state machine and audit log live in the control schema
+                    "deploy/src/main/java/dev/tandem/deploy/cutover/"),
             "com.sun.net.httpserver", List.of("deploy/src/main/java/"),
             "java.net.http", List.of("deploy/src/main/java/"));
 

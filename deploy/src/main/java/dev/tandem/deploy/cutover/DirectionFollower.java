@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the sync in the direction the migration's durable phase asks for: forward (legacy → new) until a
  * cutover completes, reverse (new → legacy) while the new side is live, nothing once the migration ended.
- * A restarted service therefore resumes the right direction from the database alone.
+ * A restarted service therefore resumes the right direction from the database alone. Closing it stops
+ * whichever direction runs.
  */
 public final class DirectionFollower implements AutoCloseable {
 
@@ -30,7 +31,7 @@ public final class DirectionFollower implements AutoCloseable {
     }
 
     /** Reads the phase and starts or stops pipelines to match; call it every few hundred milliseconds. */
-    public void follow() throws Exception {
+    public synchronized void follow() throws Exception {
         Phase phase;
         try {
             phase = store.phase();
@@ -75,10 +76,19 @@ public final class DirectionFollower implements AutoCloseable {
         return running == null ? null : running.failure();
     }
 
+    /** Stops whichever direction runs (the forward pipeline included). */
     @Override
-    public void close() throws IOException, InterruptedException {
-        if (reverse != null) {
-            reverse.close();
+    public synchronized void close() throws IOException, InterruptedException {
+        try {
+            if (reverse != null) {
+                reverse.close();
+                reverse = null;
+            }
+        } finally {
+            if (forwardRunning) {
+                forwardRunning = false;
+                forward.close();
+            }
         }
     }
 }

@@ -19,53 +19,63 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads which source keys changed in a stretch of the change log: what a cutover re-verifies, since
- * those rows changed after the last verification looked at them.
+ * those rows changed after the last verification looked at them. Opened (and connected) ahead of
+ * time, so reading inside a write block costs only the records themselves.
  */
-public final class ChangeLogKeys {
+public final class ChangeLogKeys implements AutoCloseable {
 
-    private ChangeLogKeys() {
-    }
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final TopicPartition partition;
+    private final String topic;
+    private long next;
 
-    /**
-     * Source table → key values (in the table's key column order as captured) of every change in
-     * offsets {@code [from, to)} of the change topic.
-     */
-    public static Map<String, Set<List<String>>> between(String bootstrapServers, String topic, long from, long to,
-                                                         Duration timeout) {
-        Map<String, Set<List<String>>> keys = new LinkedHashMap<>();
-        if (to <= from) {
-            return keys;
-        }
+    /** Positions a reader at {@code fromOffset} of the change topic and fetches its metadata now. */
+    public ChangeLogKeys(String bootstrapServers, String topic, long fromOffset) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tandem-changed-keys");
-        TopicPartition partition = new TopicPartition(topic, 0);
+        this.topic = topic;
+        this.partition = new TopicPartition(topic, 0);
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.assign(List.of(partition));
+        consumer.seek(partition, fromOffset);
+        consumer.position(partition, Duration.ofSeconds(30));
+        this.next = fromOffset;
+    }
+
+    /**
+     * Source table → key values (in the table's key column order as captured) of every change from the
+     * current position up to offset {@code to} (exclusive).
+     */
+    public Map<String, Set<List<String>>> readUntil(long to, Duration timeout) {
+        Map<String, Set<List<String>>> keys = new LinkedHashMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer.assign(List.of(partition));
-            consumer.seek(partition, from);
-            long next = from;
-            while (next < to) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading offsets " + from + ".." + to + " of " + topic + " took longer "
-                            + "than " + timeout.toMillis() + " ms (stopped at " + next + "); is the broker reachable?");
+        while (next < to) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("reading " + topic + " up to offset " + to + " took longer than "
+                        + timeout.toMillis() + " ms (stopped at " + next + "); is the broker reachable?");
+            }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                if (record.offset() >= to) {
+                    next = record.offset(); // past the stretch (offsets may skip, e.g. after a compaction)
+                    break;
                 }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
-                    if (record.offset() >= to) {
-                        break;
-                    }
-                    next = record.offset() + 1;
-                    ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
-                    if (envelope.kind() == EnvelopeKind.CHANGE) {
-                        keys.computeIfAbsent(envelope.table(), t -> new LinkedHashSet<>())
-                                .add(new ArrayList<>(envelope.key().values()));
-                    }
+                next = record.offset() + 1;
+                ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
+                if (envelope.kind() == EnvelopeKind.CHANGE) {
+                    keys.computeIfAbsent(envelope.table(), t -> new LinkedHashSet<>())
+                            .add(new ArrayList<>(envelope.key().values()));
                 }
             }
         }
         return keys;
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(1));
     }
 }

@@ -33,21 +33,25 @@ public final class SourceFence implements SyncFence {
 
     @Override
     public String await(Duration timeout) throws SQLException, TimeoutException, InterruptedException {
+        try (Connection s = source.connect("tandem-fence-" + migration);
+             Connection t = target.connect("tandem-fence-" + migration)) {
+            return await(s, t, timeout);
+        }
+    }
+
+    /** {@link #await(Duration)} over open connections to the source and the target (in auto-commit). */
+    public String await(Connection sourceConnection, Connection targetConnection, Duration timeout)
+            throws SQLException, TimeoutException, InterruptedException {
         String fenceId = FencesSeen.fenceContent(migration, UUID.randomUUID().toString());
         long deadline = System.nanoTime() + timeout.toNanos();
-        String lsn;
-        try (Connection s = source.connect("tandem-fence-" + migration)) {
-            lsn = emit(s, fenceId);
-        }
-        try (Connection t = target.connect("tandem-fence-" + migration)) {
-            while (!consumeSeen(t, fenceId)) {
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("migration " + migration + ": the sync did not apply fence " + fenceId
-                            + " (source LSN " + lsn + ") within " + timeout.toMillis() + " ms; check that capture and "
-                            + "the applier run (`tandem status`) and how far behind they are");
-                }
-                Thread.sleep(POLL_MILLIS);
+        String lsn = emit(sourceConnection, fenceId);
+        while (!consumeSeen(targetConnection, fenceId)) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("migration " + migration + ": the sync did not apply fence " + fenceId
+                        + " (source LSN " + lsn + ") within " + timeout.toMillis() + " ms; check that capture and "
+                        + "the applier run (`tandem status`) and how far behind they are");
             }
+            Thread.sleep(POLL_MILLIS);
         }
         return lsn;
     }
