@@ -8,6 +8,7 @@ import dev.tandem.deploy.control.ControlUnavailableException;
 import dev.tandem.deploy.control.MigrationStatus;
 import dev.tandem.deploy.control.TableRequests;
 import dev.tandem.sync.control.TableStates;
+import dev.tandem.deploy.cutover.SwitchState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -30,6 +31,7 @@ public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final Pattern STATUS = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/status");
+    private static final Pattern SWITCH_STATE = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/(route|audit)");
     private static final Pattern TABLE_REQUEST =
             Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/tables/([A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*)/(resume|skip)");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,6 +80,11 @@ public final class ApiServer implements AutoCloseable {
                 } else {
                     json(exchange, 200, body);
                 }
+            } else if (method.equals("GET") && SWITCH_STATE.matcher(path).matches()) {
+                Matcher state = SWITCH_STATE.matcher(path);
+                state.matches();
+                json(exchange, 200, state.group(2).equals("route") ? SwitchState.route(target, state.group(1))
+                        : SwitchState.audit(target, state.group(1)));
             } else if (method.equals("POST") && request.matches()) {
                 tableRequest(exchange, request.group(1), request.group(2), request.group(3));
             } else {
