@@ -10,27 +10,42 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the sync in the direction the migration's durable phase asks for: forward (legacy → new) until a
  * cutover completes, reverse (new → legacy) while the new side is live, nothing once the migration ended.
- * A restarted service therefore resumes the right direction from the database alone. Closing it stops
- * whichever direction runs.
+ * A restarted service therefore resumes the right direction from the database alone, and never starts
+ * the forward sync while the new side is live. Closing it stops whichever direction runs.
  */
 public final class DirectionFollower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DirectionFollower.class);
 
-    private final CutoverStore store;
-    private final Pipeline forward;
-    private final Callable<Pipeline> reverseFactory;
-    private boolean forwardRunning = true;
-    private Pipeline reverse;
+    /** Which way changes flow. */
+    public enum Direction { FORWARD, REVERSE, NONE }
 
-    /** @param forward a started forward pipeline */
-    public DirectionFollower(CutoverStore store, Pipeline forward, Callable<Pipeline> reverseFactory) {
+    private final CutoverStore store;
+    private final Callable<Pipeline> forwardFactory;
+    private final Callable<Pipeline> reverseFactory;
+    private Direction running = Direction.NONE;
+    private Pipeline pipeline;
+
+    /** Each factory returns a new, not yet started pipeline; it resumes from durable positions when started. */
+    public DirectionFollower(CutoverStore store, Callable<Pipeline> forwardFactory, Callable<Pipeline> reverseFactory) {
         this.store = store;
-        this.forward = forward;
+        this.forwardFactory = forwardFactory;
         this.reverseFactory = reverseFactory;
     }
 
-    /** Reads the phase and starts or stops pipelines to match; call it every few hundred milliseconds. */
+    /** The direction a phase asks for. */
+    public static Direction wanted(Phase phase) {
+        return switch (phase) {
+            case SYNCING, CUTTING_OVER -> Direction.FORWARD;
+            case CUT_OVER, ROLLING_BACK -> Direction.REVERSE;
+            case COMPLETED, CANCELLED -> Direction.NONE;
+        };
+    }
+
+    /**
+     * Reads the phase and starts or stops pipelines to match; call it every few hundred milliseconds. A read
+     * failure keeps the current direction (the next call retries).
+     */
     public synchronized void follow() throws Exception {
         Phase phase;
         try {
@@ -40,55 +55,54 @@ public final class DirectionFollower implements AutoCloseable {
                     e.getMessage());
             return;
         }
-        boolean wantForward = phase == Phase.SYNCING || phase == Phase.CUTTING_OVER;
-        boolean wantReverse = phase == Phase.CUT_OVER || phase == Phase.ROLLING_BACK;
-        if (!wantForward && forwardRunning) {
-            forward.close();
-            forwardRunning = false;
-            log.info("migration {}: forward sync stopped ({})", store.migration(), phase.label());
+        Direction want = wanted(phase);
+        if (want == running) {
+            return;
         }
-        if (!wantReverse && reverse != null) {
-            reverse.close();
-            reverse = null;
-            log.info("migration {}: reverse sync stopped ({})", store.migration(), phase.label());
+        stop();
+        if (want != Direction.NONE) {
+            Pipeline next = (want == Direction.FORWARD ? forwardFactory : reverseFactory).call();
+            next.start();
+            pipeline = next;
+            running = want;
         }
-        if (wantReverse && reverse == null) {
-            reverse = reverseFactory.call();
-            reverse.start();
-            log.info("migration {}: reverse sync (new → legacy) started", store.migration());
+        log.info("migration {}: {} → sync direction {}", store.migration(), phase.label(), want);
+    }
+
+    /** Takes over a pipeline already started in {@code direction} (e.g. a forward one started over with a new backfill). */
+    public synchronized void adopt(Direction direction, Pipeline started) {
+        if (pipeline != null) {
+            throw new IllegalStateException("a " + running + " pipeline already runs; adopt only before the first follow");
         }
-        if (wantForward && !forwardRunning) {
-            forward.restartCapture();
-            forward.startApplier();
-            forwardRunning = true;
-            log.info("migration {}: forward sync resumed where it stopped", store.migration());
-        }
+        pipeline = started;
+        running = direction;
+    }
+
+    public synchronized Direction direction() {
+        return running;
     }
 
     /** The pipeline running now, or null. */
-    public Pipeline active() {
-        return reverse != null ? reverse : forwardRunning ? forward : null;
+    public synchronized Pipeline active() {
+        return pipeline;
     }
 
     /** The first failure of the running direction, or null. */
-    public Throwable failure() {
-        Pipeline running = active();
-        return running == null ? null : running.failure();
+    public synchronized Throwable failure() {
+        return pipeline == null ? null : pipeline.failure();
     }
 
-    /** Stops whichever direction runs (the forward pipeline included). */
+    private void stop() throws IOException, InterruptedException {
+        if (pipeline != null) {
+            Pipeline stopping = pipeline;
+            pipeline = null;
+            running = Direction.NONE;
+            stopping.close();
+        }
+    }
+
     @Override
     public synchronized void close() throws IOException, InterruptedException {
-        try {
-            if (reverse != null) {
-                reverse.close();
-                reverse = null;
-            }
-        } finally {
-            if (forwardRunning) {
-                forwardRunning = false;
-                forward.close();
-            }
-        }
+        stop();
     }
 }

@@ -56,6 +56,10 @@ public final class Switchover {
         this.store = new CutoverStore(sides.migration(), sides.fresh());
     }
 
+    public Sides sides() {
+        return sides;
+    }
+
     /** One direction of the protocol: which side is left, which side opens, and whose sync drains. */
     private record Direction(String operation, Phase idle, Phase switching, Phase done, PgDatabase from, PgDatabase to,
                              List<String> fromTables, List<String> toTables, String syncMigration,
@@ -157,17 +161,20 @@ public final class Switchover {
              ChangeLogKeys changed = new ChangeLogKeys(sides.bootstrapServers(), start.topic(), start.nextOffset())) {
             long t0 = System.nanoTime();
             try {
+                Failpoint.reach("before-fence");
                 fence.block(from);
                 fence.awaitInFlightWriters(from, d.fromTables(), remaining(t0));
                 phases.put("fence", mark(t0, phases));
                 checkBudget(t0, step);
 
                 step = "drain";
+                Failpoint.reach("drain");
                 String drained = awaitFence(drain, from, to, remaining(t0), d);
                 phases.put("drain", mark(t0, phases));
                 checkBudget(t0, step);
 
                 step = "verify";
+                Failpoint.reach("verify");
                 Applied end = applied(d, to);
                 reverified = reverify(d, changed.readUntil(end.nextOffset(), remaining(t0)));
                 phases.put("verify", mark(t0, phases));
@@ -175,12 +182,14 @@ public final class Switchover {
 
                 step = "switch";
                 fence.open(to);
+                Failpoint.reach("opened");
                 long block = elapsedMillis(t0);
                 phases.put("switch", block - phases.values().stream().mapToLong(Long::longValue).sum());
                 store.advance(control, d.switching(), d.done(), actor, d.operation() + " done",
                         "write block " + block + " ms " + phases + "; drained to fence " + drained + " (offset "
                                 + end.nextOffset() + "); re-verified " + reverified + " rows; the other direction streams from "
                                 + d.otherSlot().slotName());
+                Failpoint.reach("switched");
                 SwitchMetrics.record(sides.migration(), d.operation(), phases, block);
                 return new SwitchReport(d.operation(), "switched", verdicts, phases, block, reverified,
                         d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
@@ -238,7 +247,11 @@ public final class Switchover {
     }
 
     /** Returns a migration to a safe state after a crash; a no-op when no switch was interrupted. */
-    public void recoverInterrupted() throws SQLException {
+    public static void recoverInterrupted(Sides sides, String actor) throws SQLException {
+        new Switchover(sides, SwitchSettings.DEFAULTS, null, null, actor).recoverInterrupted();
+    }
+
+    private void recoverInterrupted() throws SQLException {
         try (OperationLock lock = OperationLock.acquire(sides.fresh(), sides.migration(), "recovery");
              Connection control = sides.fresh().connect("tandem-recovery")) {
             CutoverStore.ensure(control);

@@ -4,7 +4,12 @@ import dev.tandem.deploy.ProgressLine;
 import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiToken;
+import dev.tandem.deploy.cutover.CutoverStore;
+import dev.tandem.deploy.cutover.DirectionFollower;
+import dev.tandem.deploy.cutover.Sides;
+import dev.tandem.deploy.cutover.SwitchSetup;
 import dev.tandem.deploy.metrics.PipelineMetrics;
+import dev.tandem.sync.mapping.ReverseMapping;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -48,6 +53,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--progress-interval", defaultValue = "10s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
     Duration progressInterval;
 
+    private static final Duration FOLLOW_INTERVAL = Duration.ofMillis(300);
+
     @Override
     public Integer call() throws Exception {
         MigrationConfig migration;
@@ -62,22 +69,31 @@ public final class RunCommand implements Callable<Integer> {
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
                 mapping, migration.bootstrapServers(), migration.backfillWorkers(), null);
-        try (StopSignal stop = StopSignal.install(); Pipeline pipeline = new Pipeline(pipelineConfig);
+        CutoverStore store = new CutoverStore(migration.migration(), migration.target());
+        Pipeline pipeline = new Pipeline(pipelineConfig);
+        try (StopSignal stop = StopSignal.install();
+             DirectionFollower follower = new DirectionFollower(store, () -> pipeline,
+                     () -> new Pipeline(reverseConfig(migration, mapping)));
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline);
              ApiServer api = apiPort == null ? null : new ApiServer(apiHost, apiPort, migration.target(),
                      ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
             if (api != null) {
                 System.out.println("API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
-                        + migration.migration() + "/status, metrics: " + api.uri() + "metrics)");
+                        + migration.migration() + "/status, route: " + api.uri() + "api/v1/migrations/"
+                        + migration.migration() + "/route, metrics: " + api.uri() + "metrics)");
             }
             ProgressLine progress = new ProgressLine(System.out, pipeline, 0, () -> "");
             progress.startPrinting(progressInterval);
             try {
-                pipeline.start(rebackfill);
-                System.out.println("streaming; stop with Ctrl-C");
+                if (rebackfill) {
+                    follower.adopt(DirectionFollower.Direction.FORWARD, startOver(pipeline, store));
+                }
+                follower.follow();
+                SwitchSetup.recoverInterrupted(migration, mapping);
+                System.out.println("streaming; stop with Ctrl-C (sync direction: " + follower.direction().name().toLowerCase() + ")");
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-                while (pipeline.failure() == null && System.nanoTime() < deadline && !stop.await(Duration.ofMillis(200))) {
-                    // progress is printed by its own timer
+                while (follower.failure() == null && System.nanoTime() < deadline && !stop.await(FOLLOW_INTERVAL)) {
+                    follower.follow(); // a cutover or rollback (from any process) turns the sync around
                 }
             } catch (MappingException e) {
                 System.err.println(e.getMessage());
@@ -88,15 +104,30 @@ public final class RunCommand implements Callable<Integer> {
             } finally {
                 progress.stop();
             }
-            if (pipeline.failure() != null) {
-                System.err.println("migration " + migration.migration() + " stopped: " + pipeline.failure().getMessage());
+            if (follower.failure() != null) {
+                System.err.println("migration " + migration.migration() + " stopped: " + follower.failure().getMessage());
                 return 1;
             }
             System.out.println("stopping: capture and applier flush their positions; run again to resume");
             return 0;
-        } catch (java.sql.SQLException e) {
+        } catch (java.sql.SQLException | IllegalStateException e) {
             System.err.println("migration " + migration.migration() + " cannot start: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** --rebackfill copies everything again; only while legacy is the live side. */
+    private static Pipeline startOver(Pipeline pipeline, CutoverStore store) throws Exception {
+        if (DirectionFollower.wanted(store.phase()) != DirectionFollower.Direction.FORWARD) {
+            throw new IllegalStateException("migration " + store.migration() + " is " + store.phase().label()
+                    + ": --rebackfill copies legacy into the new schema, which only makes sense before a cutover");
+        }
+        pipeline.start(true);
+        return pipeline;
+    }
+
+    private static PipelineConfig reverseConfig(MigrationConfig migration, MappingSpec mapping) {
+        return new PipelineConfig(Sides.reverseName(migration.migration()), migration.target(), migration.source(),
+                ReverseMapping.of(mapping), migration.bootstrapServers());
     }
 }

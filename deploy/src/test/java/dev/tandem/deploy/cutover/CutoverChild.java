@@ -1,0 +1,40 @@
+package dev.tandem.deploy.cutover;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.MappingCompiler;
+import dev.tandem.sync.mapping.MappingParser;
+import dev.tandem.sync.mapping.MappingSpec;
+import dev.tandem.sync.mapping.ReverseMapping;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A separate process that runs one cutover of a {@link CutoverFixture} migration, so a fault test can kill
+ * it mid-way. Arguments: migration, PostgreSQL port, Kafka bootstrap, mapping file. Rows are re-verified by
+ * the drain alone here: this process tests recovery, not the verifier.
+ */
+public final class CutoverChild {
+
+    public static void main(String[] args) throws Exception {
+        String migration = args[0];
+        int port = Integer.parseInt(args[1]);
+        PgDatabase legacy = new PgDatabase("127.0.0.1", port, migration + "_legacy", "postgres", "");
+        PgDatabase fresh = new PgDatabase("127.0.0.1", port, migration + "_new", "postgres", "");
+        MappingSpec mapping = MappingParser.parse(Path.of(args[3]));
+        List<CompiledTable> forward;
+        List<CompiledTable> reverse;
+        try (Connection l = legacy.connect("child"); Connection n = fresh.connect("child")) {
+            forward = MappingCompiler.compile(mapping, l, n);
+            reverse = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
+        }
+        Sides sides = new Sides(migration, legacy, fresh, args[2], forward, reverse);
+        SwitchReport report = new Switchover(sides, SwitchSettings.DEFAULTS, (table, keys) -> List.of(),
+                new Gates(sides, SwitchSettings.DEFAULTS, () -> Optional.of(Instant.now())), "child").cutover(false);
+        System.out.println(report.message());
+        System.exit(report.switched() ? 0 : 1);
+    }
+}

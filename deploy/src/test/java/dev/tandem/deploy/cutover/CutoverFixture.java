@@ -1,0 +1,151 @@
+package dev.tandem.deploy.cutover;
+
+import static dev.tandem.deploy.cutover.CutoverIT.exec;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.embedded.EmbeddedStack;
+import dev.tandem.embedded.SharedTestStack;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.MappingCompiler;
+import dev.tandem.sync.mapping.MappingParser;
+import dev.tandem.sync.mapping.MappingSpec;
+import dev.tandem.sync.mapping.ReverseMapping;
+import dev.tandem.sync.pipeline.Pipeline;
+import dev.tandem.sync.pipeline.PipelineConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Two databases with an account table, a mapping with its reverse, and the sync following the phase. */
+final class CutoverFixture implements AutoCloseable {
+
+    static final String MAPPING = """
+            tables:
+              - target: app.account
+                from: legacy.account a
+                key:
+                  id: a.id
+                columns:
+                  owner_name: a.owner
+                  balance_cents: (a.balance * 100)::bigint
+                reverse:
+                  as: n
+                  columns:
+                    id: n.id
+                    owner: n.owner_name
+                    balance: %s
+            """;
+    final String migration;
+    final PgDatabase legacy;
+    final PgDatabase fresh;
+    final CutoverStore store;
+    final MappingSpec mapping;
+    final Path mappingFile;
+    final EmbeddedStack stack = SharedTestStack.get();
+    DirectionFollower follower;
+    ScheduledExecutorService following;
+    RouteFollowingClient lastClient;
+
+    CutoverFixture(String migration, String reverseBalance) throws Exception {
+        this.migration = migration;
+        stack.postgres().createDatabase(migration + "_legacy");
+        stack.postgres().createDatabase(migration + "_new");
+        legacy = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_legacy", "postgres", "");
+        fresh = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_new", "postgres", "");
+        exec(legacy, "CREATE SCHEMA legacy", "CREATE TABLE legacy.account (id bigint PRIMARY KEY, owner text NOT NULL, "
+                + "balance numeric(12,2) NOT NULL)", "INSERT INTO legacy.account SELECT g, 'owner ' || g, g * 1.25 "
+                + "FROM generate_series(1, 500) g");
+        exec(fresh, "CREATE SCHEMA app", "CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, "
+                + "balance_cents bigint NOT NULL)");
+        Path file = Files.createTempFile("mapping", ".yaml");
+        Files.writeString(file, MAPPING.formatted(reverseBalance));
+        mappingFile = file;
+        mapping = MappingParser.parse(file);
+        store = new CutoverStore(migration, fresh);
+    }
+
+    void startSync() throws Exception {
+        follower = new DirectionFollower(store,
+                () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, stack.kafka().bootstrapServers())),
+                () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), fresh, legacy,
+                        ReverseMapping.of(mapping), stack.kafka().bootstrapServers())));
+        follower.follow(); // starts the forward sync: backfill, then streaming
+        following = Executors.newSingleThreadScheduledExecutor();
+        following.scheduleWithFixedDelay(() -> {
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            try {
+                follower.follow();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, 0, 100, TimeUnit.MILLISECONDS);
+    }
+
+    Switchover switchover(SwitchSettings settings) throws SQLException {
+        List<CompiledTable> forwardTables;
+        List<CompiledTable> reverseTables;
+        try (Connection l = legacy.connect("test"); Connection n = fresh.connect("test")) {
+            forwardTables = MappingCompiler.compile(mapping, l, n);
+            reverseTables = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
+        }
+        Sides sides = new Sides(migration, legacy, fresh, stack.kafka().bootstrapServers(), forwardTables, reverseTables);
+        Gates gates = new Gates(sides, settings, () -> Optional.of(Instant.now()));
+        return new Switchover(sides, settings, (table, keys) -> List.of(), gates, "test");
+    }
+
+    String legacyDigest() throws SQLException {
+        return query(legacy, "SELECT md5(string_agg(id || '|' || owner || '|' || (balance * 100)::bigint, ',' ORDER BY id)) "
+                + "FROM legacy.account");
+    }
+
+    String newDigest() throws SQLException {
+        return query(fresh, "SELECT md5(string_agg(id || '|' || owner_name || '|' || balance_cents, ',' ORDER BY id)) "
+                + "FROM app.account");
+    }
+
+    Set<Long> ids(PgDatabase db, String table) throws SQLException {
+        Set<Long> ids = new HashSet<>();
+        try (Connection c = db.connect("test"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id FROM " + table)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+
+    List<String> auditActions() throws SQLException {
+        return store.recent(100).stream().map(CutoverStore.AuditEntry::action).toList();
+    }
+
+    static String query(PgDatabase db, String sql) throws SQLException {
+        try (Connection c = db.connect("test"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (following != null) {
+            following.shutdown();
+            following.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        if (follower != null) {
+            follower.close();
+        }
+    }
+}
