@@ -40,7 +40,6 @@ public record Sides(String migration, PgDatabase legacy, PgDatabase fresh, Strin
 
     /** The reverse capture's slot and publication on the new database. */
     public CaptureConfig reverseCapture() {
-        return new CaptureConfig(reverseMigration(), fresh, reverse.stream().map(CompiledTable::source).distinct().toList(),
-                bootstrapServers);
+        return new CaptureConfig(reverseMigration(), fresh, newTables(), bootstrapServers);
     }
 }

@@ -20,6 +20,11 @@ public final class SwitchSetup {
         return sides(migration, mapping, true);
     }
 
+    /** The forward mapping alone compiled: enough to find the tables, slots and fences of both sides. */
+    public static Sides sidesForward(MigrationConfig migration, MappingSpec mapping) throws SQLException {
+        return sides(migration, mapping, false);
+    }
+
     private static Sides sides(MigrationConfig migration, MappingSpec mapping, boolean withReverse) throws SQLException {
         try (Connection legacy = migration.source().connect("tandem-switch-setup");
              Connection fresh = migration.target().connect("tandem-switch-setup")) {

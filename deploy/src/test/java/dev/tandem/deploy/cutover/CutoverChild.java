@@ -8,14 +8,15 @@ import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.ReverseMapping;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A separate process that runs one cutover of a {@link CutoverFixture} migration, so a fault test can kill
- * it mid-way. Arguments: migration, PostgreSQL port, Kafka bootstrap, mapping file. Rows are re-verified by
- * the drain alone here: this process tests recovery, not the verifier.
+ * it mid-way. Arguments: migration, PostgreSQL port, Kafka bootstrap, mapping file, write-block budget in ms
+ * (generous: this process tests recovery, not speed; nor the verifier, so rows are not re-verified here).
  */
 public final class CutoverChild {
 
@@ -32,8 +33,9 @@ public final class CutoverChild {
             reverse = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
         }
         Sides sides = new Sides(migration, legacy, fresh, args[2], forward, reverse);
-        SwitchReport report = new Switchover(sides, SwitchSettings.DEFAULTS, (table, keys) -> List.of(),
-                new Gates(sides, SwitchSettings.DEFAULTS, () -> Optional.of(Instant.now())), "child").cutover(false);
+        SwitchSettings settings = SwitchSettings.DEFAULTS.withBudget(Duration.ofMillis(Long.parseLong(args[4])));
+        SwitchReport report = new Switchover(sides, settings, (table, keys) -> List.of(),
+                new Gates(sides, settings, () -> Optional.of(Instant.now())), "child").cutover(false);
         System.out.println(report.message());
         System.exit(report.switched() ? 0 : 1);
     }

@@ -77,7 +77,7 @@ class CutoverKillIT {
         File log = File.createTempFile("cutover-child-" + failpoint, ".log");
         return new ProcessBuilder(List.of(java, "-Xmx256m", "-Dtandem.failpoint=" + failpoint, "-cp",
                 System.getProperty("java.class.path"), CutoverChild.class.getName(), f.migration,
-                Integer.toString(f.stack.postgres().port()), f.stack.kafka().bootstrapServers(), f.mappingFile.toString()))
+                Integer.toString(f.stack.postgres().port()), f.stack.kafka().bootstrapServers(), f.mappingFile.toString(), "30000"))
                 .redirectErrorStream(true).redirectOutput(log).start();
     }
 }

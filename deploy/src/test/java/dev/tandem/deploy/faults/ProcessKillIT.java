@@ -72,25 +72,28 @@ class ProcessKillIT {
             for (int kill = 1; kill <= KILLS; kill++) {
                 Path log = dir.resolve("run-" + kill + ".log");
                 Process tandem = start(config, log);
-                // the first kill lands inside the backfill, the later ones while streaming
-                if (kill == 1) {
-                    awaitLog(log, "starting backfill");
-                    Thread.sleep(ThreadLocalRandom.current().nextLong(300));
-                } else {
-                    awaitLog(log, "streaming; stop with Ctrl-C");
-                    if (kill == 3) {
-                        open.commit(); // opened before kill 2, committed while run 3 streams
+                try {
+                    // the first kill lands inside the backfill, the later ones while streaming
+                    if (kill == 1) {
+                        awaitLog(log, "starting backfill");
+                        Thread.sleep(ThreadLocalRandom.current().nextLong(300));
+                    } else {
+                        awaitLog(log, "streaming; stop with Ctrl-C");
+                        if (kill == 3) {
+                            open.commit(); // opened before kill 2, committed while run 3 streams
+                        }
+                        Thread.sleep(1_000 + ThreadLocalRandom.current().nextLong(4_000));
                     }
-                    Thread.sleep(1_000 + ThreadLocalRandom.current().nextLong(4_000));
-                }
-                if (kill == 2) {
-                    try (Statement st = open.createStatement()) {
-                        st.execute("INSERT INTO public.account SELECT g, 1, 'long' FROM generate_series(900001, 902000) g");
-                        st.execute("UPDATE public.account SET version = version + 1, note = 'long' WHERE id <= 50");
+                    if (kill == 2) {
+                        try (Statement st = open.createStatement()) {
+                            st.execute("INSERT INTO public.account SELECT g, 1, 'long' FROM generate_series(900001, 902000) g");
+                            st.execute("UPDATE public.account SET version = version + 1, note = 'long' WHERE id <= 50");
+                        }
                     }
+                } finally {
+                    tandem.destroyForcibly(); // the kill itself, and no orphan when an assertion fails first
+                    assertTrue(tandem.waitFor(30, TimeUnit.SECONDS));
                 }
-                tandem.destroyForcibly();
-                assertTrue(tandem.waitFor(30, TimeUnit.SECONDS));
             }
             assertEquals("2000", single(postgres, "kill_legacy", "SELECT count(*) FROM public.account WHERE note = 'long' AND id > 900000"));
             assertTrue(Files.readString(dir.resolve("run-2.log")).contains("starting backfill"),

@@ -1,0 +1,93 @@
+package dev.tandem.deploy.cutover;
+
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.cutover.WriteFence;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Ends a migration: {@code complete} after a cutover (the new schema stays live), {@code cancel} before one
+ * (legacy stays live). Either way the slots and publications tandem created are dropped, once the running
+ * service has stopped reading them, so no WAL is retained for a migration that is over.
+ */
+public final class MigrationEnd {
+
+    private static final Duration SLOT_RELEASE = Duration.ofSeconds(30);
+
+    private final Sides sides;
+    private final String actor;
+    private final CutoverStore store;
+
+    public MigrationEnd(Sides sides, String actor) {
+        this.sides = sides;
+        this.actor = actor;
+        this.store = new CutoverStore(sides.migration(), sides.fresh());
+    }
+
+    /** CUT_OVER → COMPLETED: drops both directions' slots and publications and the new side's write fences. */
+    public String complete() throws SQLException, InterruptedException {
+        return end("complete", Phase.CUT_OVER, Phase.COMPLETED);
+    }
+
+    /** SYNCING → CANCELLED: drops the slots and publications and every write fence; legacy stays as it was. */
+    public String cancel() throws SQLException, InterruptedException {
+        return end("cancel", Phase.SYNCING, Phase.CANCELLED);
+    }
+
+    private String end(String operation, Phase expected, Phase next) throws SQLException, InterruptedException {
+        try (OperationLock lock = OperationLock.acquire(sides.fresh(), sides.migration(), operation);
+             Connection control = sides.fresh().connect("tandem-" + operation)) {
+            CutoverStore.ensure(control);
+            if (store.phase(control) != next) { // a repeated command finishes the cleanup an earlier one started
+                store.advance(control, expected, next, actor, operation + " started", "dropping slots and publications");
+            }
+            List<String> dropped = new ArrayList<>();
+            for (CaptureConfig capture : List.of(sides.forwardCapture(), sides.reverseCapture())) {
+                awaitSlotReleased(capture);
+                new ReplicationSetup(capture).drop();
+                dropped.add(capture.slotName() + " on " + capture.source());
+            }
+            WriteFence fence = new WriteFence(sides.migration());
+            try (Connection fresh = sides.fresh().connect("tandem-" + operation)) {
+                fence.uninstall(fresh, sides.newTables());
+            }
+            if (next == Phase.CANCELLED) {
+                try (Connection legacy = sides.legacy().connect("tandem-" + operation)) {
+                    fence.uninstall(legacy, sides.legacyTables());
+                }
+            }
+            String detail = "dropped " + dropped + (next == Phase.COMPLETED
+                    ? "; the legacy tables keep their write fence (they are retired)" : "; write fences removed");
+            store.record(control, actor, operation + " done", detail);
+            return "migration " + sides.migration() + " " + next.label() + ": " + detail;
+        }
+    }
+
+    /** The running service stops reading a slot within a second of the phase change; wait for that. */
+    private void awaitSlotReleased(CaptureConfig capture) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + SLOT_RELEASE.toNanos();
+        try (Connection c = capture.source().connect("tandem-slot-check");
+             PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, capture.slotName());
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("slot " + capture.slotName() + " on " + capture.source() + " is still "
+                            + "being read " + SLOT_RELEASE.toSeconds() + " s after the migration ended: stop `tandem run` "
+                            + "and run the command again to drop it");
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+}
