@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,14 @@ public final class CutoverStore {
                         from_phase text,
                         to_phase   text,
                         detail     text NOT NULL)""");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS tandem.write_block (
+                        migration   text NOT NULL,
+                        operation   text NOT NULL,
+                        finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                        phase       text NOT NULL,
+                        millis      bigint NOT NULL,
+                        PRIMARY KEY (migration, operation, finished_at, phase))""");
             st.execute("""
                     CREATE OR REPLACE FUNCTION tandem.audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN
@@ -134,6 +144,49 @@ public final class CutoverStore {
             ensure(c);
             record(c, actor, action, detail);
         }
+    }
+
+    /** Records a switch's write-block time per phase (and {@code total}), read by the service's metrics. */
+    public void recordBlock(Connection c, String operation, Map<String, Long> phaseMillis, long totalMillis)
+            throws SQLException {
+        Map<String, Long> all = new LinkedHashMap<>(phaseMillis);
+        all.put("total", totalMillis);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.write_block (migration, operation, finished_at, "
+                + "phase, millis) VALUES (?, ?, now(), ?, ?)")) {
+            for (var e : all.entrySet()) {
+                ps.setString(1, migration);
+                ps.setString(2, operation);
+                ps.setString(3, e.getKey());
+                ps.setLong(4, e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+
+    /** operation → phase → milliseconds of the newest switch of each operation. */
+    public Map<String, Map<String, Long>> lastBlocks() throws SQLException {
+        Map<String, Map<String, Long>> blocks = new LinkedHashMap<>();
+        try (Connection c = database.connect("tandem-metrics");
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT operation, phase, millis FROM tandem.write_block w WHERE migration = ?
+                       AND finished_at = (SELECT max(finished_at) FROM tandem.write_block x
+                                          WHERE x.migration = w.migration AND x.operation = w.operation)""")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    blocks.computeIfAbsent(rs.getString(1), o -> new LinkedHashMap<>()).put(rs.getString(2), rs.getLong(3));
+                }
+            }
+        } catch (SQLException e) {
+            if (!"42P01".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+        return blocks;
     }
 
     /** The newest {@code limit} entries, newest first. */

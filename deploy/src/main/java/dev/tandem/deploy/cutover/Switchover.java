@@ -190,7 +190,7 @@ public final class Switchover {
                                 + end.nextOffset() + "); re-verified " + reverified + " rows; the other direction streams from "
                                 + d.otherSlot().slotName());
                 Failpoint.reach("switched");
-                SwitchMetrics.record(sides.migration(), d.operation(), phases, block);
+                store.recordBlock(control, d.operation(), phases, block);
                 return new SwitchReport(d.operation(), "switched", verdicts, phases, block, reverified,
                         d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
             } catch (SQLException | RuntimeException e) {

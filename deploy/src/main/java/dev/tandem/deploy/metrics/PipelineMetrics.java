@@ -52,6 +52,12 @@ public final class PipelineMetrics implements AutoCloseable {
     }
 
     /** The Prometheus text exposition of every metric. */
+    /** Adds meters from another part of the service (they get the migration tag too). */
+    public PipelineMetrics bind(io.micrometer.core.instrument.binder.MeterBinder binder) {
+        binder.bindTo(registry);
+        return this;
+    }
+
     public String scrape() {
         return registry.scrape();
     }

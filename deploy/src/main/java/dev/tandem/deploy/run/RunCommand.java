@@ -8,6 +8,7 @@ import dev.tandem.deploy.cutover.CutoverStore;
 import dev.tandem.deploy.cutover.DirectionFollower;
 import dev.tandem.deploy.cutover.Sides;
 import dev.tandem.deploy.cutover.SwitchSetup;
+import dev.tandem.deploy.cutover.WriteBlockMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.sync.mapping.ReverseMapping;
 import dev.tandem.sync.mapping.MappingException;
@@ -74,7 +75,8 @@ public final class RunCommand implements Callable<Integer> {
         try (StopSignal stop = StopSignal.install();
              DirectionFollower follower = new DirectionFollower(store, () -> pipeline,
                      () -> new Pipeline(reverseConfig(migration, mapping)));
-             PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline);
+             PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline)
+                     .bind(new WriteBlockMetrics(store));
              ApiServer api = apiPort == null ? null : new ApiServer(apiHost, apiPort, migration.target(),
                      ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
             if (api != null) {

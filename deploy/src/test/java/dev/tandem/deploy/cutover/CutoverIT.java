@@ -53,6 +53,8 @@ class CutoverIT {
                 assertEquals("new", f.store.phase().route());
                 assertTrue(cutover.blockMillis() <= SwitchSettings.DEFAULT_BUDGET.toMillis(), cutover.toString());
                 assertEquals(List.of("fence", "drain", "verify", "switch"), List.copyOf(cutover.phaseMillis().keySet()));
+                assertEquals(cutover.blockMillis(), f.store.lastBlocks().get("cutover").get("total"),
+                        "the write block is recorded for the service's metrics");
 
                 awaitWritesToNew(client, 200);
                 SwitchReport rollback = f.switchover(SwitchSettings.DEFAULTS).rollback(false);
