@@ -79,8 +79,10 @@ public final class Gates {
         long rows = 0;
         try (Connection fresh = sides.fresh().connect("tandem-round-trip");
              Connection legacy = sides.legacy().connect("tandem-round-trip")) {
-            for (CompiledTable reverse : sides.reverse()) {
-                RoundTrip.Result result = RoundTrip.check(fresh, legacy, reverse, settings.roundTripSample());
+            for (CompiledTable forward : sides.forward()) {
+                CompiledTable reverse = sides.reverse().stream().filter(r -> r.source().equals(forward.target()))
+                        .findFirst().orElseThrow(() -> new IllegalStateException(forward.target() + " has no reverse projection"));
+                RoundTrip.Result result = RoundTrip.check(legacy, fresh, forward, reverse, settings.roundTripSample());
                 rows += result.rowsCompared();
                 result.losses().forEach(loss -> losses.add(loss.toString()));
             }
@@ -89,8 +91,8 @@ public final class Gates {
             return new GateResult("reverse round trip", false, "the mapping loses information, so a rollback could not "
                     + "restore these columns: " + String.join("; ", losses) + "; fix their 'reverse:' expressions");
         }
-        return new GateResult("reverse round trip", true, rows + " sampled rows of " + sides.reverse().size()
-                + " tables come back unchanged");
+        return new GateResult("reverse round trip", true, rows + " sampled rows of " + sides.forward().size()
+                + " tables come back unchanged through forward and reverse");
     }
 
     private GateResult slot(CaptureConfig otherSlot) throws SQLException {

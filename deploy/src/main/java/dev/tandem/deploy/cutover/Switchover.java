@@ -5,6 +5,7 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.replication.ReplicationSetup;
 import dev.tandem.sync.control.ControlSchema;
 import dev.tandem.sync.cutover.ChangeLogKeys;
+import dev.tandem.sync.cutover.KeyTranslation;
 import dev.tandem.sync.cutover.WriteFence;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -176,7 +177,7 @@ public final class Switchover {
                 step = "verify";
                 Failpoint.reach("verify");
                 Applied end = applied(d, to);
-                reverified = reverify(d, changed.readUntil(end.nextOffset(), remaining(t0)));
+                reverified = reverify(d, changed.readUntil(end.nextOffset(), remaining(t0)), to);
                 phases.put("verify", mark(t0, phases));
                 checkBudget(t0, step);
 
@@ -203,18 +204,30 @@ public final class Switchover {
         }
     }
 
-    /** Re-verifies every row the sync changed between the two positions; any drift aborts the switch. */
-    private long reverify(Direction d, Map<String, Set<List<String>>> changed) throws SQLException {
-        if (!d.operation().equals("cutover")) {
-            return 0; // the verifier compares through the forward mapping; rollback relies on the drained reverse sync
-        }
+    /**
+     * Re-verifies every row the sync changed between the two positions, always through the forward mapping
+     * (for a rollback, the reverse sync's new-table keys are first turned into legacy keys); any drift aborts.
+     */
+    private long reverify(Direction d, Map<String, Set<List<String>>> changed, Connection to) throws SQLException {
         long rows = 0;
         List<String> drift = new ArrayList<>();
-        for (CompiledTable table : d.syncTables()) {
-            Collection<List<String>> keys = changed.getOrDefault(table.source(), Set.of());
-            if (!keys.isEmpty()) {
-                rows += keys.size();
-                drift.addAll(verifier.drifted(table, keys));
+        for (CompiledTable synced : d.syncTables()) {
+            Collection<List<String>> keys = changed.getOrDefault(synced.source(), Set.of());
+            if (keys.isEmpty()) {
+                continue;
+            }
+            rows += keys.size();
+            if (d.operation().equals("cutover")) {
+                drift.addAll(verifier.drifted(synced, keys));
+            } else {
+                List<List<String>> legacyKeys = KeyTranslation.targetKeys(to, synced, keys);
+                for (CompiledTable forward : sides.forward()) {
+                    if (forward.source().equals(synced.target())) {
+                        List<Integer> order = forward.sourceKey().stream().map(synced.targetKey()::indexOf).toList();
+                        drift.addAll(verifier.drifted(forward, legacyKeys.stream()
+                                .map(k -> order.stream().map(k::get).toList()).toList()));
+                    }
+                }
             }
         }
         if (!drift.isEmpty()) {

@@ -6,6 +6,10 @@ import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.ProjectionSql;
 import dev.tandem.sync.mapping.SourceColumn;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,17 +18,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyOut;
 
 /**
- * Checks {@code reverse(forward(row)) = row} on a sample: rows of the new table (the forward images
- * of legacy rows) are run through the reverse projection in the legacy database and compared, column
- * by column, with the legacy rows they came from. A column that comes back different loses information.
+ * Checks {@code reverse(forward(row)) = row} on a sample of legacy rows: the rows are projected forward by
+ * the new database and back by the legacy database, then compared column by column with themselves. The
+ * sample is read once, so rows changing meanwhile cannot cause a false alarm; a column that comes back
+ * different loses information.
  */
 public final class RoundTrip {
 
-    private static final String STAGE = "tandem_round_trip";
+    private static final String ORIGINAL = "tandem_round_trip_original";
+    private static final String FORWARD = "tandem_round_trip_forward";
+    private static final String BACK = "tandem_round_trip_back";
 
     /** One legacy column the round trip does not reproduce, with how often and an example key. */
     public record Loss(String legacyTable, String column, long rows, String exampleKey) {
@@ -36,76 +41,107 @@ public final class RoundTrip {
     }
 
     /** The outcome for one table: rows compared and the columns that do not survive the round trip. */
-    public record Result(String newTable, String legacyTable, long rowsCompared, List<Loss> losses) {
+    public record Result(String legacyTable, long rowsCompared, List<Loss> losses) {
     }
 
     private RoundTrip() {
     }
 
     /**
-     * Samples up to {@code sampleRows} rows of {@code reverse.source()} (a new table) and compares their reverse
-     * images with the legacy rows of the same key; the caller has drained the sync, so both sides are current.
+     * Samples up to {@code sampleRows} rows of {@code forward.source()} and runs them through {@code forward}
+     * (evaluated in {@code newDb}) and {@code reverse} (evaluated in {@code legacyDb}).
      */
-    public static Result check(Connection newDb, Connection legacyDb, CompiledTable reverse, int sampleRows)
-            throws SQLException {
-        boolean autoCommit = legacyDb.getAutoCommit();
-        legacyDb.setAutoCommit(false);
-        try {
-            stageSample(newDb, legacyDb, reverse, sampleRows);
-            List<String> key = reverse.targetKey();
-            List<String> columns = new ArrayList<>(reverse.columns().keySet());
-            String join = key.stream().map(k -> "b." + quote(k) + " = l." + quote(k)).collect(Collectors.joining(" AND "));
-            String keyText = key.stream().map(k -> "b." + quote(k) + "::text").collect(Collectors.joining(" || ',' || "));
-            String checks = columns.stream().map(c -> "(" + literal(c) + ", b." + quote(c) + "::text IS DISTINCT FROM l."
-                    + quote(c) + "::text)").collect(Collectors.joining(", "));
-            String sql = "WITH b AS (" + ProjectionSql.select(reverse, quote(STAGE)) + "), pairs AS (SELECT " + keyText
-                    + " AS k, v.col, v.differs FROM b JOIN " + quoteQualified(reverse.target()) + " l ON " + join
-                    + " CROSS JOIN LATERAL (VALUES " + checks + ") AS v(col, differs)) "
-                    + "SELECT col, count(*) FILTER (WHERE differs), min(k) FILTER (WHERE differs), count(DISTINCT k) "
-                    + "FROM pairs GROUP BY col ORDER BY col";
-            List<Loss> losses = new ArrayList<>();
-            long compared = 0;
-            try (Statement st = legacyDb.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-                while (rs.next()) {
-                    compared = Math.max(compared, rs.getLong(4));
-                    if (rs.getLong(2) > 0) {
-                        losses.add(new Loss(reverse.target(), rs.getString(1), rs.getLong(2), rs.getString(3)));
-                    }
+    public static Result check(Connection legacyDb, Connection newDb, CompiledTable forward, CompiledTable reverse,
+                               int sampleRows) throws SQLException {
+        List<String> legacyColumns = forward.sourceColumns().stream().map(SourceColumn::name).toList();
+        byte[] sample = copyOut(legacyDb, "SELECT " + quoteAll(legacyColumns) + " FROM " + quoteQualified(forward.source())
+                + " TABLESAMPLE BERNOULLI (10) LIMIT " + sampleRows);
+        byte[] projected = inTransaction(newDb, () -> {
+            stage(newDb, FORWARD, forward.sourceColumns(), sample);
+            String newRow = reverse.sourceColumns().stream()
+                    .map(c -> forward.written().containsKey(c.name()) ? "p." + quote(c.name()) : "NULL")
+                    .collect(Collectors.joining(", "));
+            return copyOut(newDb, "SELECT " + newRow + " FROM (" + ProjectionSql.select(forward, quote(FORWARD)) + ") AS p");
+        });
+        return inTransaction(legacyDb, () -> {
+            stage(legacyDb, ORIGINAL, legacyColumns.stream().map(c -> new SourceColumn(c, "text")).toList(), sample);
+            stage(legacyDb, BACK, reverse.sourceColumns(), projected);
+            return compare(legacyDb, reverse);
+        });
+    }
+
+    /** Reverse images (cast to the legacy column types, as writing them would) against the original rows, as text. */
+    private static Result compare(Connection legacyDb, CompiledTable reverse) throws SQLException {
+        List<String> key = reverse.targetKey();
+        List<String> columns = new ArrayList<>(reverse.columns().keySet());
+        String join = key.stream().map(k -> asLegacy(reverse, "b", k) + " = o." + quote(k)).collect(Collectors.joining(" AND "));
+        String keyText = key.stream().map(k -> "o." + quote(k)).collect(Collectors.joining(" || ',' || "));
+        String checks = columns.stream().map(c -> "(" + literal(c) + ", " + asLegacy(reverse, "b", c) + " IS DISTINCT FROM o."
+                + quote(c) + ")").collect(Collectors.joining(", "));
+        String sql = "WITH b AS (" + ProjectionSql.select(reverse, quote(BACK)) + "), pairs AS (SELECT " + keyText
+                + " AS k, v.col, v.differs FROM b JOIN " + quote(ORIGINAL) + " o ON " + join
+                + " CROSS JOIN LATERAL (VALUES " + checks + ") AS v(col, differs)) "
+                + "SELECT col, count(*) FILTER (WHERE differs), min(k) FILTER (WHERE differs), count(DISTINCT k) "
+                + "FROM pairs GROUP BY col ORDER BY col";
+        List<Loss> losses = new ArrayList<>();
+        long compared = 0;
+        try (Statement st = legacyDb.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                compared = Math.max(compared, rs.getLong(4));
+                if (rs.getLong(2) > 0) {
+                    losses.add(new Loss(reverse.target(), rs.getString(1), rs.getLong(2), rs.getString(3)));
                 }
             }
-            return new Result(reverse.source(), reverse.target(), compared, losses);
-        } finally {
-            legacyDb.rollback();
-            legacyDb.setAutoCommit(autoCommit);
+        }
+        return new Result(reverse.target(), compared, losses);
+    }
+
+    private static String asLegacy(CompiledTable reverse, String alias, String column) {
+        return "CAST(" + alias + "." + quote(column) + " AS " + reverse.targetTypes().get(column) + ")::text";
+    }
+
+    private static void stage(Connection c, String name, List<SourceColumn> columns, byte[] rows) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE " + quote(name) + " (" + columns.stream()
+                    .map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", ")) + ") ON COMMIT DROP");
+        }
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + quote(name) + " FROM STDIN",
+                    new ByteArrayInputStream(rows));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static void stageSample(Connection newDb, Connection legacyDb, CompiledTable reverse, int sampleRows)
-            throws SQLException {
-        List<SourceColumn> columns = reverse.sourceColumns();
-        try (Statement st = legacyDb.createStatement()) {
-            st.execute("CREATE TEMP TABLE " + quote(STAGE) + " (" + columns.stream()
-                    .map(c -> quote(c.name()) + " " + c.type()).collect(Collectors.joining(", ")) + ") ON COMMIT DROP");
-        }
-        String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
-        // A random tenth of the rows without sorting the whole table, of which the first sampleRows in key order.
-        String order = reverse.sourceKey().stream().map(k -> quote(k)).collect(Collectors.joining(", "));
-        CopyOut out = newDb.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + names + " FROM "
-                + quoteQualified(reverse.source()) + " TABLESAMPLE BERNOULLI (10) ORDER BY " + order + " LIMIT "
-                + sampleRows + ") TO STDOUT");
-        CopyIn in = legacyDb.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + quote(STAGE) + " (" + names
-                + ") FROM STDIN");
+    private static byte[] copyOut(Connection c, String query) throws SQLException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            byte[] row;
-            while ((row = out.readFromCopy()) != null) {
-                in.writeToCopy(row, 0, row.length);
-            }
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (" + query + ") TO STDOUT", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs {@code work} in a transaction that is rolled back: the temporary tables go with it. */
+    private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            return work.run();
+        } finally {
+            c.rollback();
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static String quoteAll(List<String> names) {
+        return names.stream().map(n -> quote(n)).collect(Collectors.joining(", "));
     }
 
     private static String literal(String value) {
