@@ -5,6 +5,8 @@ import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.metrics.PipelineMetrics;
+import dev.tandem.deploy.verify.ContinuousReconciler;
+import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -14,6 +16,7 @@ import dev.tandem.sync.pipeline.SlotLostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,13 +62,21 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        ReconcileConfig reconcile;
+        try {
+            reconcile = ReconcileConfig.load(config);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
                 mapping, migration.bootstrapServers(), migration.backfillWorkers(), null);
         try (StopSignal stop = StopSignal.install(); Pipeline pipeline = new Pipeline(pipelineConfig);
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline);
              ApiServer api = apiPort == null ? null : new ApiServer(apiHost, apiPort, migration.target(),
-                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
+                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get)) {
             if (api != null) {
                 System.out.println("API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
                         + migration.migration() + "/status, metrics: " + api.uri() + "metrics)");
@@ -74,7 +85,9 @@ public final class RunCommand implements Callable<Integer> {
             progress.startPrinting(progressInterval);
             try {
                 pipeline.start(rebackfill);
-                System.out.println("streaming; stop with Ctrl-C");
+                verification.set(ContinuousReconciler.forRun(migration, reconcile, pipeline.tables(), metrics.reconcileGauges()).start());
+                System.out.println("streaming; stop with Ctrl-C" + (reconcile.continuous() ? "; verifying every " + reconcile.pause().toSeconds()
+                        + " s between passes" : ""));
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
                 while (pipeline.failure() == null && System.nanoTime() < deadline && !stop.await(Duration.ofMillis(200))) {
                     // progress is printed by its own timer
@@ -87,6 +100,9 @@ public final class RunCommand implements Callable<Integer> {
                 return 1;
             } finally {
                 progress.stop();
+                if (verification.get() != null) {
+                    verification.get().close();
+                }
             }
             if (pipeline.failure() != null) {
                 System.err.println("migration " + migration.migration() + " stopped: " + pipeline.failure().getMessage());
