@@ -7,8 +7,18 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.control.ControlUnavailableException;
 import dev.tandem.deploy.control.MigrationStatus;
 import dev.tandem.deploy.control.TableRequests;
+import dev.tandem.deploy.verify.ContinuousReconciler;
+import dev.tandem.deploy.verify.ReportJson;
+import dev.tandem.reconcile.Reconciler;
+import dev.tandem.reconcile.RowDrift;
+import dev.tandem.reconcile.repair.RepairReport;
+import dev.tandem.reconcile.repair.Repairer;
+import dev.tandem.reconcile.store.VerificationStatus;
 import dev.tandem.sync.control.TableStates;
 import dev.tandem.deploy.cutover.SwitchState;
+import dev.tandem.sync.mapping.CompiledTable;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -25,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * tandem's HTTP control API and metrics endpoint, on loopback unless told otherwise:
  * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), and the
- * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/resume|skip}, which need the bearer token.
+ * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/resume|skip}, which need the bearer token;
+ * {@code GET …/verification} and, with a reconciler in this process, {@code POST …/verify} and {@code POST …/repair}.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -34,12 +45,14 @@ public final class ApiServer implements AutoCloseable {
     private static final Pattern SWITCH_STATE = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/(route|audit)");
     private static final Pattern TABLE_REQUEST =
             Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/tables/([A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*)/(resume|skip)");
+    private static final Pattern VERIFICATION = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/(verification|verify|repair)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
     private final PgDatabase target;
     private final ApiToken token;
     private final Supplier<String> metrics;
+    private final Supplier<ContinuousReconciler> verification;
 
     /**
      * @param host    address to bind ({@code 127.0.0.1} unless the operator exposes it)
@@ -47,7 +60,14 @@ public final class ApiServer implements AutoCloseable {
      * @param metrics the Prometheus text, produced on each scrape
      */
     public ApiServer(String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics) throws IOException {
+        this(host, port, target, token, metrics, null);
+    }
+
+    /** @param verification the process's reconciler once it runs, serving POST verify and repair (null: those answer 409) */
+    public ApiServer(String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics,
+                     Supplier<ContinuousReconciler> verification) throws IOException {
         this.target = target;
+        this.verification = verification == null ? () -> null : verification;
         this.token = token;
         this.metrics = metrics;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
@@ -71,6 +91,7 @@ public final class ApiServer implements AutoCloseable {
             String method = exchange.getRequestMethod();
             Matcher status = STATUS.matcher(path);
             Matcher request = TABLE_REQUEST.matcher(path);
+            Matcher verify = VERIFICATION.matcher(path);
             if (method.equals("GET") && path.equals("/metrics")) {
                 send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             } else if (method.equals("GET") && status.matches()) {
@@ -85,16 +106,68 @@ public final class ApiServer implements AutoCloseable {
                 state.matches();
                 json(exchange, 200, state.group(2).equals("route") ? SwitchState.route(target, state.group(1))
                         : SwitchState.audit(target, state.group(1)));
+            } else if (method.equals("GET") && verify.matches() && verify.group(2).equals("verification")) {
+                json(exchange, 200, ReportJson.status(VerificationStatus.read(target, verify.group(1))));
+            } else if (method.equals("POST") && verify.matches() && !verify.group(2).equals("verification")) {
+                verification(exchange, verify.group(1), verify.group(2));
             } else if (method.equals("POST") && request.matches()) {
                 tableRequest(exchange, request.group(1), request.group(2), request.group(3));
             } else {
                 json(exchange, 404, Map.of("error", method + " " + path + " is not part of the API",
                         "see", "docs/api.md"));
             }
+        } catch (java.sql.SQLException | java.util.concurrent.TimeoutException e) {
+            log.warn("API request {} failed: {}", exchange.getRequestURI().getPath(), e.getMessage(), e);
+            json(exchange, 503, Map.of("error", e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            json(exchange, 503, Map.of("error", "tandem is stopping"));
         } catch (ControlUnavailableException e) {
             log.warn("API request {} failed: {}", exchange.getRequestURI().getPath(), e.getMessage());
             json(exchange, 503, Map.of("error", e.getMessage()));
         }
+    }
+
+    private void verification(HttpExchange exchange, String migration, String action)
+            throws IOException, java.sql.SQLException, java.util.concurrent.TimeoutException, InterruptedException {
+        if (!authorized(exchange)) {
+            return;
+        }
+        ContinuousReconciler running = verification.get();
+        if (running == null || !running.reconciler().migration().equals(migration)) {
+            json(exchange, 409, Map.of("error", "no reconciler for migration '" + migration + "' runs in this process: use `tandem "
+                    + action + " --config FILE`, or `tandem run` for this migration"));
+            return;
+        }
+        if (action.equals("verify")) {
+            running.requestPass();
+            json(exchange, 202, Map.of("accepted", "verify", "status", "/api/v1/migrations/" + migration + "/verification"));
+            return;
+        }
+        String query = exchange.getRequestURI().getQuery();
+        boolean dryRun = query != null && (query.contains("dry_run=true") || query.equals("dry_run"));
+        Reconciler reconciler = running.reconciler();
+        Repairer repairer = new Repairer(reconciler, reconciler.legacy(), reconciler.target(), reconciler.fence(),
+                reconciler.settings().fenceTimeout());
+        List<RepairReport> reports = new ArrayList<>();
+        for (CompiledTable table : reconciler.tables()) {
+            List<RowDrift> drift = reconciler.recordedDrift(table);
+            if (!drift.isEmpty()) {
+                reports.add(repairer.repair(table, drift, dryRun));
+            }
+        }
+        json(exchange, 200, ReportJson.repairs(reports));
+    }
+
+    private boolean authorized(HttpExchange exchange) throws IOException {
+        if (token.accepts(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            return true;
+        }
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+        json(exchange, 401, Map.of("error", token.configured()
+                ? "missing or wrong bearer token"
+                : "no API token is configured: set TANDEM_API_TOKEN (or --api-token-file) where tandem runs"));
+        return false;
     }
 
     private void tableRequest(HttpExchange exchange, String migration, String table, String action)

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code tandem bench}: measures tandem against PostgreSQL's own tools in the same run and reports medians. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -45,8 +46,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backfill-rows", split = ",", description = "Table sizes of the backfill part (default: 1000000,10000000).")
     List<Long> backfillRows;
 
-    @Option(names = "--parts", split = ",", description = "Parts to run, among sync, steady, backfill, resources (default: all).")
+    @Option(names = {"--reconcile-rows", "--rows"}, split = ",", description = "Table sizes of the reconcile part (default: 1000000,10000000).")
+    List<Long> reconcileRows;
+
+    @Option(names = "--parts", split = ",", description = "Parts to run, among sync, steady, backfill, reconcile, resources (default: all).")
     List<String> parts;
+
+    @Parameters(arity = "0..*", paramLabel = "PART", description = "Parts to run, as with --parts (`tandem bench reconcile`).")
+    List<String> positionalParts;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of the Markdown table (which then goes to stderr).")
     boolean json;
@@ -78,7 +85,19 @@ public final class BenchCommand implements Callable<Integer> {
                 orDefault(steadyDuration, quick ? BenchSettings.QUICK_STEADY_DURATION : BenchSettings.DEFAULT_STEADY_DURATION),
                 orDefault(steadyWarmup, quick ? BenchSettings.QUICK_STEADY_WARMUP : BenchSettings.DEFAULT_STEADY_WARMUP),
                 orDefault(backfillRows, quick ? BenchSettings.QUICK_BACKFILL_ROWS : BenchSettings.DEFAULT_BACKFILL_ROWS),
-                BenchSettings.Part.parse(parts), workDir);
+                orDefault(reconcileRows, quick ? BenchSettings.QUICK_RECONCILE_ROWS : BenchSettings.DEFAULT_RECONCILE_ROWS),
+                BenchSettings.Part.parse(allParts()), workDir);
+    }
+
+    private List<String> allParts() {
+        List<String> all = new java.util.ArrayList<>();
+        if (parts != null) {
+            all.addAll(parts);
+        }
+        if (positionalParts != null) {
+            all.addAll(positionalParts);
+        }
+        return all;
     }
 
     private static <T> T orDefault(T value, T fallback) {

@@ -22,6 +22,7 @@ final class BenchReport {
     private List<SyncBench.Run> sync;
     private List<SteadyBench.Run> steady;
     private List<BackfillBench.Size> backfill;
+    private List<ReconcileBench.Size> reconcile;
     private ResourceMeter.Figures resources;
     private final ObjectNode errors = JSON.createObjectNode();
 
@@ -43,6 +44,10 @@ final class BenchReport {
         this.backfill = sizes;
     }
 
+    void reconcile(List<ReconcileBench.Size> sizes) {
+        this.reconcile = sizes;
+    }
+
     void resources(ResourceMeter.Figures figures) {
         this.resources = figures;
     }
@@ -60,11 +65,7 @@ final class BenchReport {
         root.set("sync", syncNode());
         root.set("steady", steadyNode());
         root.set("backfill", backfillNode());
-        ObjectNode reconcile = root.putObject("reconcile");
-        reconcile.putNull("tandem_rows_per_s");
-        reconcile.putNull("baseline_rows_per_s");
-        reconcile.putNull("ratio");
-        reconcile.put("status", "not built: the chunked reconciler does not exist yet");
+        root.set("reconcile", reconcileNode());
         ObjectNode cutover = root.putObject("cutover");
         cutover.putNull("write_block_median_ms");
         cutover.putNull("write_block_max_ms");
@@ -203,6 +204,39 @@ final class BenchReport {
         return n;
     }
 
+    /** {@code ratio} is the median ratio at the largest size; every size is listed under {@code sizes}. */
+    private ObjectNode reconcileNode() {
+        ObjectNode n = JSON.createObjectNode();
+        if (reconcile == null || reconcile.isEmpty()) {
+            n.putNull("ratio");
+            n.putNull("tandem_rows_per_s");
+            n.putNull("baseline_rows_per_s");
+            return n;
+        }
+        ReconcileBench.Size largest = reconcile.get(reconcile.size() - 1);
+        n.put("ratio", round(Stats.median(largest.runs(), ReconcileBench.Run::ratio), 3));
+        n.put("tandem_rows_per_s", Math.round(Stats.median(largest.runs(), ReconcileBench.Run::tandemRowsPerSecond)));
+        n.put("baseline_rows_per_s", Math.round(Stats.median(largest.runs(), ReconcileBench.Run::scanRowsPerSecond)));
+        n.put("baseline", "SELECT count(*), sum(hashtextextended(t::text, 0)) over the source table");
+        ArrayNode sizes = n.putArray("sizes");
+        for (ReconcileBench.Size size : reconcile) {
+            ObjectNode s = sizes.addObject();
+            s.put("rows", size.rows());
+            s.put("tandem_rows_per_s", Math.round(Stats.median(size.runs(), ReconcileBench.Run::tandemRowsPerSecond)));
+            s.put("baseline_rows_per_s", Math.round(Stats.median(size.runs(), ReconcileBench.Run::scanRowsPerSecond)));
+            s.put("ratio", round(Stats.median(size.runs(), ReconcileBench.Run::ratio), 3));
+            ArrayNode runs = s.putArray("runs");
+            for (ReconcileBench.Run r : size.runs()) {
+                ObjectNode run = runs.addObject();
+                run.put("tandem_rows_per_s", Math.round(r.tandemRowsPerSecond()));
+                run.put("baseline_rows_per_s", Math.round(r.scanRowsPerSecond()));
+                run.put("chunks", r.chunks());
+                run.put("ratio", round(r.ratio(), 3));
+            }
+        }
+        return n;
+    }
+
     private ObjectNode resourcesNode() {
         ObjectNode n = JSON.createObjectNode();
         if (resources == null) {
@@ -269,7 +303,16 @@ final class BenchReport {
         } else {
             row(md, "backfill, rows/s", notRun(BenchSettings.Part.BACKFILL), "", "", "≥ 0.5×");
         }
-        row(md, "reconcile, rows/s", "null (not built)", "", "", "");
+        if (reconcile != null && !reconcile.isEmpty()) {
+            for (ReconcileBench.Size size : reconcile) {
+                row(md, String.format(Locale.ROOT, "reconcile %d rows, rows verified/s", size.rows()),
+                        number(Stats.median(size.runs(), ReconcileBench.Run::tandemRowsPerSecond)),
+                        number(Stats.median(size.runs(), ReconcileBench.Run::scanRowsPerSecond)) + " (hash scan)",
+                        ratio(Stats.median(size.runs(), ReconcileBench.Run::ratio)), "≥ 0.5×");
+            }
+        } else {
+            row(md, "reconcile, rows verified/s", notRun(BenchSettings.Part.RECONCILE), "", "", "≥ 0.5×");
+        }
         row(md, "cutover / rollback write block, median / max ms", "null (not built)", "", "", "");
         if (resources != null) {
             row(md, "peak heap in use / after GC, MiB", String.format(Locale.ROOT, "%.0f / %.0f (max %.0f)",

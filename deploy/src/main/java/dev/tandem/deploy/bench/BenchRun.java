@@ -45,6 +45,9 @@ final class BenchRun {
             if (settings.runs(Part.BACKFILL)) {
                 part(report, Part.BACKFILL, () -> report.backfill(new BackfillBench(servers, settings).runAll()));
             }
+            if (settings.runs(Part.RECONCILE)) {
+                part(report, Part.RECONCILE, () -> report.reconcile(new ReconcileBench(servers, settings).runAll()));
+            }
             if (settings.runs(Part.RESOURCES)) {
                 report.resources(meter.figures());
             }

@@ -16,10 +16,11 @@ import java.util.Set;
  * @param steadyDuration how long the steady part measures, after {@code steadyWarmup}
  * @param steadyWarmup   how long the steady part writes before it starts measuring
  * @param backfillRows   table sizes of the backfill part
+ * @param reconcileRows  table sizes of the reconcile part
  * @param parts          the parts to run
  */
 record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, Duration steadyDuration,
-                     Duration steadyWarmup, List<Long> backfillRows, Set<Part> parts, Path workDir) {
+                     Duration steadyWarmup, List<Long> backfillRows, List<Long> reconcileRows, Set<Part> parts, Path workDir) {
 
     /** Rows per source transaction in the bulk sync part, as the issue specifies. */
     static final int TRANSACTION_ROWS = 1000;
@@ -31,6 +32,7 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     static final Duration DEFAULT_STEADY_DURATION = Duration.ofSeconds(60);
     static final Duration DEFAULT_STEADY_WARMUP = Duration.ofSeconds(5);
     static final List<Long> DEFAULT_BACKFILL_ROWS = List.of(1_000_000L, 10_000_000L);
+    static final List<Long> DEFAULT_RECONCILE_ROWS = List.of(1_000_000L, 10_000_000L);
 
     /** {@code --quick}: small enough for a test that checks the report's shape, not its numbers. */
     static final int QUICK_RUNS = 1;
@@ -40,10 +42,11 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     static final Duration QUICK_STEADY_DURATION = Duration.ofSeconds(4);
     static final Duration QUICK_STEADY_WARMUP = Duration.ofSeconds(1);
     static final List<Long> QUICK_BACKFILL_ROWS = List.of(20_000L);
+    static final List<Long> QUICK_RECONCILE_ROWS = List.of(20_000L);
 
-    /** The measured parts; reconcile and cutover are reported as null until they are built. */
+    /** The measured parts; cutover is reported as null until it is built. */
     enum Part {
-        SYNC, STEADY, BACKFILL, RESOURCES;
+        SYNC, STEADY, BACKFILL, RECONCILE, RESOURCES;
 
         static Set<Part> parse(List<String> names) {
             if (names == null || names.isEmpty()) {
@@ -55,7 +58,7 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
                     parts.add(Part.valueOf(name.trim().toUpperCase()));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--parts: unknown part '" + name
-                            + "'; choose from sync, steady, backfill, resources", e);
+                            + "'; choose from sync, steady, backfill, reconcile, resources", e);
                 }
             }
             return parts;
@@ -88,6 +91,11 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
         backfillRows = List.copyOf(backfillRows);
         if (backfillRows.isEmpty() || backfillRows.stream().anyMatch(n -> n < 1)) {
             throw new IllegalArgumentException("--backfill-rows is " + backfillRows + "; give one or more positive sizes,"
+                    + " e.g. 1000000,10000000");
+        }
+        reconcileRows = List.copyOf(reconcileRows);
+        if (reconcileRows.isEmpty() || reconcileRows.stream().anyMatch(n -> n < 1)) {
+            throw new IllegalArgumentException("--reconcile-rows is " + reconcileRows + "; give one or more positive sizes,"
                     + " e.g. 1000000,10000000");
         }
         parts = Set.copyOf(parts);

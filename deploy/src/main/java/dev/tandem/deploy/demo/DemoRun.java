@@ -9,8 +9,12 @@ import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.embedded.EmbeddedStack;
-import dev.tandem.reconcile.full.FullComparator;
-import dev.tandem.reconcile.full.TableComparison;
+import dev.tandem.reconcile.PassReport;
+import dev.tandem.reconcile.ReconcileSettings;
+import dev.tandem.reconcile.Reconciler;
+import dev.tandem.reconcile.TableReport;
+import dev.tandem.sync.fence.SourceFence;
+import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.apply.ApplyStats;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
@@ -96,7 +100,7 @@ final class DemoRun {
             double workloadSeconds = seconds(workloadStart);
             console.printf("workload stopped after %d transactions; checking both schemas%n", workload.committed());
 
-            List<TableComparison> comparison = awaitConsistent(pipeline, legacy, fresh);
+            PassReport comparison = awaitConsistent(pipeline, legacy, fresh);
             progress.stop();
             DemoReport report = report(comparison, pipeline, backfillSeconds, startupMs, workload.committed(),
                     workloadSeconds);
@@ -126,35 +130,39 @@ final class DemoRun {
         }
     }
 
-    private List<TableComparison> awaitConsistent(Pipeline pipeline, PgDatabase legacy, PgDatabase fresh) throws Exception {
-        FullComparator comparator = new FullComparator(legacy, fresh);
+    /** Verification passes by the reconciler (fenced through the running sync) until one is consistent or time runs out. */
+    private PassReport awaitConsistent(Pipeline pipeline, PgDatabase legacy, PgDatabase fresh) throws Exception {
+        Reconciler reconciler = new Reconciler(MIGRATION, legacy, fresh, pipeline.tables(), ReconcileSettings.DEFAULTS,
+                new SourceFence(MIGRATION, legacy, fresh));
         long deadline = System.nanoTime() + settings.consistencyTimeout().toNanos();
         while (true) {
-            List<TableComparison> result = comparator.compare(pipeline.tables());
-            boolean consistent = result.stream().allMatch(TableComparison::consistent);
-            if (consistent || System.nanoTime() > deadline || pipeline.failure() != null
-                    || stop.requested()) {
+            PassReport result = reconciler.verifyPass();
+            if (result.consistent() || System.nanoTime() > deadline || pipeline.failure() != null || stop.requested()) {
                 return result;
             }
             Thread.sleep(250);
         }
     }
 
-    private static DemoReport report(List<TableComparison> comparison, Pipeline pipeline, double backfillSeconds,
+    private static DemoReport report(PassReport comparison, Pipeline pipeline, double backfillSeconds,
                                      long startupMs, long workloadTx, double workloadSeconds) {
         ApplyStats stats = pipeline.applyStats();
-        List<DemoReport.TableReport> tables = comparison.stream()
-                .map(c -> new DemoReport.TableReport(c.source(), c.target(), c.legacy().rows(), c.fresh().rows(),
-                        c.consistent()))
+        List<DemoReport.TableReport> tables = comparison.tables().stream()
+                .map(c -> new DemoReport.TableReport(source(pipeline, c), c.table(), c.rowsCompared(), c.targetRows(), c.consistent()))
                 .toList();
         return new DemoReport(
-                comparison.stream().allMatch(TableComparison::consistent),
+                comparison.consistent(),
                 tables.stream().mapToLong(DemoReport.TableReport::rowsLegacy).sum(),
                 tables.stream().mapToLong(DemoReport.TableReport::rowsNew).sum(),
                 stats == null ? 0 : stats.changesApplied(),
                 stats == null ? 0 : stats.lagPercentileMs(50),
                 stats == null ? 0 : stats.lagPercentileMs(99),
                 pipeline.rowsBackfilled(), round1(backfillSeconds), startupMs, workloadTx, round1(workloadSeconds), tables);
+    }
+
+    private static String source(Pipeline pipeline, TableReport report) {
+        return pipeline.tables().stream().filter(t -> t.target().equals(report.table())).map(CompiledTable::source).findFirst()
+                .orElse(report.table());
     }
 
     private void print(DemoReport report) throws Exception {

@@ -20,6 +20,7 @@ public final class PipelineMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final ReconcileGauges reconcileGauges = new ReconcileGauges(registry);
 
     public PipelineMetrics(String migration, Pipeline pipeline) {
         registry.config().commonTags("migration", migration);
@@ -49,6 +50,11 @@ public final class PipelineMetrics implements AutoCloseable {
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+    }
+
+    /** The reconciler's metrics, registered here so one scrape shows both. */
+    public ReconcileGauges reconcileGauges() {
+        return reconcileGauges;
     }
 
     /** The Prometheus text exposition of every metric. */

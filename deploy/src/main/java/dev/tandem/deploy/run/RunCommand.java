@@ -11,6 +11,8 @@ import dev.tandem.deploy.cutover.SwitchSetup;
 import dev.tandem.deploy.cutover.WriteBlockMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.sync.mapping.ReverseMapping;
+import dev.tandem.deploy.verify.ContinuousReconciler;
+import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -20,6 +22,7 @@ import dev.tandem.sync.pipeline.SlotLostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -67,6 +70,14 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        ReconcileConfig reconcile;
+        try {
+            reconcile = ReconcileConfig.load(config);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
                 mapping, migration.bootstrapServers(), migration.backfillWorkers(), null);
@@ -78,7 +89,7 @@ public final class RunCommand implements Callable<Integer> {
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline)
                      .bind(new WriteBlockMetrics(store));
              ApiServer api = apiPort == null ? null : new ApiServer(apiHost, apiPort, migration.target(),
-                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
+                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get)) {
             if (api != null) {
                 System.out.println("API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
                         + migration.migration() + "/status, route: " + api.uri() + "api/v1/migrations/"
@@ -92,7 +103,11 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 follower.follow();
                 SwitchSetup.recoverInterrupted(migration, mapping);
-                System.out.println("streaming; stop with Ctrl-C (sync direction: " + follower.direction().name().toLowerCase() + ")");
+                verification.set(ContinuousReconciler.forRun(migration, reconcile,
+                        SwitchSetup.sidesForward(migration, mapping).forward(), metrics.reconcileGauges()).start());
+                System.out.println("streaming; stop with Ctrl-C (sync direction: " + follower.direction().name().toLowerCase()
+                        + ")" + (reconcile.continuous() ? "; verifying every " + reconcile.pause().toSeconds()
+                        + " s between passes" : ""));
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
                 while (follower.failure() == null && System.nanoTime() < deadline && !stop.await(FOLLOW_INTERVAL)) {
                     follower.follow(); // a cutover or rollback (from any process) turns the sync around
@@ -105,6 +120,9 @@ public final class RunCommand implements Callable<Integer> {
                 return 1;
             } finally {
                 progress.stop();
+                if (verification.get() != null) {
+                    verification.get().close();
+                }
             }
             if (follower.failure() != null) {
                 System.err.println("migration " + migration.migration() + " stopped: " + follower.failure().getMessage());

@@ -1,0 +1,169 @@
+package dev.tandem.reconcile;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.digest.SessionPin;
+import dev.tandem.reconcile.store.ReconcileStore;
+import dev.tandem.sync.fence.SyncFence;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.MappingCompiler;
+import dev.tandem.sync.mapping.MappingSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Proves a migration's two sides agree: full verification passes over every mapped table (chunked, lag-aware,
+ * persisted so a restart resumes), one-off diffs of a key range, and comparisons of given keys for the cutover.
+ */
+public final class Reconciler {
+
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+    private final String migration;
+    private final PgDatabase legacy;
+    private final PgDatabase target;
+    private final List<CompiledTable> tables;
+    private final ReconcileSettings settings;
+    private final SyncFence fence;
+    private volatile ReconcileMetrics metrics = ReconcileMetrics.NONE;
+
+    public Reconciler(String migration, PgDatabase legacy, PgDatabase target, List<CompiledTable> tables, ReconcileSettings settings,
+                      SyncFence fence) {
+        this.migration = Objects.requireNonNull(migration, "migration");
+        this.legacy = Objects.requireNonNull(legacy, "legacy");
+        this.target = Objects.requireNonNull(target, "target");
+        this.tables = List.copyOf(tables);
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.fence = Objects.requireNonNull(fence, "fence");
+    }
+
+    /** Compiles {@code mapping} against both databases and builds a reconciler for it. */
+    public static Reconciler forMapping(String migration, PgDatabase legacy, PgDatabase target, MappingSpec mapping,
+                                        ReconcileSettings settings, SyncFence fence) throws SQLException {
+        try (Connection s = legacy.connect("tandem-reconcile"); Connection t = target.connect("tandem-reconcile")) {
+            return new Reconciler(migration, legacy, target, MappingCompiler.compile(mapping, s, t), settings, fence);
+        }
+    }
+
+    /** Reports progress to {@code sink} from now on. */
+    public Reconciler reportingTo(ReconcileMetrics sink) {
+        this.metrics = Objects.requireNonNull(sink, "metrics");
+        return this;
+    }
+
+    public String migration() {
+        return migration;
+    }
+
+    public List<CompiledTable> tables() {
+        return tables;
+    }
+
+    public PgDatabase legacy() {
+        return legacy;
+    }
+
+    public PgDatabase target() {
+        return target;
+    }
+
+    public ReconcileSettings settings() {
+        return settings;
+    }
+
+    public SyncFence fence() {
+        return fence;
+    }
+
+    /**
+     * One full pass over every table, resuming the migration's unfinished pass if a previous run stopped mid-pass;
+     * appends a consistency record per table and the drifted rows.
+     */
+    public PassReport verifyPass() throws SQLException, InterruptedException, TimeoutException {
+        try (Connection control = target.connect("tandem-reconcile-store")) {
+            ReconcileStore store = new ReconcileStore(control, migration);
+            ReconcileStore.Pass pass = store.openPass();
+            log.info("{}: verification pass {} (started {})", migration, pass.id(), pass.startedAt());
+            List<TableReport> reports = new ArrayList<>();
+            for (CompiledTable table : tables) {
+                Optional<TableReport> done = store.tableRecord(pass.id(), table.target());
+                if (done.isPresent()) {
+                    reports.add(done.get());
+                    continue;
+                }
+                Instant started = Instant.now();
+                metrics.tableStarted(table.target(), estimatedRows(table));
+                TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), metrics)
+                        .verify(KeyRange.ALL);
+                store.recordTable(pass.id(), started, report);
+                metrics.tableFinished(report, pass.startedAt());
+                log.info("{}: {} rows in {} chunks, {} drifted, {} mode, {} s", table.target(), report.rowsCompared(), report.chunks(),
+                        report.driftedRows(), report.mode(), String.format("%.1f", report.seconds()));
+                reports.add(report);
+            }
+            PassReport result = new PassReport(pass.id(), pass.startedAt(), Instant.now(), reports);
+            store.finishPass(pass.id(), result.consistent());
+            return result;
+        }
+    }
+
+    /** Row-level differences of one table within {@code range}, after the same fence rechecks; not a pass. */
+    public TableReport diff(String targetTable, KeyRange range) throws SQLException, InterruptedException, TimeoutException {
+        CompiledTable table = table(targetTable);
+        TableReport report = new TableVerifier(legacy, target, table, settings, fence, null, 0, metrics).verify(range);
+        try (Connection control = target.connect("tandem-reconcile-store")) {
+            new ReconcileStore(control, migration).recordDrift(null, report.drift());
+        }
+        return report;
+    }
+
+    /**
+     * Compares exactly the rows with these source key values (PostgreSQL text, in {@code table.sourceKey()} order),
+     * including keys whose source row is deleted; no fence and no recheck: the caller has drained the sync.
+     */
+    public List<RowDrift> verifyKeys(CompiledTable table, Collection<List<String>> sourceKeys) throws SQLException {
+        try (Connection s = SessionPin.pin(legacy.connect("tandem-reconcile")); Connection t = SessionPin.pin(target.connect("tandem-reconcile"))) {
+            return KeyVerifier.verify(table, s, t, sourceKeys, settings.sampleCap());
+        }
+    }
+
+    /** The drifted rows of {@code table} recorded by the newest pass that verified it (what a repair works from). */
+    public List<RowDrift> recordedDrift(CompiledTable table) throws SQLException {
+        try (Connection control = target.connect("tandem-reconcile-store")) {
+            return new ReconcileStore(control, migration).latestDrift(table.target());
+        }
+    }
+
+    /** The finish time of the newest full pass in which every table was consistent. */
+    public static Optional<Instant> lastCleanPass(Connection target, String migration) throws SQLException {
+        return ReconcileStore.lastCleanPass(target, migration);
+    }
+
+    /** The mapped table whose target (or source) is {@code name}. */
+    public CompiledTable table(String name) {
+        return tables.stream().filter(t -> t.target().equals(name) || t.source().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("'" + name + "' is not a mapped table: use one of "
+                        + tables.stream().map(CompiledTable::target).toList()));
+    }
+
+    private long estimatedRows(CompiledTable table) throws SQLException {
+        try (Connection s = legacy.connect("tandem-reconcile");
+             PreparedStatement ps = s.prepareStatement("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
+            ps.setString(1, dev.tandem.capture.SqlIdentifiers.quoteQualified(table.source()));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.tandem.reconcile.chunk;
+
+import dev.tandem.reconcile.digest.Side;
+import dev.tandem.reconcile.store.ChunkRecord;
+import dev.tandem.reconcile.store.ReconcileStore;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Hands out a table's chunks one at a time: first the chunks a previous attempt of this pass planned but did not
+ * finish, then new ranges whose size adapts so one chunk takes about the target time. Each new chunk is persisted
+ * before it is handed out, so a restart resumes where the pass stopped. The next boundary is looked up in the
+ * background while the workers compare, so walking the key is off their path. Thread-safe.
+ */
+public final class ChunkPlanner {
+
+    /** A chunk to verify. */
+    public record Chunk(int number, KeyRange range) {
+    }
+
+    private final Side planOn;
+    private final ReconcileStore store;
+    private final long passId;
+    private final String table;
+    private final Duration target;
+    private final int maxRows;
+    private final boolean single;
+    private final List<String> bound;
+    private final Deque<Chunk> pending = new ArrayDeque<>();
+    private List<String> nextLower;
+    private boolean planned;
+    private int nextNumber;
+    private double chunkRows;
+    private java.util.concurrent.CompletableFuture<Optional<List<String>>> lookahead;
+    private List<String> lookaheadFrom;
+
+    /**
+     * @param planOn side whose raw key order splits ranges (the source, for aligned keys)
+     * @param store  where chunks are persisted (null: not persisted, for one-off diffs)
+     * @param within the key range to cover ({@link KeyRange#ALL} for a whole table)
+     * @param single whether the range is one chunk (computed keys: ranges do not map to source key ranges)
+     */
+    public ChunkPlanner(Side planOn, ReconcileStore store, long passId, String table, int initialRows, int maxRows, Duration target,
+                        KeyRange within, boolean single, List<ChunkRecord> earlier) {
+        this.planOn = planOn;
+        this.store = store;
+        this.passId = passId;
+        this.table = table;
+        this.target = target;
+        this.maxRows = maxRows;
+        this.single = single;
+        this.chunkRows = initialRows;
+        this.nextLower = within.lower();
+        this.bound = within.upper();
+        for (ChunkRecord c : earlier) {
+            if (!c.done()) {
+                pending.add(new Chunk(c.chunkNo(), c.range()));
+            }
+            nextNumber = Math.max(nextNumber, c.chunkNo() + 1);
+        }
+        if (!earlier.isEmpty()) {
+            ChunkRecord last = earlier.get(earlier.size() - 1);
+            nextLower = last.range().upper();
+            planned = nextLower == null;
+        }
+    }
+
+    /** The next chunk, or empty when the table is fully planned and handed out. */
+    public synchronized Optional<Chunk> next() throws SQLException {
+        if (!pending.isEmpty()) {
+            return Optional.of(pending.poll());
+        }
+        if (planned) {
+            return Optional.empty();
+        }
+        List<String> upper = bound;
+        if (!single) {
+            upper = boundaryAfter(nextLower).orElse(bound);
+        }
+        Chunk chunk = new Chunk(nextNumber++, new KeyRange(nextLower, upper));
+        if (store != null) {
+            store.planChunk(passId, table, chunk.number(), chunk.range());
+        }
+        nextLower = upper;
+        planned = upper == null || upper.equals(bound);
+        if (!planned && !single) {
+            long rows = Math.max(1, Math.round(chunkRows));
+            KeyRange rest = new KeyRange(upper, bound);
+            lookaheadFrom = upper;
+            lookahead = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return planOn.keyAt(rest, rows - 1);
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+        }
+        return Optional.of(chunk);
+    }
+
+    /** The boundary {@code chunkRows} after {@code lower}: the looked-ahead one when it was computed from there. */
+    private Optional<List<String>> boundaryAfter(List<String> lower) throws SQLException {
+        if (lookahead != null && java.util.Objects.equals(lookaheadFrom, lower)) {
+            var pending = lookahead;
+            lookahead = null;
+            try {
+                return pending.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof SQLException sql) {
+                    throw sql;
+                }
+                throw e;
+            }
+        }
+        long rows = Math.max(1, Math.round(chunkRows));
+        return planOn.keyAt(new KeyRange(lower, bound), rows - 1);
+    }
+
+    /** Adapts the chunk size after a chunk of {@code rows} rows took {@code took}. */
+    public synchronized void observe(long rows, Duration took) {
+        if (rows <= 0) {
+            return;
+        }
+        double seconds = Math.max(took.toNanos() / 1e9, 0.001);
+        double ideal = rows * (target.toNanos() / 1e9) / seconds;
+        double bounded = Math.max(chunkRows / 4, Math.min(chunkRows * 4, ideal));
+        chunkRows = Math.max(100, Math.min(maxRows, 0.5 * chunkRows + 0.5 * bounded));
+    }
+
+    public synchronized long chunkRows() {
+        return Math.round(chunkRows);
+    }
+}

@@ -1,0 +1,241 @@
+package dev.tandem.reconcile.store;
+
+import dev.tandem.reconcile.RowDrift;
+import dev.tandem.reconcile.TableReport;
+import dev.tandem.reconcile.chunk.KeyRange;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The reconciler's durable state in the target's control schema: passes, the chunk plan and progress of each (so a
+ * restarted reconciler resumes mid-pass), the append-only consistency records, drifted rows and repairs. Calls are
+ * serialized on one autocommit connection.
+ */
+public final class ReconcileStore {
+
+    private final Connection c;
+    private final String migration;
+
+    public ReconcileStore(Connection control, String migration) throws SQLException {
+        this.c = control;
+        this.migration = migration;
+        c.setAutoCommit(true);
+        ReconcileSchema.ensure(c);
+    }
+
+    /** A pass being run: its id and when it started. */
+    public record Pass(long id, Instant startedAt) {
+    }
+
+    /** The migration's unfinished pass if there is one (a restart resumes it), else a new pass. */
+    public synchronized Pass openPass() throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pass_id, started_at FROM tandem.reconcile_pass "
+                + "WHERE migration = ? AND finished_at IS NULL ORDER BY pass_id DESC LIMIT 1")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return new Pass(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.reconcile_pass (migration) VALUES (?) "
+                + "RETURNING pass_id, started_at")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Pass(rs.getLong(1), rs.getTimestamp(2).toInstant());
+            }
+        }
+    }
+
+    public synchronized void finishPass(long passId, boolean consistent) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_pass SET finished_at = now(), consistent = ? "
+                + "WHERE pass_id = ?")) {
+            ps.setBoolean(1, consistent);
+            ps.setLong(2, passId);
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized List<ChunkRecord> chunks(long passId, String table) throws SQLException {
+        List<ChunkRecord> chunks = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT chunk_no, lower_bound, upper_bound, done, source_rows, target_rows, "
+                + "source_digest, target_digest, drifted_rows FROM tandem.reconcile_chunk WHERE pass_id = ? AND target_table = ? "
+                + "ORDER BY chunk_no")) {
+            ps.setLong(1, passId);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    chunks.add(new ChunkRecord(rs.getInt(1), new KeyRange(list(rs.getArray(2)), list(rs.getArray(3))), rs.getBoolean(4),
+                            rs.getLong(5), rs.getLong(6), rs.getString(7), rs.getString(8), rs.getInt(9)));
+                }
+            }
+        }
+        return chunks;
+    }
+
+    public synchronized void planChunk(long passId, String table, int chunkNo, KeyRange range) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.reconcile_chunk (pass_id, target_table, chunk_no, "
+                + "lower_bound, upper_bound) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setLong(1, passId);
+            ps.setString(2, table);
+            ps.setInt(3, chunkNo);
+            ps.setArray(4, array(range.lower()));
+            ps.setArray(5, array(range.upper()));
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized void finishChunk(long passId, String table, ChunkRecord chunk) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_chunk SET done = true, source_rows = ?, "
+                + "target_rows = ?, source_digest = ?, target_digest = ?, drifted_rows = ?, verified_at = now() "
+                + "WHERE pass_id = ? AND target_table = ? AND chunk_no = ?")) {
+            ps.setLong(1, chunk.sourceRows());
+            ps.setLong(2, chunk.targetRows());
+            ps.setString(3, chunk.sourceDigest());
+            ps.setString(4, chunk.targetDigest());
+            ps.setInt(5, chunk.driftedRows());
+            ps.setLong(6, passId);
+            ps.setString(7, table);
+            ps.setInt(8, chunk.chunkNo());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Appends the table's consistency record for the pass. */
+    public synchronized void recordTable(long passId, Instant started, TableReport report) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.consistency_record (migration, target_table, pass_id, "
+                + "mode, started_at, finished_at, chunks, rows_compared, target_rows, drifted_rows, consistent, source_fence_lsn, "
+                + "source_digest, target_digest) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, migration);
+            ps.setString(2, report.table());
+            ps.setLong(3, passId);
+            ps.setString(4, report.mode());
+            ps.setTimestamp(5, Timestamp.from(started));
+            ps.setInt(6, report.chunks());
+            ps.setLong(7, report.rowsCompared());
+            ps.setLong(8, report.targetRows());
+            ps.setLong(9, report.driftedRows());
+            ps.setBoolean(10, report.consistent());
+            ps.setString(11, report.fenceLsn());
+            ps.setString(12, report.sourceDigest());
+            ps.setString(13, report.targetDigest());
+            ps.executeUpdate();
+        }
+    }
+
+    /** The table's consistency record in this pass, when the table was already finished before a restart. */
+    public synchronized Optional<TableReport> tableRecord(long passId, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT mode, chunks, rows_compared, target_rows, drifted_rows, source_fence_lsn, "
+                + "source_digest, target_digest, extract(epoch FROM finished_at - started_at) FROM tandem.consistency_record "
+                + "WHERE pass_id = ? AND target_table = ? ORDER BY record_id DESC LIMIT 1")) {
+            ps.setLong(1, passId);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new TableReport(table, rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        drift(passId, table), rs.getString(6), rs.getString(7), rs.getString(8), rs.getDouble(9)));
+            }
+        }
+    }
+
+    public synchronized void recordDrift(Long passId, List<RowDrift> drift) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.drifted_row (migration, pass_id, target_table, kind, "
+                + "source_key, target_key, columns) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (RowDrift d : drift) {
+                ps.setString(1, migration);
+                ps.setObject(2, passId);
+                ps.setString(3, d.table());
+                ps.setString(4, d.kind().name());
+                ps.setArray(5, d.sourceKey().isEmpty() ? null : array(d.sourceKey()));
+                ps.setArray(6, array(d.targetKey()));
+                ps.setArray(7, array(d.columns()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Drifted rows recorded for a table in a pass. */
+    public synchronized List<RowDrift> drift(long passId, String table) throws SQLException {
+        List<RowDrift> drift = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT kind, source_key, target_key, columns FROM tandem.drifted_row "
+                + "WHERE pass_id = ? AND target_table = ? ORDER BY drift_id")) {
+            ps.setLong(1, passId);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> source = list(rs.getArray(2));
+                    drift.add(new RowDrift(table, RowDrift.Kind.valueOf(rs.getString(1)), source == null ? List.of() : source,
+                            list(rs.getArray(3)), list(rs.getArray(4))));
+                }
+            }
+        }
+        return drift;
+    }
+
+    /** The newest pass's drifted rows of a table (what {@code tandem repair} works from). */
+    public synchronized List<RowDrift> latestDrift(String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT max(pass_id) FROM tandem.consistency_record "
+                + "WHERE migration = ? AND target_table = ?")) {
+            ps.setString(1, migration);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long pass = rs.getLong(1);
+                return rs.wasNull() ? List.of() : drift(pass, table);
+            }
+        }
+    }
+
+    public synchronized void recordRepair(String table, String action, List<String> sourceKey, List<String> targetKey,
+                                          String fenceLsn, boolean verified) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.reconcile_repair (migration, target_table, action, "
+                + "source_key, target_key, fence_lsn, verified) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, migration);
+            ps.setString(2, table);
+            ps.setString(3, action);
+            ps.setArray(4, sourceKey.isEmpty() ? null : array(sourceKey));
+            ps.setArray(5, array(targetKey));
+            ps.setString(6, fenceLsn);
+            ps.setBoolean(7, verified);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Finish time of the newest finished pass in which every table was consistent. */
+    public static Optional<Instant> lastCleanPass(Connection target, String migration) throws SQLException {
+        try (PreparedStatement exists = target.prepareStatement("SELECT to_regclass('tandem.reconcile_pass') IS NOT NULL");
+             ResultSet rs = exists.executeQuery()) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                return Optional.empty();
+            }
+        }
+        try (PreparedStatement ps = target.prepareStatement("SELECT finished_at FROM tandem.reconcile_pass WHERE migration = ? "
+                + "AND finished_at IS NOT NULL AND consistent ORDER BY finished_at DESC LIMIT 1")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
+            }
+        }
+    }
+
+    private Array array(List<String> values) throws SQLException {
+        return values == null ? null : c.createArrayOf("text", values.toArray(new String[0]));
+    }
+
+    private static List<String> list(Array array) throws SQLException {
+        return array == null ? null : Arrays.asList((String[]) array.getArray());
+    }
+}
