@@ -28,7 +28,7 @@ public final class RecordMapper {
         this.transactionTopic = topicPrefix + ".transaction";
     }
 
-    /** The envelope for {@code record}, or empty for records that carry no change (heartbeats, tombstones). */
+    /** The envelope for {@code record}, or empty for records that carry no change (heartbeats, tombstones, messages). */
     public Optional<ChangeEnvelope> map(SourceRecord record) {
         if (!(record.value() instanceof Struct value)) {
             return Optional.empty(); // tombstone
@@ -38,6 +38,9 @@ public final class RecordMapper {
         }
         if (value.schema().field("op") == null || value.schema().field("source") == null) {
             return Optional.empty(); // heartbeat or other non-change record
+        }
+        if ("m".equals(value.getString("op"))) {
+            return Optional.empty(); // a logical decoding message (pg_logical_emit_message): no row changed
         }
         return Optional.of(change(record, value));
     }

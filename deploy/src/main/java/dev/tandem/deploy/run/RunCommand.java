@@ -61,7 +61,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
-                mapping, migration.bootstrapServers(), migration.backfillWorkers(), null);
+                mapping, migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill());
         try (StopSignal stop = StopSignal.install(); Pipeline pipeline = new Pipeline(pipelineConfig);
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline);
              ApiServer api = apiPort == null ? null : new ApiServer(apiHost, apiPort, migration.target(),
