@@ -1,6 +1,9 @@
 package dev.tandem.deploy;
 
 import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.backfill.BackfillProgress;
+import dev.tandem.sync.backfill.BackfillProgress.TableProgress;
+import dev.tandem.sync.backfill.SourceLoad;
 import dev.tandem.sync.pipeline.Pipeline;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -9,7 +12,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** Prints one status line at a fixed interval: backfill, changes applied and their rate, lag, and any extra. */
+/**
+ * Prints one status line at a fixed interval: backfill progress (rows, chunks, rate, ETA overall
+ * and per unfinished table, throttle pauses), changes applied and their rate, lag, the slot's
+ * retained WAL, and any extra.
+ */
 public final class ProgressLine {
 
     private final PrintStream out;
@@ -47,8 +54,42 @@ public final class ProgressLine {
         double rate = (applied - lastApplied) / Math.max(1e-3, (now - lastAt) / 1e9);
         lastApplied = applied;
         lastAt = now;
-        String backfill = backfillTotal > 0 ? pipeline.rowsBackfilled() + "/" + backfillTotal : Long.toString(pipeline.rowsBackfilled());
-        out.printf("backfill %s rows | applied %d changes (%.0f/s) | lag p99 %s%s%n", backfill, applied, rate,
-                stats == null ? "-" : stats.lagPercentileMs(99) + " ms", extra.get());
+        out.printf("%s | applied %d changes (%.0f/s) | lag p99 %s%s%s%n", backfill(), applied, rate,
+                stats == null ? "-" : stats.lagPercentileMs(99) + " ms", wal(), extra.get());
+    }
+
+    /** Overall rows, rate and ETA; while copying, each unfinished table's share. */
+    private String backfill() {
+        BackfillProgress progress = pipeline.backfillProgress();
+        TableProgress all = progress.overall();
+        if (all.chunksTotal() == 0) {
+            return "backfill " + (backfillTotal > 0 ? pipeline.rowsBackfilled() + "/" + backfillTotal
+                    : Long.toString(pipeline.rowsBackfilled())) + " rows";
+        }
+        StringBuilder line = new StringBuilder(String.format("backfill %d/%d rows (%d/%d chunks) %.0f rows/s ETA %s",
+                all.rowsCopied(), all.rowsEstimated(), all.chunksDone(), all.chunksTotal(), all.rowsPerSecond(),
+                eta(all)));
+        if (!all.done()) {
+            for (TableProgress table : progress.tables()) {
+                if (!table.done()) {
+                    line.append(String.format(" [%s %d/%d ETA %s]", table.table(), table.rowsCopied(), table.rowsEstimated(),
+                            eta(table)));
+                }
+            }
+            SourceLoad load = pipeline.sourceLoad();
+            if (load != null && load.lastPauseReason() != null) {
+                line.append(" (paused ").append(load.pauses()).append("x, last: ").append(load.lastPauseReason()).append(')');
+            }
+        }
+        return line.toString();
+    }
+
+    private static String eta(TableProgress table) {
+        return table.etaSeconds() == null ? "?" : Math.round(table.etaSeconds()) + " s";
+    }
+
+    private String wal() {
+        long bytes = pipeline.slotWalRetainedBytes();
+        return bytes < 0 ? "" : String.format(" | slot WAL %.1f MB", bytes / 1048576.0);
     }
 }

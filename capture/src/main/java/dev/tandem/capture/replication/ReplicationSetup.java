@@ -88,6 +88,20 @@ public final class ReplicationSetup {
 
     /** Creates the slot with an exported snapshot; close the handle once every copy using it has started. */
     public ExportedSnapshot createSlotWithSnapshot() throws SQLException {
+        return create(config.slotName(), false);
+    }
+
+    /**
+     * Exports a snapshot of the current state together with its exact WAL position, through a
+     * temporary slot that disappears when the handle is closed; the capture's own slot is untouched.
+     * A resumed backfill reads under it: the snapshot sees exactly the transactions that committed
+     * before {@link ExportedSnapshot#consistentPoint()}.
+     */
+    public ExportedSnapshot exportSnapshot() throws SQLException {
+        return create(config.slotName() + "_resume", true);
+    }
+
+    private ExportedSnapshot create(String slotName, boolean temporary) throws SQLException {
         Properties props = new Properties();
         props.putAll(configProps());
         PGProperty.REPLICATION.set(props, "database");
@@ -95,38 +109,35 @@ public final class ReplicationSetup {
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
         Connection replication = DriverManager.getConnection(config.source().jdbcUrl(), props);
         try (Statement st = replication.createStatement();
-             ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + quote(config.slotName())
-                     + " LOGICAL pgoutput (SNAPSHOT 'export')")) {
+             ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + quote(slotName)
+                     + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput (SNAPSHOT 'export')")) {
             rs.next();
             String consistentPoint = rs.getString("consistent_point");
             String snapshot = rs.getString("snapshot_name");
-            log.info("slot {} created at {} with snapshot {}", config.slotName(), consistentPoint, snapshot);
+            log.info("{}slot {} created at {} with snapshot {}", temporary ? "temporary " : "", slotName, consistentPoint,
+                    snapshot);
             return new ExportedSnapshot(replication, snapshot, consistentPoint);
         } catch (SQLException e) {
             replication.close();
-            throw new SQLException("cannot create replication slot " + config.slotName() + " on " + config.source()
+            throw new SQLException("cannot create replication slot " + slotName + " on " + config.source()
                     + ": " + e.getMessage() + " (check wal_level=logical, free max_replication_slots and the REPLICATION privilege)",
                     e.getSQLState(), e);
         }
     }
 
     /**
-     * Moves the slot to the source's current WAL position without streaming what lies before: the
-     * changes in between are not to be replayed (they are the other direction's own writes). The slot
-     * must not be in use. Returns the new position.
+     * The slot's confirmed flush position as an LSN number, or -1 when the slot is missing: the
+     * capture has handed everything before it to Kafka.
      */
-    public String advanceToCurrent() throws SQLException {
+    public long confirmedFlush() throws SQLException {
         try (Connection c = config.source().connect("tandem-setup");
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT end_lsn::text FROM pg_replication_slot_advance(?, pg_current_wal_lsn())")) {
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint FROM pg_replication_slots
+                     WHERE slot_name = ?""")) {
             ps.setString(1, config.slotName());
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
+                return rs.next() && rs.getObject(1) != null ? rs.getLong(1) : -1;
             }
-        } catch (SQLException e) {
-            throw new SQLException("cannot advance replication slot " + config.slotName() + " on " + config.source() + ": "
-                    + e.getMessage() + " (is a capture still reading from it?)", e.getSQLState(), e);
         }
     }
 

@@ -147,6 +147,12 @@ class RecordMapperTest {
     }
 
     @Test
+    void logicalDecodingMessagesAreSkipped() {
+        assertTrue(new RecordMapper(PREFIX).map(change("m", 571, 1, 1000, 1500, null, null)).isEmpty(),
+                "pg_logical_emit_message");
+    }
+
+    @Test
     void truncateIsRefusedNamingTheTable() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new RecordMapper(PREFIX).map(change("t", 571, 1, 1000, 1500, null, null)));

@@ -4,7 +4,11 @@ import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.replication.ExportedSnapshot;
 import dev.tandem.capture.replication.ReplicationSetup;
-import dev.tandem.sync.backfill.SnapshotCopier;
+import dev.tandem.sync.backfill.Backfill;
+import dev.tandem.sync.backfill.BackfillProgress;
+import dev.tandem.sync.backfill.BackfillSettings;
+import dev.tandem.sync.backfill.SourceLoad;
+import dev.tandem.sync.pipeline.PipelineConfig;
 import dev.tandem.sync.control.ControlSchema;
 import dev.tandem.sync.mapping.MappingCompiler;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -16,13 +20,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backfill: tandem's snapshot copy (slot with exported snapshot, then {@link SnapshotCopier} into the
- * renamed {@code app.item}) against a plain COPY pipe ({@link CopyPipe}) into a same-shaped
+ * Backfill: tandem's snapshot copy (slot with exported snapshot, then the chunked, parallel
+ * {@link Backfill} with its default settings into the renamed {@code app.item}) against a plain COPY pipe ({@link CopyPipe}) into a same-shaped
  * {@code legacy.item}, from the same source table to the same target instance, in alternating order.
  */
 final class BackfillBench {
@@ -45,6 +48,7 @@ final class BackfillBench {
 
     private final BenchServers servers;
     private final BenchSettings settings;
+    private int generation;
 
     BackfillBench(BenchServers servers, BenchSettings settings) {
         this.servers = servers;
@@ -92,16 +96,19 @@ final class BackfillBench {
 
     /** Rows per second of tandem's backfill, from creating the slot and its snapshot to the committed copy. */
     private double tandemCopy(PgDatabase source, PgDatabase target, CompiledTable table, long rows) throws Exception {
-        ReplicationSetup replication = new ReplicationSetup(new CaptureConfig(MIGRATION, source,
-                List.of(BenchTable.SOURCE), servers.bootstrapServers()));
+        CaptureConfig capture = new CaptureConfig(MIGRATION, source, List.of(BenchTable.SOURCE), servers.bootstrapServers());
+        ReplicationSetup replication = new ReplicationSetup(capture);
         replication.ensurePublication();
         BenchServers.checkpoint(source);
         BenchServers.checkpoint(target);
         long started = System.nanoTime();
         long copied;
-        try (ExportedSnapshot snapshot = replication.createSlotWithSnapshot()) {
-            copied = new SnapshotCopier(MIGRATION, source, target).copy(table, snapshot.snapshotName(),
-                    snapshot.consistentPoint(), new AtomicLong());
+        try (ExportedSnapshot snapshot = replication.createSlotWithSnapshot();
+             SourceLoad load = new SourceLoad(source, capture.slotName(), BackfillSettings.DEFAULTS)) {
+            // a new generation per run, so every run plans and copies the whole table again
+            copied = new Backfill(MIGRATION, source, target, PipelineConfig.DEFAULT_BACKFILL_WORKERS,
+                    BackfillSettings.DEFAULTS, new BackfillProgress(), load)
+                    .run(List.of(table), ++generation, snapshot.snapshotName(), snapshot.consistentPoint(), false);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         replication.drop();

@@ -31,6 +31,7 @@ public final class MigrationStatus {
             status.put("backfill", rows(c, migration, """
                     SELECT target_table, rows_copied, snapshot_lsn, done_at FROM tandem.backfill
                     WHERE migration = ? ORDER BY target_table"""));
+            status.put("backfill_progress", backfillProgress(c, migration));
             List<Map<String, Object>> position = rows(c, migration, """
                     SELECT pg_lsn(((tx_order >> 32)::bigint)::text || '/' || to_hex(tx_order & 4294967295)) AS after_commit,
                            tx_id, commit_time AS last_source_commit, applied_at,
@@ -49,6 +50,32 @@ public final class MigrationStatus {
         } catch (SQLException e) {
             throw new ControlUnavailableException("cannot read the status from " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Per target table of the current backfill generation: chunks and rows copied, rows expected,
+     * and the rate of the last minute with the ETA it gives (null while nothing was copied lately).
+     */
+    private static List<Map<String, Object>> backfillProgress(Connection c, String migration) throws SQLException {
+        if (rows(c, migration, "SELECT 1 AS present WHERE ?::text IS NOT NULL AND to_regclass('tandem.backfill_chunk') "
+                + "IS NOT NULL").isEmpty()) {
+            return List.of();
+        }
+        return rows(c, migration, """
+                WITH t AS (
+                    SELECT k.target_table, count(k.copied_at) AS chunks_copied, count(*) AS chunks_planned,
+                           coalesce(sum(k.rows_copied), 0) AS rows_copied,
+                           sum(CASE WHEN k.copied_at IS NULL THEN k.estimated_rows ELSE k.rows_copied END) AS rows_estimated,
+                           coalesce(sum(k.rows_copied) FILTER (WHERE k.copied_at > now() - interval '1 minute'), 0) / 60.0
+                               AS rate
+                    FROM tandem.backfill_chunk k JOIN tandem.migration m
+                         ON m.migration = k.migration AND m.generation = k.generation
+                    WHERE k.migration = ? GROUP BY k.target_table)
+                SELECT target_table, chunks_copied, chunks_planned, rows_copied, rows_estimated,
+                       round(rate) AS rows_per_second_last_minute,
+                       CASE WHEN chunks_copied = chunks_planned THEN 0
+                            WHEN rate > 0 THEN round(greatest(rows_estimated - rows_copied, 0) / rate) END AS eta_seconds
+                FROM t ORDER BY target_table""");
     }
 
     private static List<Map<String, Object>> rows(Connection c, String migration, String sql) throws SQLException {

@@ -54,6 +54,14 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.println("  backfilled " + table.get("target_table") + ": " + table.get("rows_copied") + " rows as of "
                     + table.get("snapshot_lsn") + " (" + table.get("done_at") + ")");
         }
+        if (!Boolean.TRUE.equals(status.get("backfill_done"))) {
+            for (Map<String, Object> table : list(status, "backfill_progress")) {
+                System.out.println("  copying " + table.get("target_table") + ": " + table.get("rows_copied") + " of about "
+                        + table.get("rows_estimated") + " rows, " + table.get("chunks_copied") + "/" + table.get("chunks_planned")
+                        + " chunks, " + table.get("rows_per_second_last_minute") + " rows/s over the last minute, ETA "
+                        + (table.get("eta_seconds") == null ? "unknown" : table.get("eta_seconds") + " s"));
+            }
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> applied = (Map<String, Object>) status.get("applied");
         System.out.println(applied == null ? "  applied: nothing streamed yet"

@@ -1,7 +1,11 @@
 package dev.tandem.deploy.metrics;
 
 import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.backfill.BackfillProgress;
+import dev.tandem.sync.backfill.BackfillProgress.TableProgress;
 import dev.tandem.sync.pipeline.Pipeline;
+import java.util.ArrayList;
+import java.util.List;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -18,9 +22,13 @@ import java.util.function.ToDoubleFunction;
  */
 public final class PipelineMetrics implements AutoCloseable {
 
+    /** The {@code table} tag of the overall backfill ETA and rate. */
+    static final String OVERALL = "all";
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final ReconcileGauges reconcileGauges = new ReconcileGauges(registry);
+    private final Pipeline pipeline;
 
     public PipelineMetrics(String migration, Pipeline pipeline) {
         registry.config().commonTags("migration", migration);
@@ -44,6 +52,14 @@ public final class PipelineMetrics implements AutoCloseable {
                 .register(registry);
         Gauge.builder("tandem_backfill_rows", pipeline, p -> p.rowsBackfilled())
                 .description("Rows copied by the backfill so far").register(registry);
+        Gauge.builder("tandem_slot_wal_retained_bytes", pipeline, p -> p.slotWalRetainedBytes())
+                .description("WAL the migration's replication slot holds on the source (-1 before the first check)")
+                .register(registry);
+        FunctionCounter.builder("tandem_backfill_throttle_pauses", pipeline,
+                        p -> p.sourceLoad() == null ? 0 : p.sourceLoad().pauses())
+                .description("Pauses of the backfill because the slot's WAL or the source's load was over its threshold")
+                .register(registry);
+        this.pipeline = pipeline;
         Gauge.builder("tandem_pipeline_failed", pipeline, p -> p.failure() == null ? 0 : 1)
                 .description("1 when capture or apply stopped on an error").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -57,15 +73,50 @@ public final class PipelineMetrics implements AutoCloseable {
         return reconcileGauges;
     }
 
-    /** The Prometheus text exposition of every metric. */
     /** Adds meters from another part of the service (they get the migration tag too). */
     public PipelineMetrics bind(io.micrometer.core.instrument.binder.MeterBinder binder) {
         binder.bindTo(registry);
         return this;
     }
 
+    /** The Prometheus text exposition of every metric. */
     public String scrape() {
+        registerBackfillTables();
         return registry.scrape();
+    }
+
+    /** Per-table backfill meters, registered once a table is planned (registering again is a no-op). */
+    private void registerBackfillTables() {
+        BackfillProgress progress = pipeline.backfillProgress();
+        List<String> names = new ArrayList<>(progress.tables().stream().map(BackfillProgress.TableProgress::table).toList());
+        if (names.isEmpty()) {
+            return;
+        }
+        for (String table : names) {
+            FunctionCounter.builder("tandem_backfill_rows_copied", progress, p -> read(p, table, TableProgress::rowsCopied))
+                    .tag("table", table).description("Rows the backfill copied into the table, earlier runs included")
+                    .register(registry);
+            Gauge.builder("tandem_backfill_rows_estimated", progress, p -> read(p, table, TableProgress::rowsEstimated))
+                    .tag("table", table).description("Rows the table's backfill is expected to copy")
+                    .register(registry);
+        }
+        names.add(OVERALL);
+        for (String table : names) {
+            Gauge.builder("tandem_backfill_eta_seconds", progress, p -> read(p, table, t -> t.etaSeconds() == null ? -1
+                            : t.etaSeconds()))
+                    .tag("table", table).description("Seconds the backfill needs at its current rate (-1 while unknown)")
+                    .register(registry);
+            Gauge.builder("tandem_backfill_rows_per_second", progress, p -> read(p, table, TableProgress::rowsPerSecond))
+                    .tag("table", table).description("Copy rate of this run").register(registry);
+        }
+    }
+
+    private static double read(BackfillProgress progress, String table, ToDoubleFunction<TableProgress> value) {
+        if (OVERALL.equals(table)) {
+            return value.applyAsDouble(progress.overall());
+        }
+        return progress.tables().stream().filter(t -> t.table().equals(table)).findFirst()
+                .map(value::applyAsDouble).orElse(0.0);
     }
 
     private static ToDoubleFunction<Pipeline> stat(ToDoubleFunction<ApplyStats> read) {

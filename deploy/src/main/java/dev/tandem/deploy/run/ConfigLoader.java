@@ -1,6 +1,7 @@
 package dev.tandem.deploy.run;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.backfill.BackfillSettings;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class ConfigLoader {
 
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(kB|KB|kb|MB|mb|GB|gb)?");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     private ConfigLoader() {
@@ -52,15 +54,19 @@ public final class ConfigLoader {
         Reader reader = new Reader(file, root, environment);
         String migration = reader.string("migration", null);
         Path mapping = file.toAbsolutePath().getParent().resolve(reader.string("mapping", null)).normalize();
-        String workersText = reader.string("backfill.workers", Integer.toString(PipelineConfig.DEFAULT_BACKFILL_WORKERS));
-        int workers;
+        int workers = (int) reader.number("backfill.workers", PipelineConfig.DEFAULT_BACKFILL_WORKERS);
+        BackfillSettings backfill;
         try {
-            workers = Integer.parseInt(workersText.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(file + ": 'backfill.workers' is '" + workersText + "'; write a whole number, e.g. 2");
+            backfill = new BackfillSettings(
+                    reader.number("backfill.chunkRows", BackfillSettings.DEFAULT_CHUNK_ROWS),
+                    reader.number("backfill.rowsPerSecond", BackfillSettings.DEFAULT_ROWS_PER_SECOND),
+                    reader.bytes("backfill.maxRetainedWal", BackfillSettings.DEFAULT_MAX_RETAINED_WAL_BYTES),
+                    (int) reader.number("backfill.maxActiveBackends", BackfillSettings.DEFAULT_MAX_ACTIVE_BACKENDS));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file + ": " + e.getMessage());
         }
         return new MigrationConfig(migration, reader.database("source"), reader.database("target"),
-                reader.string("kafka.bootstrap", null), mapping, workers);
+                reader.string("kafka.bootstrap", null), mapping, workers, backfill);
     }
 
     /** Looks keys up by dotted path and substitutes variables. */
@@ -74,6 +80,31 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(file + ": " + key + ".url: " + e.getMessage());
             }
+        }
+
+        long number(String path, long fallback) {
+            String text = string(path, Long.toString(fallback)).trim();
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(file + ": '" + path + "' is '" + text + "'; write a whole number, e.g. " + fallback);
+            }
+        }
+
+        /** A size in bytes, written as a number with an optional kB, MB or GB suffix (powers of 1024). */
+        long bytes(String path, long fallback) {
+            String text = string(path, Long.toString(fallback)).trim();
+            Matcher m = SIZE.matcher(text);
+            if (!m.matches()) {
+                throw new ConfigException(file + ": '" + path + "' is '" + text + "'; write a size such as 512MB or 1GB");
+            }
+            long unit = switch (m.group(2) == null ? "" : m.group(2).toUpperCase()) {
+                case "KB" -> 1L << 10;
+                case "MB" -> 1L << 20;
+                case "GB" -> 1L << 30;
+                default -> 1;
+            };
+            return Long.parseLong(m.group(1)) * unit;
         }
 
         String string(String path, String fallback) {

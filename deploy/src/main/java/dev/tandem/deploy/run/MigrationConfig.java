@@ -1,6 +1,7 @@
 package dev.tandem.deploy.run;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.backfill.BackfillSettings;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -13,10 +14,11 @@ import java.util.Objects;
  * @param target           the new database
  * @param bootstrapServers Kafka bootstrap address
  * @param mapping          the mapping file
- * @param backfillWorkers  tables copied in parallel during the backfill
+ * @param backfillWorkers  chunks copied in parallel during the backfill
+ * @param backfill         chunk size, throttle and back-off thresholds of the backfill
  */
 public record MigrationConfig(String migration, PgDatabase source, PgDatabase target, String bootstrapServers,
-                              Path mapping, int backfillWorkers) {
+                              Path mapping, int backfillWorkers, BackfillSettings backfill) {
 
     public MigrationConfig {
         Objects.requireNonNull(migration, "migration");
@@ -24,11 +26,13 @@ public record MigrationConfig(String migration, PgDatabase source, PgDatabase ta
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(mapping, "mapping");
+        backfill = backfill == null ? BackfillSettings.DEFAULTS : backfill;
     }
 
     @Override
     public String toString() {
         return "migration " + migration + ": " + source + " → " + target + " via Kafka " + bootstrapServers + ", mapping "
-                + mapping + ", " + backfillWorkers + " backfill workers";
+                + mapping + ", " + backfillWorkers + " backfill workers, chunks of " + backfill.chunkRows() + " rows"
+                + (backfill.rowsPerSecond() == 0 ? "" : ", at most " + backfill.rowsPerSecond() + " rows/s");
     }
 }

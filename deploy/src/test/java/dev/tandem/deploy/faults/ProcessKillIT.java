@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole tandem process ({@code tandem run}) is killed with SIGKILL at random moments, once
- * inside the backfill and then while streaming under a write workload, and started again each time;
+ * inside the chunked backfill (which the next run resumes) and then while streaming under a write
+ * workload, and started again each time;
  * a 2 000-row transaction is open in the legacy database across one of the kills. At the
  * end the new table equals the legacy one, and a history kept by a trigger on the new table shows
  * no change applied twice or out of order. The checker is plain SQL, not tandem's comparison.
@@ -58,6 +59,7 @@ class ProcessKillIT {
                 target: { url: "%s" }
                 kafka: { bootstrap: "%s" }
                 mapping: mapping.yaml
+                backfill: { chunkRows: 20000 }
                 """.formatted(postgres.jdbcUrl("kill_legacy"), postgres.jdbcUrl("kill_new"),
                 SharedTestStack.get().kafka().bootstrapServers()));
 
@@ -75,7 +77,7 @@ class ProcessKillIT {
                 try {
                     // the first kill lands inside the backfill, the later ones while streaming
                     if (kill == 1) {
-                        awaitLog(log, "starting backfill");
+                        awaitLog(log, "chunks of about"); // planned: the kill lands among the chunk copies
                         Thread.sleep(ThreadLocalRandom.current().nextLong(300));
                     } else {
                         awaitLog(log, "streaming; stop with Ctrl-C");
@@ -96,8 +98,8 @@ class ProcessKillIT {
                 }
             }
             assertEquals("2000", single(postgres, "kill_legacy", "SELECT count(*) FROM public.account WHERE note = 'long' AND id > 900000"));
-            assertTrue(Files.readString(dir.resolve("run-2.log")).contains("starting backfill"),
-                    "the backfill killed in run 1 must start over in run 2");
+            assertTrue(Files.readString(dir.resolve("run-2.log")).contains("was interrupted; resuming it"),
+                    "the backfill killed in run 1 must resume in run 2, not start over");
         } finally {
             writing.set(false);
             workload.join();
@@ -127,7 +129,8 @@ class ProcessKillIT {
     }
 
     private static void awaitLog(Path log, String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // generous: a resumed backfill first waits for the capture (its offset flush) and catches up
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (!(Files.exists(log) && Files.readString(log).contains(text))) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("'" + text + "' did not appear in " + log + ":\n" + Files.readString(log));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.sync.backfill.BackfillSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,8 +42,29 @@ class ConfigLoaderTest {
         assertEquals("127.0.0.1:9092", config.bootstrapServers());
         assertEquals(dir.resolve("maps/shop.yaml"), config.mapping());
         assertEquals(2, config.backfillWorkers());
+        assertEquals(BackfillSettings.DEFAULTS, config.backfill());
         assertFalse(config.toString().contains("hunter2-secret"), config.toString());
         assertFalse(config.toString().contains("fallback-pw"), config.toString());
+    }
+
+    @Test
+    void backfillKnobsAreReadAndBadValuesNamed() throws Exception {
+        MigrationConfig config = ConfigLoader.load(write(CONFIG + """
+                backfill:
+                  workers: 4
+                  chunkRows: 50000
+                  rowsPerSecond: 20000
+                  maxRetainedWal: 512MB
+                  maxActiveBackends: 30
+                """), Map.of("LEGACY_PW", "p")::get);
+        assertEquals(4, config.backfillWorkers());
+        assertEquals(new BackfillSettings(50_000, 20_000, 512L << 20, 30), config.backfill());
+        var negative = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG
+                + "backfill: { rowsPerSecond: -5 }\n"), Map.of("LEGACY_PW", "p")::get));
+        assertTrue(negative.getMessage().contains("rows per second is -5"), negative.getMessage());
+        var size = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG
+                + "backfill: { maxRetainedWal: lots }\n"), Map.of("LEGACY_PW", "p")::get));
+        assertTrue(size.getMessage().contains("'backfill.maxRetainedWal' is 'lots'"), size.getMessage());
     }
 
     @Test

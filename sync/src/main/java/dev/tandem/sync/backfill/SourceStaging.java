@@ -22,6 +22,9 @@ import org.postgresql.copy.CopyOut;
  */
 public final class SourceStaging {
 
+    /** Rows between two calls of a {@link CopyListener}. */
+    static final int REPORT_EVERY = 256;
+
     private SourceStaging() {
     }
 
@@ -31,32 +34,69 @@ public final class SourceStaging {
      */
     public static long stage(Connection source, Connection target, CompiledTable table, String stage, AtomicLong progress)
             throws SQLException {
+        try {
+            return stage(source, target, table, stage, "true", rows -> progress.addAndGet(rows));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("staging " + table.source() + " was interrupted", e);
+        }
+    }
+
+    /** Like {@link #stage(Connection, Connection, CompiledTable, String, AtomicLong)} for the rows passing {@code where}. */
+    static long stage(Connection source, Connection target, CompiledTable table, String stage, String where,
+                      CopyListener listener) throws SQLException, InterruptedException {
         String columns = table.sourceColumns().stream().map(c -> quote(c.name()) + " " + c.type())
                 .collect(Collectors.joining(", "));
         try (Statement st = target.createStatement()) {
             st.execute("CREATE TEMP TABLE " + quote(stage) + " (" + columns + ") ON COMMIT DROP");
         }
-        return pipe(source, target, table.source(), table.sourceColumns().stream().map(SourceColumn::name).toList(),
-                quote(stage), table.sourceColumns().stream().map(SourceColumn::name).toList(), progress);
+        List<String> names = table.sourceColumns().stream().map(SourceColumn::name).toList();
+        return pipe(source, target, table.source(), names, where, quote(stage), names, listener);
     }
 
     /** Copies {@code sourceColumns} of {@code sourceTable} into {@code targetColumns} of {@code targetRelation}. */
     public static long pipe(Connection source, Connection target, String sourceTable, List<String> sourceColumns,
                             String targetRelation, List<String> targetColumns, AtomicLong progress) throws SQLException {
-        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + quoteAll(sourceColumns)
-                + " FROM " + quoteQualified(sourceTable) + ") TO STDOUT");
-        CopyIn in = target.unwrap(PGConnection.class).getCopyAPI()
-                .copyIn("COPY " + targetRelation + " (" + quoteAll(targetColumns) + ") FROM STDIN");
         try {
+            return pipe(source, target, sourceTable, sourceColumns, "true", targetRelation, targetColumns,
+                    rows -> progress.addAndGet(rows));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("copying " + sourceTable + " was interrupted", e);
+        }
+    }
+
+    /**
+     * Copies the rows of {@code sourceTable} passing {@code where} (SQL rendered by tandem, never
+     * user input); {@code listener} hears about every {@link #REPORT_EVERY} rows and may block.
+     */
+    static long pipe(Connection source, Connection target, String sourceTable, List<String> sourceColumns, String where,
+                     String targetRelation, List<String> targetColumns, CopyListener listener)
+            throws SQLException, InterruptedException {
+        CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + quoteAll(sourceColumns)
+                + " FROM " + quoteQualified(sourceTable) + " WHERE " + where + ") TO STDOUT");
+        CopyIn in = null;
+        try {
+            in = target.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn("COPY " + targetRelation + " (" + quoteAll(targetColumns) + ") FROM STDIN");
             byte[] row;
+            int unreported = 0;
             while ((row = out.readFromCopy()) != null) {
                 in.writeToCopy(row, 0, row.length);
-                progress.incrementAndGet();
+                if (++unreported == REPORT_EVERY) {
+                    listener.copied(unreported);
+                    unreported = 0;
+                }
             }
-            return in.endCopy();
+            long rows = in.endCopy();
+            listener.copied(unreported);
+            return rows;
         } finally {
-            if (in.isActive()) {
+            if (in != null && in.isActive()) {
                 in.cancelCopy();
+            }
+            if (out.isActive()) {
+                out.cancelCopy();
             }
         }
     }

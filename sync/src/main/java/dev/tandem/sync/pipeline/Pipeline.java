@@ -2,12 +2,20 @@ package dev.tandem.sync.pipeline;
 
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.ChangeTopics;
+import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.debezium.CaptureEngine;
 import dev.tandem.capture.replication.ExportedSnapshot;
 import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.apply.ApplierConfig;
 import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.apply.SnapshotCatchUp;
 import dev.tandem.sync.apply.ChangeApplier;
-import dev.tandem.sync.backfill.SnapshotCopier;
+import dev.tandem.sync.backfill.Backfill;
+import dev.tandem.sync.backfill.BackfillProgress;
+import dev.tandem.sync.backfill.ChunkLedger;
+import dev.tandem.sync.backfill.SnapshotLsn;
+import dev.tandem.sync.backfill.SourceLoad;
+import dev.tandem.sync.backfill.XidSnapshot;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.ControlSchema;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -17,15 +25,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * Runs one migration forward: backfill under an exported snapshot when the migration has none
  * yet, then capture (legacy → Kafka) and apply (Kafka → new schema) until closed.
  *
- * <p>The phase is derived from durable state on every start: a migration whose slot is gone or
- * whose backfill did not finish starts its backfill over, so the stream never continues past a gap.
+ * <p>The phase is derived from durable state on every start: a migration whose slot is gone starts
+ * its backfill over, so the stream never continues past a gap; one whose backfill was interrupted
+ * while its slot survived copies only the chunks not yet copied, then streams from the slot's start.
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -42,7 +48,8 @@ public final class Pipeline implements AutoCloseable {
     private static final long SLOT_CHECK_SECONDS = 2;
 
     private final PipelineConfig config;
-    private final AtomicLong rowsBackfilled = new AtomicLong();
+    private final BackfillProgress backfillProgress = new BackfillProgress();
+    private volatile SourceLoad load;
     private List<CompiledTable> tables = List.of();
     private CaptureConfig captureConfig;
     private CaptureEngine capture;
@@ -75,8 +82,11 @@ public final class Pipeline implements AutoCloseable {
             if (invalidated != null && !startOver) {
                 throw new SlotLostException(lostMessage(invalidated));
             }
-            if (startOver || !backfillDone(target) || !replication.slotExists()) {
+            load = new SourceLoad(config.source(), captureConfig.slotName(), config.backfill());
+            if (startOver || !replication.slotExists()) {
                 backfill(replication, target);
+            } else if (!backfillDone(target)) {
+                resumeBackfill(replication, target);
             } else {
                 log.info("migration {}: backfill already done, resuming the stream", config.migration());
                 restartCapture();
@@ -100,6 +110,7 @@ public final class Pipeline implements AutoCloseable {
             try {
                 String problem = replication.slotExists() ? replication.invalidation()
                         : "replication slot " + captureConfig.slotName() + " was dropped while streaming";
+                load.measure();
                 if (problem != null && slotFailure == null) {
                     slotFailure = new SlotLostException(lostMessage(problem));
                     log.error("{}", slotFailure.getMessage());
@@ -173,29 +184,104 @@ public final class Pipeline implements AutoCloseable {
                     config.migration(), e.getMessage());
         }
         replication.ensurePublication();
-        SnapshotCopier copier = new SnapshotCopier(config.migration(), config.source(), config.target());
-        ExecutorService workers = Executors.newFixedThreadPool(Math.min(config.backfillWorkers(), tables.size()));
         try (ExportedSnapshot snapshot = replication.createSlotWithSnapshot()) {
             // Capture starts streaming into Kafka while the copy runs (the applier waits for the
             // backfill), so its start-up is hidden behind the copy.
             restartCapture();
-            List<Future<Long>> copies = new ArrayList<>();
-            for (CompiledTable table : tables) {
-                copies.add(workers.submit(() -> copier.copy(table, snapshot.snapshotName(), snapshot.consistentPoint(),
-                        rowsBackfilled)));
-            }
-            for (Future<Long> copy : copies) {
-                copy.get();
-            }
-        } catch (ExecutionException e) {
-            stopCaptureQuietly(e);
-            throw new SQLException("backfill of migration " + config.migration() + " failed: " + e.getCause().getMessage()
-                    + "; restart it to copy again from a new snapshot", e.getCause());
-        } finally {
-            workers.shutdownNow();
+            copyChunks(snapshot.snapshotName(), snapshot.consistentPoint(), false);
         }
         markBackfillDone(target);
-        log.info("migration {}: backfill done, {} rows", config.migration(), rowsBackfilled.get());
+        log.info("migration {}: backfill done, {} rows", config.migration(), rowsBackfilled());
+    }
+
+    /**
+     * Continues a backfill a crash or stop interrupted while its slot survived: the chunks copied
+     * under the first snapshot are kept, the change log is applied up to exactly a new snapshot
+     * (so those rows reach its state), and the chunks left are copied under that snapshot and merged
+     * into what the target holds; the applier then goes on from the first transaction the new
+     * snapshot does not see. A generation whose plan does not cover exactly the mapped tables (killed
+     * while planning, or the mapping changed) starts over instead.
+     */
+    private void resumeBackfill(ReplicationSetup replication, Connection target) throws SQLException, InterruptedException {
+        ChunkLedger.ensure(target);
+        Set<String> planned = ChunkLedger.plannedTables(target, config.migration(), captureConfig.generation());
+        Set<String> mapped = tables.stream().map(CompiledTable::target).collect(Collectors.toSet());
+        if (!planned.equals(mapped)) {
+            if (!planned.isEmpty()) {
+                log.warn("migration {}: the interrupted backfill planned {} but the mapping has {}; starting it over",
+                        config.migration(), planned, mapped);
+            }
+            backfill(replication, target);
+            return;
+        }
+        log.info("migration {}: backfill generation {} was interrupted; resuming it", config.migration(),
+                captureConfig.generation());
+        restartCapture();
+        ApplierConfig applierConfig = config.applier(captureConfig);
+        try (ExportedSnapshot snapshot = replication.exportSnapshot();
+             Connection source = config.source().connect("tandem-setup")) {
+            XidSnapshot seen = XidSnapshot.of(source, snapshot.snapshotName());
+            if (!awaitCaptured(replication, source, snapshot.consistentPoint())) {
+                log.warn("migration {}: the capture did not confirm reaching {} within {} s; starting the backfill over "
+                        + "instead of resuming it", config.migration(), snapshot.consistentPoint(), captureWaitSeconds());
+                stopCapture();
+                backfill(replication, target);
+                return;
+            }
+            SnapshotCatchUp.apply(applierConfig, tables, seen::sees, SnapshotCatchUp.endOffset(applierConfig));
+            copyChunks(snapshot.snapshotName(), snapshot.consistentPoint(), true);
+        } catch (SQLException | InterruptedException | RuntimeException e) {
+            stopCaptureQuietly(e);
+            throw e;
+        } catch (IOException e) {
+            throw new SQLException("migration " + config.migration() + ": stopping the capture failed: " + e.getMessage(), e);
+        }
+        markBackfillDone(target);
+        log.info("migration {}: backfill done, {} rows copied after the resume", config.migration(), rowsBackfilled());
+    }
+
+    /**
+     * Waits until the capture confirmed every change before {@code lsn} (so the change log holds
+     * them all); a logical message written after it moves the capture's position on an idle source.
+     */
+    private boolean awaitCaptured(ReplicationSetup replication, Connection source, String lsn)
+            throws SQLException, InterruptedException {
+        // Under the fence prefix, so the capture receives it (other prefixes are filtered out); being outside any
+        // transaction, it is not carried into the change log.
+        try (PreparedStatement nudge = source.prepareStatement("SELECT pg_logical_emit_message(false, ?, ?)")) {
+            nudge.setString(1, ChangeEnvelope.FENCE_PREFIX);
+            nudge.setString(2, "backfill resume of " + config.migration());
+            nudge.execute();
+        }
+        long target = SnapshotLsn.parse(lsn);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(captureWaitSeconds());
+        while (replication.confirmedFlush() < target) {
+            if (capture != null && capture.failure() != null) {
+                throw new SQLException("capture of migration " + config.migration() + " failed while resuming the backfill: "
+                        + capture.failure().getMessage(), capture.failure());
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(200);
+        }
+        return true;
+    }
+
+    private long captureWaitSeconds() {
+        return Math.max(60, 3 * config.captureOffsetFlush().toSeconds());
+    }
+
+    private void copyChunks(String snapshotName, String snapshotLsn, boolean merge)
+            throws SQLException, InterruptedException {
+        Backfill backfill = new Backfill(config.migration(), config.source(), config.target(), config.backfillWorkers(),
+                config.backfill(), backfillProgress, load);
+        try {
+            backfill.run(tables, captureConfig.generation(), snapshotName, snapshotLsn, merge);
+        } catch (SQLException | InterruptedException | RuntimeException e) {
+            stopCaptureQuietly(e);
+            throw e;
+        }
     }
 
     /** Forgets the last backfill and starts a new generation; returns its number. */
@@ -253,8 +339,24 @@ public final class Pipeline implements AutoCloseable {
         return tables;
     }
 
+    /** Rows the backfill copied in this process (chunks an earlier run committed are not counted). */
     public long rowsBackfilled() {
-        return rowsBackfilled.get();
+        return backfillProgress.rowsCopiedThisRun();
+    }
+
+    /** Per-table and overall backfill progress: rows, estimate, chunks, rate, ETA. */
+    public BackfillProgress backfillProgress() {
+        return backfillProgress;
+    }
+
+    /** WAL bytes the migration's slot retained at the last check (every 2 s), or -1 when unknown. */
+    public long slotWalRetainedBytes() {
+        return load == null ? -1 : load.retainedWalBytes();
+    }
+
+    /** How often the backfill paused because the source was over a load threshold, and the last reason. */
+    public SourceLoad sourceLoad() {
+        return load;
     }
 
     public ApplyStats applyStats() {
@@ -281,6 +383,13 @@ public final class Pipeline implements AutoCloseable {
     public void close() throws IOException, InterruptedException {
         if (slotWatch != null) {
             slotWatch.shutdownNow();
+        }
+        if (load != null) {
+            try {
+                load.close();
+            } catch (SQLException e) {
+                log.warn("migration {}: closing the load-watch session failed: {}", config.migration(), e.getMessage(), e);
+            }
         }
         try {
             stopCapture();

@@ -3,6 +3,7 @@ package dev.tandem.sync.pipeline;
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.apply.ApplierConfig;
+import dev.tandem.sync.backfill.BackfillSettings;
 import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.TableMapping;
 import java.time.Duration;
@@ -13,11 +14,13 @@ import java.util.Objects;
  * Everything one migration's forward pipeline needs: the two databases, the mapping and
  * the Kafka address. Derived settings (slot, topics) come from the migration name.
  *
- * @param backfillWorkers    tables copied in parallel during the backfill
+ * @param backfillWorkers    chunks copied in parallel during the backfill, each by its own pair of sessions
  * @param captureOffsetFlush how often capture offsets are flushed (what a crash replays at most)
+ * @param backfill           chunk size, throttle and back-off thresholds of the backfill
  */
 public record PipelineConfig(String migration, PgDatabase source, PgDatabase target, MappingSpec mapping,
-                             String bootstrapServers, int backfillWorkers, Duration captureOffsetFlush) {
+                             String bootstrapServers, int backfillWorkers, Duration captureOffsetFlush,
+                             BackfillSettings backfill) {
 
     public static final int DEFAULT_BACKFILL_WORKERS = 2;
 
@@ -30,11 +33,12 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
                     + DEFAULT_BACKFILL_WORKERS + ")");
         }
         captureOffsetFlush = captureOffsetFlush == null ? CaptureConfig.DEFAULT_OFFSET_FLUSH : captureOffsetFlush;
+        backfill = backfill == null ? BackfillSettings.DEFAULTS : backfill;
     }
 
     public PipelineConfig(String migration, PgDatabase source, PgDatabase target, MappingSpec mapping,
                           String bootstrapServers) {
-        this(migration, source, target, mapping, bootstrapServers, DEFAULT_BACKFILL_WORKERS, null);
+        this(migration, source, target, mapping, bootstrapServers, DEFAULT_BACKFILL_WORKERS, null, null);
     }
 
     /** A pipeline for 1:1 tables with column renames. */
@@ -45,7 +49,13 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
 
     /** A copy whose capture flushes its offsets every {@code flush} (longer: more is replayed after a crash). */
     public PipelineConfig withCaptureOffsetFlush(Duration flush) {
-        return new PipelineConfig(migration, source, target, mapping, bootstrapServers, backfillWorkers, flush);
+        return new PipelineConfig(migration, source, target, mapping, bootstrapServers, backfillWorkers, flush, backfill);
+    }
+
+    /** A copy with other backfill workers and settings. */
+    public PipelineConfig withBackfill(int workers, BackfillSettings settings) {
+        return new PipelineConfig(migration, source, target, mapping, bootstrapServers, workers, captureOffsetFlush,
+                settings);
     }
 
     public CaptureConfig capture() {
