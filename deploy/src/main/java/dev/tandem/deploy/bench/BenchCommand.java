@@ -49,7 +49,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"--reconcile-rows", "--rows"}, split = ",", description = "Table sizes of the reconcile part (default: 1000000,10000000).")
     List<Long> reconcileRows;
 
-    @Option(names = "--parts", split = ",", description = "Parts to run, among sync, steady, backfill, reconcile, resources (default: all).")
+    @Option(names = "--parts", split = ",", description = "Parts to run, among sync, steady, backfill, reconcile, cutover, resources (default: all).")
     List<String> parts;
 
     @Parameters(arity = "0..*", paramLabel = "PART", description = "Parts to run, as with --parts (`tandem bench reconcile`).")
@@ -57,6 +57,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of the Markdown table (which then goes to stderr).")
     boolean json;
+
+    @Option(names = "--cutover-cycles", description = "Cutover + rollback pairs of the cutover part (default: 20).")
+    Integer cutoverCycles;
+
+    @Option(names = "--cutover-rate", description = "Application transactions per second during the cutover part (default: 500).")
+    Integer cutoverRate;
 
     @Option(names = "--out", description = "Also write the JSON report to this file.")
     Path out;
@@ -86,6 +92,8 @@ public final class BenchCommand implements Callable<Integer> {
                 orDefault(steadyWarmup, quick ? BenchSettings.QUICK_STEADY_WARMUP : BenchSettings.DEFAULT_STEADY_WARMUP),
                 orDefault(backfillRows, quick ? BenchSettings.QUICK_BACKFILL_ROWS : BenchSettings.DEFAULT_BACKFILL_ROWS),
                 orDefault(reconcileRows, quick ? BenchSettings.QUICK_RECONCILE_ROWS : BenchSettings.DEFAULT_RECONCILE_ROWS),
+                orDefault(cutoverCycles, quick ? BenchSettings.QUICK_CUTOVER_CYCLES : BenchSettings.DEFAULT_CUTOVER_CYCLES),
+                orDefault(cutoverRate, quick ? BenchSettings.QUICK_CUTOVER_RATE : BenchSettings.DEFAULT_CUTOVER_RATE),
                 BenchSettings.Part.parse(allParts()), workDir);
     }
 

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.deploy.cutover.SwitchReport;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The results of one {@code tandem bench}: medians and every run, as JSON ({@link #json()}) and as a
@@ -23,6 +25,7 @@ final class BenchReport {
     private List<SteadyBench.Run> steady;
     private List<BackfillBench.Size> backfill;
     private List<ReconcileBench.Size> reconcile;
+    private CutoverBench.Result cutover;
     private ResourceMeter.Figures resources;
     private final ObjectNode errors = JSON.createObjectNode();
 
@@ -42,6 +45,10 @@ final class BenchReport {
 
     void backfill(List<BackfillBench.Size> sizes) {
         this.backfill = sizes;
+    }
+
+    void cutover(CutoverBench.Result result) {
+        this.cutover = result;
     }
 
     void reconcile(List<ReconcileBench.Size> sizes) {
@@ -66,12 +73,7 @@ final class BenchReport {
         root.set("steady", steadyNode());
         root.set("backfill", backfillNode());
         root.set("reconcile", reconcileNode());
-        ObjectNode cutover = root.putObject("cutover");
-        cutover.putNull("write_block_median_ms");
-        cutover.putNull("write_block_max_ms");
-        cutover.putNull("rollback_write_block_median_ms");
-        cutover.putNull("rollback_write_block_max_ms");
-        cutover.put("status", "not built: cutover and rollback do not exist yet");
+        root.set("cutover", cutoverNode());
         root.set("resources", resourcesNode());
         root.set("errors", errors);
         return JSON.writeValueAsString(root);
@@ -205,6 +207,40 @@ final class BenchReport {
     }
 
     /** {@code ratio} is the median ratio at the largest size; every size is listed under {@code sizes}. */
+    private ObjectNode cutoverNode() {
+        ObjectNode node = JSON.createObjectNode();
+        if (cutover == null) {
+            node.putNull("write_block_median_ms");
+            node.putNull("write_block_max_ms");
+            node.putNull("rollback_write_block_median_ms");
+            node.putNull("rollback_write_block_max_ms");
+            return node;
+        }
+        Map<String, Object> in = CutoverBench.summary(cutover.cutovers());
+        Map<String, Object> back = CutoverBench.summary(cutover.rollbacks());
+        node.put("write_block_median_ms", (Long) in.get("median_ms"));
+        node.put("write_block_max_ms", (Long) in.get("max_ms"));
+        node.put("rollback_write_block_median_ms", (Long) back.get("median_ms"));
+        node.put("rollback_write_block_max_ms", (Long) back.get("max_ms"));
+        node.put("cutovers_switched", (Integer) in.get("switched"));
+        node.put("cutovers_aborted", (Long) in.get("aborted"));
+        node.put("rollbacks_switched", (Integer) back.get("switched"));
+        node.put("rollbacks_aborted", (Long) back.get("aborted"));
+        node.put("application_tx_per_s", Math.round(cutover.achievedTxPerSecond()));
+        node.put("application_writes_refused", cutover.refusedWrites());
+        ArrayNode blocks = node.putArray("switches");
+        for (int i = 0; i < cutover.cutovers().size(); i++) {
+            for (SwitchReport report : List.of(cutover.cutovers().get(i), cutover.rollbacks().get(i))) {
+                ObjectNode one = blocks.addObject();
+                one.put("operation", report.operation());
+                one.put("outcome", report.outcome());
+                one.put("write_block_ms", report.blockMillis());
+                report.phaseMillis().forEach(one::put);
+            }
+        }
+        return node;
+    }
+
     private ObjectNode reconcileNode() {
         ObjectNode n = JSON.createObjectNode();
         if (reconcile == null || reconcile.isEmpty()) {
@@ -313,7 +349,15 @@ final class BenchReport {
         } else {
             row(md, "reconcile, rows verified/s", notRun(BenchSettings.Part.RECONCILE), "", "", "≥ 0.5×");
         }
-        row(md, "cutover / rollback write block, median / max ms", "null (not built)", "", "", "");
+        if (cutover != null) {
+            Map<String, Object> in = CutoverBench.summary(cutover.cutovers());
+            Map<String, Object> back = CutoverBench.summary(cutover.rollbacks());
+            row(md, String.format(Locale.ROOT, "cutover / rollback write block at %d tx/s, median / max ms", cutover.rate()),
+                    in.get("median_ms") + " / " + in.get("max_ms") + " ; " + back.get("median_ms") + " / " + back.get("max_ms"),
+                    "", in.get("aborted") + " + " + back.get("aborted") + " aborted", "median ≤ 300, max ≤ 1000");
+        } else {
+            row(md, "cutover / rollback write block, median / max ms", notRun(BenchSettings.Part.CUTOVER), "", "", "median ≤ 300, max ≤ 1000");
+        }
         if (resources != null) {
             row(md, "peak heap in use / after GC, MiB", String.format(Locale.ROOT, "%.0f / %.0f (max %.0f)",
                     resources.peakHeapMib(), resources.peakHeapAfterGcMib(), resources.heapMaxMib()), "", "", "≤ 512 MiB");

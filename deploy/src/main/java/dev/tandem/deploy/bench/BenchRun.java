@@ -48,6 +48,10 @@ final class BenchRun {
             if (settings.runs(Part.RECONCILE)) {
                 part(report, Part.RECONCILE, () -> report.reconcile(new ReconcileBench(servers, settings).runAll()));
             }
+            if (settings.runs(Part.CUTOVER)) {
+                part(report, Part.CUTOVER, () -> report.cutover(
+                        new CutoverBench(servers, settings.cutoverCycles(), settings.cutoverRate()).run()));
+            }
             if (settings.runs(Part.RESOURCES)) {
                 report.resources(meter.figures());
             }

@@ -17,10 +17,13 @@ import java.util.Set;
  * @param steadyWarmup   how long the steady part writes before it starts measuring
  * @param backfillRows   table sizes of the backfill part
  * @param reconcileRows  table sizes of the reconcile part
+ * @param cutoverCycles  cutover + rollback pairs of the cutover part
+ * @param cutoverRate    transactions per second the application writes during the cutover part
  * @param parts          the parts to run
  */
 record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, Duration steadyDuration,
-                     Duration steadyWarmup, List<Long> backfillRows, List<Long> reconcileRows, Set<Part> parts, Path workDir) {
+                     Duration steadyWarmup, List<Long> backfillRows, List<Long> reconcileRows, int cutoverCycles, int cutoverRate, Set<Part> parts,
+                     Path workDir) {
 
     /** Rows per source transaction in the bulk sync part, as the issue specifies. */
     static final int TRANSACTION_ROWS = 1000;
@@ -33,6 +36,8 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     static final Duration DEFAULT_STEADY_WARMUP = Duration.ofSeconds(5);
     static final List<Long> DEFAULT_BACKFILL_ROWS = List.of(1_000_000L, 10_000_000L);
     static final List<Long> DEFAULT_RECONCILE_ROWS = List.of(1_000_000L, 10_000_000L);
+    static final int DEFAULT_CUTOVER_CYCLES = 20;
+    static final int DEFAULT_CUTOVER_RATE = 500;
 
     /** {@code --quick}: small enough for a test that checks the report's shape, not its numbers. */
     static final int QUICK_RUNS = 1;
@@ -43,10 +48,12 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     static final Duration QUICK_STEADY_WARMUP = Duration.ofSeconds(1);
     static final List<Long> QUICK_BACKFILL_ROWS = List.of(20_000L);
     static final List<Long> QUICK_RECONCILE_ROWS = List.of(20_000L);
+    static final int QUICK_CUTOVER_CYCLES = 1;
+    static final int QUICK_CUTOVER_RATE = 50;
 
-    /** The measured parts; cutover is reported as null until it is built. */
+    /** The measured parts. */
     enum Part {
-        SYNC, STEADY, BACKFILL, RECONCILE, RESOURCES;
+        SYNC, STEADY, BACKFILL, RECONCILE, CUTOVER, RESOURCES;
 
         static Set<Part> parse(List<String> names) {
             if (names == null || names.isEmpty()) {
@@ -58,7 +65,7 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
                     parts.add(Part.valueOf(name.trim().toUpperCase()));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--parts: unknown part '" + name
-                            + "'; choose from sync, steady, backfill, reconcile, resources", e);
+                            + "'; choose from sync, steady, backfill, reconcile, cutover, resources", e);
                 }
             }
             return parts;
@@ -70,6 +77,10 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     }
 
     BenchSettings {
+        if (cutoverCycles < 1 || cutoverRate < 1) {
+            throw new IllegalArgumentException("--cutover-cycles " + cutoverCycles + " and --cutover-rate " + cutoverRate
+                    + " must be at least 1 (defaults " + DEFAULT_CUTOVER_CYCLES + " and " + DEFAULT_CUTOVER_RATE + ")");
+        }
         if (runs < 1) {
             throw new IllegalArgumentException("--runs is " + runs + "; use at least 1 (default " + DEFAULT_RUNS + ")");
         }

@@ -1,0 +1,174 @@
+package dev.tandem.deploy.bench;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.deploy.cutover.CutoverStore;
+import dev.tandem.deploy.cutover.DirectionFollower;
+import dev.tandem.deploy.cutover.Gates;
+import dev.tandem.deploy.cutover.KeyVerifier;
+import dev.tandem.deploy.cutover.Sides;
+import dev.tandem.deploy.cutover.SwitchReport;
+import dev.tandem.deploy.cutover.SwitchSettings;
+import dev.tandem.deploy.cutover.Switchover;
+import dev.tandem.reconcile.ReconcileSettings;
+import dev.tandem.reconcile.Reconciler;
+import dev.tandem.reconcile.RowDrift;
+import dev.tandem.sync.fence.SourceFence;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.MappingCompiler;
+import dev.tandem.sync.mapping.MappingParser;
+import dev.tandem.sync.mapping.MappingSpec;
+import dev.tandem.sync.mapping.ReverseMapping;
+import dev.tandem.sync.pipeline.Pipeline;
+import dev.tandem.sync.pipeline.PipelineConfig;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cutover part: {@code cycles} cutovers and rollbacks in turn while an application writes {@code rate}
+ * transactions per second through the route; reports the write block of each.
+ */
+final class CutoverBench {
+
+    private static final Logger log = LoggerFactory.getLogger(CutoverBench.class);
+    private static final String MAPPING = """
+            tables:
+              - target: app.account
+                from: legacy.account a
+                key:
+                  id: a.id
+                columns:
+                  owner_name: a.owner
+                  balance_cents: (a.balance * 100)::bigint
+                reverse:
+                  as: n
+                  columns:
+                    id: n.id
+                    owner: n.owner_name
+                    balance: (n.balance_cents / 100.0)::numeric(12,2)
+            """;
+
+    /** The figures of one part run: each switch's report in order, and the rate the application achieved. */
+    record Result(int rate, List<SwitchReport> cutovers, List<SwitchReport> rollbacks, double achievedTxPerSecond,
+                  long refusedWrites) {
+    }
+
+    private final BenchServers servers;
+    private final int cycles;
+    private final int rate;
+
+    CutoverBench(BenchServers servers, int cycles, int rate) {
+        this.servers = servers;
+        this.cycles = cycles;
+        this.rate = rate;
+    }
+
+    Result run() throws Exception {
+        PgDatabase legacy = servers.sourceDatabase("bench_cutover_legacy");
+        PgDatabase fresh = servers.targetDatabase("bench_cutover_new");
+        try (Connection l = legacy.connect("bench"); Statement st = l.createStatement()) {
+            st.execute("CREATE SCHEMA legacy");
+            st.execute("CREATE TABLE legacy.account (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) NOT NULL)");
+            st.execute("INSERT INTO legacy.account SELECT g, 'owner ' || g, g FROM generate_series(1, 10000) g");
+        }
+        try (Connection n = fresh.connect("bench"); Statement st = n.createStatement()) {
+            st.execute("CREATE SCHEMA app");
+            st.execute("CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, balance_cents bigint NOT NULL)");
+        }
+        String migration = "bench_cutover";
+        MappingSpec mapping = MappingParser.parse("bench-cutover.yaml", new StringReader(MAPPING));
+        String kafka = servers.bootstrapServers();
+        CutoverStore store = new CutoverStore(migration, fresh);
+        try (DirectionFollower follower = new DirectionFollower(store,
+                () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, kafka)),
+                () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), fresh, legacy,
+                        ReverseMapping.of(mapping), kafka)))) {
+            follower.follow();
+            ScheduledExecutorService following = Executors.newSingleThreadScheduledExecutor();
+            following.scheduleWithFixedDelay(() -> {
+                try {
+                    follower.follow();
+                } catch (Exception e) {
+                    log.error("bench cutover: the sync could not change direction: {}", e.getMessage(), e);
+                }
+            }, 100, 100, TimeUnit.MILLISECONDS);
+            try (RouteWorkload workload = new RouteWorkload(store, legacy, fresh, rate)) {
+                Sides sides = sides(migration, legacy, fresh, kafka, mapping);
+                Reconciler reconciler = new Reconciler(migration, legacy, fresh, sides.forward(), ReconcileSettings.DEFAULTS,
+                        new SourceFence(migration, legacy, fresh));
+                if (!reconciler.verifyPass().consistent()) {
+                    throw new IllegalStateException("the sides differ before the first cutover; the bench cannot proceed");
+                }
+                KeyVerifier verifier = (table, keys) -> reconciler.verifyKeys(table, keys).stream()
+                        .map(RowDrift::toString).toList();
+                Gates gates = new Gates(sides, SwitchSettings.DEFAULTS, () -> Optional.of(Instant.now()));
+                Switchover switchover = new Switchover(sides, SwitchSettings.DEFAULTS, verifier, gates, "bench");
+                List<SwitchReport> cutovers = new ArrayList<>();
+                List<SwitchReport> rollbacks = new ArrayList<>();
+                long started = System.nanoTime();
+                long writesAtStart = workload.committed();
+                for (int cycle = 1; cycle <= cycles; cycle++) {
+                    cutovers.add(switchover.cutover(false));
+                    awaitDirection(follower, DirectionFollower.Direction.REVERSE);
+                    new SourceFence(Sides.reverseName(migration), fresh, legacy).await(Duration.ofSeconds(120));
+                    rollbacks.add(switchover.rollback(false));
+                    awaitDirection(follower, DirectionFollower.Direction.FORWARD);
+                    new SourceFence(migration, legacy, fresh).await(Duration.ofSeconds(120));
+                    log.info("bench cutover: cycle {}/{}: cutover {} ms ({}), rollback {} ms ({})", cycle, cycles,
+                            last(cutovers).blockMillis(), last(cutovers).outcome(), last(rollbacks).blockMillis(),
+                            last(rollbacks).outcome());
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                return new Result(rate, cutovers, rollbacks, (workload.committed() - writesAtStart) / seconds,
+                        workload.refused());
+            } finally {
+                following.shutdown();
+                following.awaitTermination(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static SwitchReport last(List<SwitchReport> reports) {
+        return reports.get(reports.size() - 1);
+    }
+
+    private static void awaitDirection(DirectionFollower follower, DirectionFollower.Direction direction)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (follower.direction() != direction) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the sync did not turn " + direction + " within 120 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static Sides sides(String migration, PgDatabase legacy, PgDatabase fresh, String kafka, MappingSpec mapping)
+            throws Exception {
+        try (Connection l = legacy.connect("bench"); Connection n = fresh.connect("bench")) {
+            List<CompiledTable> forward = MappingCompiler.compile(mapping, l, n);
+            List<CompiledTable> reverse = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
+            return new Sides(migration, legacy, fresh, kafka, forward, reverse);
+        }
+    }
+
+    /** Median and maximum write block of switches that went through; aborted ones are counted apart. */
+    static Map<String, Object> summary(List<SwitchReport> reports) {
+        List<Long> blocks = reports.stream().filter(SwitchReport::switched).map(SwitchReport::blockMillis).sorted().toList();
+        long aborted = reports.stream().filter(r -> !r.switched()).count();
+        return Map.of("median_ms", blocks.isEmpty() ? -1 : blocks.get(blocks.size() / 2),
+                "max_ms", blocks.isEmpty() ? -1 : blocks.get(blocks.size() - 1), "switched", blocks.size(),
+                "aborted", aborted);
+    }
+}
