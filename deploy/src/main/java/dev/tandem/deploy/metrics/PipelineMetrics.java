@@ -1,6 +1,7 @@
 package dev.tandem.deploy.metrics;
 
 import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.pipeline.Pipeline;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -10,6 +11,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -20,8 +23,11 @@ public final class PipelineMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Pipeline pipeline;
+    private final Set<String> tablesRegistered = ConcurrentHashMap.newKeySet();
 
     public PipelineMetrics(String migration, Pipeline pipeline) {
+        this.pipeline = pipeline;
         registry.config().commonTags("migration", migration);
         FunctionCounter.builder("tandem_capture_envelopes", pipeline, p -> p.envelopesCaptured())
                 .description("Change envelopes (changes and transaction markers) the capture wrote to Kafka since start")
@@ -51,15 +57,28 @@ public final class PipelineMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
     }
 
-    /** The Prometheus text exposition of every metric. */
     /** Adds meters from another part of the service (they get the migration tag too). */
     public PipelineMetrics bind(io.micrometer.core.instrument.binder.MeterBinder binder) {
         binder.bindTo(registry);
         return this;
     }
 
+    /** The Prometheus text exposition of every metric. */
     public String scrape() {
+        registerTables();
         return registry.scrape();
+    }
+
+    /** Per-table meters, once the pipeline compiled its mapping (it knows its tables only after start). */
+    private void registerTables() {
+        for (CompiledTable table : pipeline.tables()) {
+            String target = table.target();
+            if (tablesRegistered.add(target)) {
+                FunctionCounter.builder("tandem_apply_table_changes", pipeline, stat(s -> s.changesApplied(target)))
+                        .description("Source row changes from the change log applied to the target table since start")
+                        .tag("table", target).register(registry);
+            }
+        }
     }
 
     private static ToDoubleFunction<Pipeline> stat(ToDoubleFunction<ApplyStats> read) {
