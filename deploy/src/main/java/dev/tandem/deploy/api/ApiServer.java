@@ -24,6 +24,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -33,7 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * tandem's HTTP control API and metrics endpoint, on loopback unless told otherwise:
+ * tandem's HTTP control API, status page and metrics endpoint, on loopback unless told otherwise:
+ * {@code GET /} (the status page), {@code GET /api/v1/migrations} (the migration this service runs),
  * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), and the
  * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/resume|skip}, which need the bearer token;
  * {@code GET …/verification} and, with a reconciler in this process, {@code POST …/verify} and {@code POST …/repair}.
@@ -49,23 +51,28 @@ public final class ApiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
+    private final String migration;
+    private final StatusPage page = new StatusPage();
     private final PgDatabase target;
     private final ApiToken token;
     private final Supplier<String> metrics;
     private final Supplier<ContinuousReconciler> verification;
 
     /**
+     * @param migration the migration this service runs, listed by {@code GET /api/v1/migrations} for the status page
      * @param host    address to bind ({@code 127.0.0.1} unless the operator exposes it)
      * @param port    port, 0 for any free one
      * @param metrics the Prometheus text, produced on each scrape
      */
-    public ApiServer(String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics) throws IOException {
-        this(host, port, target, token, metrics, null);
+    public ApiServer(String migration, String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics)
+            throws IOException {
+        this(migration, host, port, target, token, metrics, null);
     }
 
     /** @param verification the process's reconciler once it runs, serving POST verify and repair (null: those answer 409) */
-    public ApiServer(String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics,
+    public ApiServer(String migration, String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics,
                      Supplier<ContinuousReconciler> verification) throws IOException {
+        this.migration = migration;
         this.target = target;
         this.verification = verification == null ? () -> null : verification;
         this.token = token;
@@ -92,7 +99,11 @@ public final class ApiServer implements AutoCloseable {
             Matcher status = STATUS.matcher(path);
             Matcher request = TABLE_REQUEST.matcher(path);
             Matcher verify = VERIFICATION.matcher(path);
-            if (method.equals("GET") && path.equals("/metrics")) {
+            if (method.equals("GET") && StatusPage.serves(path)) {
+                page.serve(exchange, path);
+            } else if (method.equals("GET") && path.equals("/api/v1/migrations")) {
+                json(exchange, 200, Map.of("migrations", List.of(migration)));
+            } else if (method.equals("GET") && path.equals("/metrics")) {
                 send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             } else if (method.equals("GET") && status.matches()) {
                 Map<String, Object> body = MigrationStatus.read(target, status.group(1));

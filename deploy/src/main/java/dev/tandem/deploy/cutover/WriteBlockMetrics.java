@@ -33,7 +33,9 @@ public final class WriteBlockMetrics implements MeterBinder {
             for (String phase : PHASES) {
                 Gauge.builder("tandem_write_block_last_ms", this, m -> m.millis(operation, phase))
                         .description("write-block time of the newest cutover or rollback, per phase (NaN: none yet)")
-                        .tags("operation", operation, "phase", phase).register(registry);
+                        .tags("operation", operation, "phase", phase)
+                        .strongReference(true) // nothing else holds this binder: a weak gauge would read NaN after a GC
+                        .register(registry);
             }
         }
     }

@@ -37,7 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = ".tandem/demo", description = "Where the embedded databases live; emptied at start (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
-    @Option(names = "--api-port", description = "Serve the HTTP API and /metrics on 127.0.0.1 at this port (0: any free port). Default: no API.")
+    @Option(names = "--api-port", description = "Serve the status page (/), the HTTP API and /metrics on 127.0.0.1 at this port (0: any free port). Default: no API.")
     Integer apiPort;
 
     @Option(names = "--progress-interval", defaultValue = "2s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")

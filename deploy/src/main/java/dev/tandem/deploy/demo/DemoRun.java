@@ -81,10 +81,11 @@ final class DemoRun {
                 mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
         try (Pipeline pipeline = new Pipeline(config);
              PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline);
-             ApiServer api = settings.apiPort() == null ? null : new ApiServer("127.0.0.1", settings.apiPort(), fresh,
+             ApiServer api = settings.apiPort() == null ? null : new ApiServer(MIGRATION, "127.0.0.1", settings.apiPort(), fresh,
                      ApiToken.load(null, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
             if (api != null) {
-                console.printf("API at %sapi/v1/migrations/%s/status, metrics at %smetrics%n", api.uri(), MIGRATION, api.uri());
+                console.printf("status page at %s, API at %sapi/v1/migrations/%s/status, metrics at %smetrics%n", api.uri(),
+                        api.uri(), MIGRATION, api.uri());
             }
             long backfillStart = System.nanoTime();
             ProgressLine progress = new ProgressLine(console, pipeline, size.total(),

@@ -3,6 +3,7 @@ package dev.tandem.deploy.metrics;
 import dev.tandem.sync.apply.ApplyStats;
 import dev.tandem.sync.backfill.BackfillProgress;
 import dev.tandem.sync.backfill.BackfillProgress.TableProgress;
+import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.pipeline.Pipeline;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -29,8 +32,10 @@ public final class PipelineMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final ReconcileGauges reconcileGauges = new ReconcileGauges(registry);
     private final Pipeline pipeline;
+    private final Set<String> tablesRegistered = ConcurrentHashMap.newKeySet();
 
     public PipelineMetrics(String migration, Pipeline pipeline) {
+        this.pipeline = pipeline;
         registry.config().commonTags("migration", migration);
         FunctionCounter.builder("tandem_capture_envelopes", pipeline, p -> p.envelopesCaptured())
                 .description("Change envelopes (changes and transaction markers) the capture wrote to Kafka since start")
@@ -59,7 +64,6 @@ public final class PipelineMetrics implements AutoCloseable {
                         p -> p.sourceLoad() == null ? 0 : p.sourceLoad().pauses())
                 .description("Pauses of the backfill because the slot's WAL or the source's load was over its threshold")
                 .register(registry);
-        this.pipeline = pipeline;
         Gauge.builder("tandem_pipeline_failed", pipeline, p -> p.failure() == null ? 0 : 1)
                 .description("1 when capture or apply stopped on an error").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -82,6 +86,7 @@ public final class PipelineMetrics implements AutoCloseable {
     /** The Prometheus text exposition of every metric. */
     public String scrape() {
         registerBackfillTables();
+        registerTables();
         return registry.scrape();
     }
 
@@ -117,6 +122,18 @@ public final class PipelineMetrics implements AutoCloseable {
         }
         return progress.tables().stream().filter(t -> t.table().equals(table)).findFirst()
                 .map(value::applyAsDouble).orElse(0.0);
+    }
+
+    /** Per-table meters, once the pipeline compiled its mapping (it knows its tables only after start). */
+    private void registerTables() {
+        for (CompiledTable table : pipeline.tables()) {
+            String target = table.target();
+            if (tablesRegistered.add(target)) {
+                FunctionCounter.builder("tandem_apply_table_changes", pipeline, stat(s -> s.changesApplied(target)))
+                        .description("Source row changes from the change log applied to the target table since start")
+                        .tag("table", target).register(registry);
+            }
+        }
     }
 
     private static ToDoubleFunction<Pipeline> stat(ToDoubleFunction<ApplyStats> read) {

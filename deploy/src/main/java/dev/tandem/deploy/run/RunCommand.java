@@ -45,7 +45,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--rebackfill", description = "Drop the replication slot and copy the tables again: the way out when the slot was invalidated.")
     boolean rebackfill;
 
-    @Option(names = "--api-port", description = "Serve the HTTP API and /metrics on this port (0: any free port). Default: no API.")
+    @Option(names = "--api-port", description = "Serve the status page (/), the HTTP API and /metrics on this port (0: any free port). Default: no API.")
     Integer apiPort;
 
     @Option(names = "--api-host", defaultValue = "127.0.0.1", description = "Address the API binds to (default: ${DEFAULT-VALUE}, loopback only).")
@@ -88,10 +88,10 @@ public final class RunCommand implements Callable<Integer> {
                      () -> new Pipeline(reverseConfig(migration, mapping)));
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline)
                      .bind(new WriteBlockMetrics(store));
-             ApiServer api = apiPort == null ? null : new ApiServer(apiHost, apiPort, migration.target(),
+             ApiServer api = apiPort == null ? null : new ApiServer(migration.migration(), apiHost, apiPort, migration.target(),
                      ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get)) {
             if (api != null) {
-                System.out.println("API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
+                System.out.println("status page, API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
                         + migration.migration() + "/status, route: " + api.uri() + "api/v1/migrations/"
                         + migration.migration() + "/route, metrics: " + api.uri() + "metrics)");
             }

@@ -120,7 +120,7 @@ class ReconcileCommandsIT {
                 SyncFence.NONE).reportingTo(new ReconcileGauges(registry));
         HttpClient http = HttpClient.newHttpClient();
         try (ContinuousReconciler background = new ContinuousReconciler(reconciler, Duration.ofHours(1), false).start();
-             ApiServer api = new ApiServer("127.0.0.1", 0, target, ApiToken.load(null, "secret"), registry::scrape, () -> background)) {
+             ApiServer api = new ApiServer("rcmd_api", "127.0.0.1", 0, target, ApiToken.load(null, "secret"), registry::scrape, () -> background)) {
             String base = api.uri() + "api/v1/migrations/rcmd_api/";
             assertEquals(401, post(http, base + "verify", null).statusCode());
             assertEquals(202, post(http, base + "verify", "secret").statusCode());

@@ -1,6 +1,8 @@
 package dev.tandem.sync.apply;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Live counters of an applier, read by progress displays and metrics; safe to read from any thread. */
@@ -13,6 +15,7 @@ public final class ApplyStats {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong replaysSkipped = new AtomicLong();
     private final AtomicLong lastLagMs = new AtomicLong();
+    private final Map<String, AtomicLong> changesByTable = new ConcurrentHashMap<>();
     private final long[] lagRing = new long[LAG_SAMPLES];
     private long lagCount;
 
@@ -20,6 +23,17 @@ public final class ApplyStats {
         batches.incrementAndGet();
         transactionsApplied.addAndGet(transactions);
         changesApplied.addAndGet(changes);
+    }
+
+    /** Adds a committed batch's changes per target table. */
+    void recordTables(Map<String, Long> changesPerTable) {
+        changesPerTable.forEach((table, n) -> changesByTable.computeIfAbsent(table, t -> new AtomicLong()).addAndGet(n));
+    }
+
+    /** Source row changes from the change log applied to {@code targetTable} since start (parked ones not counted). */
+    public long changesApplied(String targetTable) {
+        AtomicLong n = changesByTable.get(targetTable);
+        return n == null ? 0 : n.get();
     }
 
     /** Records the source-commit → applied delay of one transaction. */

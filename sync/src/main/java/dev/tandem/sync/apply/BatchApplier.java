@@ -41,6 +41,7 @@ final class BatchApplier {
     private final TableStates states;
     private final FencesSeen fencesSeen;
     private final List<ParkedChanges> parkedSinceDrain = new ArrayList<>();
+    private final Map<String, Long> appliedByTarget = new LinkedHashMap<>();
     private String lastReason = "";
 
     BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states, FencesSeen fencesSeen) {
@@ -80,12 +81,15 @@ final class BatchApplier {
             newestCommit = Math.max(newestCommit, tx.commitTimeMs());
         }
         Map<String, Pause> paused = handleRequests(c, states.load(c));
+        appliedByTarget.clear();
         for (var entry : bySource.entrySet()) {
             for (ProjectionWriter writer : writersBySource.get(entry.getKey())) {
                 String target = writer.table().target();
                 if (paused.containsKey(target)) {
                     park(c, target, paused.get(target).reason(), entry.getValue().all());
-                } else if (!applyOrPause(c, writer, entry.getValue())) {
+                } else if (applyOrPause(c, writer, entry.getValue())) {
+                    appliedByTarget.merge(target, (long) entry.getValue().all().size(), Long::sum);
+                } else {
                     paused.put(target, new Pause(target, State.PAUSED, lastReason, null, null));
                 }
             }
@@ -93,6 +97,11 @@ final class BatchApplier {
         fencesSeen.record(c, fences);
         positions.advance(c, current, next, newestCommit);
         return changes;
+    }
+
+    /** Target table → changes of the last {@link #apply} that went into it (not parked); valid once it committed. */
+    Map<String, Long> appliedByTarget() {
+        return Map.copyOf(appliedByTarget);
     }
 
     /** Carries out pending resume and skip requests; the caller commits. */

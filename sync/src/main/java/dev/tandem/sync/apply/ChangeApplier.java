@@ -188,6 +188,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         deadLetters.publish(batchApplier.drainParked());
         long now = System.currentTimeMillis();
         stats.recordBatch(ready.size(), changes);
+        stats.recordTables(batchApplier.appliedByTarget());
         for (SourceTransaction tx : ready) {
             stats.recordLag(Math.max(0, now - tx.commitTimeMs()));
         }

@@ -2,6 +2,7 @@ package dev.tandem.sync.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ApplyStatsTest {
@@ -27,5 +28,15 @@ class ApplyStatsTest {
         assertEquals(12, stats.changesApplied());
         assertEquals(4, stats.transactionsApplied());
         assertEquals(2, stats.batches());
+    }
+
+    @Test
+    void changesAddUpPerTargetTable() {
+        ApplyStats stats = new ApplyStats();
+        stats.recordTables(Map.of("app.customer", 3L, "app.orders", 5L));
+        stats.recordTables(Map.of("app.customer", 2L));
+        assertEquals(5, stats.changesApplied("app.customer"));
+        assertEquals(5, stats.changesApplied("app.orders"));
+        assertEquals(0, stats.changesApplied("app.unknown"));
     }
 }
