@@ -147,9 +147,14 @@ class RecordMapperTest {
     }
 
     @Test
-    void logicalDecodingMessagesAreSkipped() {
-        assertTrue(new RecordMapper(PREFIX).map(change("m", 571, 1, 1000, 1500, null, null)).isEmpty(),
-                "pg_logical_emit_message");
+    void onlyTandemsTransactionalFencesAreCarried() {
+        RecordMapper mapper = new RecordMapper(PREFIX);
+        ChangeEnvelope fence = mapper.map(message("tandem.fence", "m1/abc", 571L)).orElseThrow();
+        assertEquals(EnvelopeKind.FENCE, fence.kind());
+        assertEquals("m1/abc", fence.fenceId());
+        assertEquals(571, fence.position().txId());
+        assertTrue(mapper.map(message("someone.else", "x", 571L)).isEmpty(), "another application's message");
+        assertTrue(mapper.map(message("tandem.fence", "m1/nudge", null)).isEmpty(), "a fence outside any transaction");
     }
 
     @Test
@@ -157,6 +162,23 @@ class RecordMapperTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new RecordMapper(PREFIX).map(change("t", 571, 1, 1000, 1500, null, null)));
         assertTrue(e.getMessage().startsWith("app.orders: unsupported operation 't'"), e.getMessage());
+    }
+
+    /** A logical decoding message as Debezium emits it: {@code txId} null for a non-transactional one. */
+    private static SourceRecord message(String prefix, String content, Long txId) {
+        Schema messageSchema = SchemaBuilder.struct().field("prefix", Schema.STRING_SCHEMA)
+                .field("content", Schema.BYTES_SCHEMA).build();
+        Schema envelope = SchemaBuilder.struct().field("op", Schema.STRING_SCHEMA).field("source", SOURCE)
+                .field("transaction", BLOCK).field("message", messageSchema).build();
+        Struct source = new Struct(SOURCE).put("schema", "").put("table", "").put("sequence", "[\"1000\",\"1600\"]")
+                .put("lsn", 1600L).put("txId", txId).put("ts_ms", 1_700_000_000_000L);
+        Struct value = new Struct(envelope).put("op", "m").put("source", source)
+                .put("transaction", txId == null ? null : new Struct(BLOCK).put("id", txId + ":1600").put("total_order", 1L)
+                        .put("data_collection_order", 1L))
+                .put("message", new Struct(messageSchema).put("prefix", prefix)
+                        .put("content", content.getBytes(StandardCharsets.UTF_8)));
+        return new SourceRecord(Map.of("server", PREFIX), Map.of("lsn", 1600L), PREFIX + ".message", 0, null, null,
+                envelope, value);
     }
 
     private static SourceRecord marker(String status, long txId, Long eventCount, long lsnCommit) {
