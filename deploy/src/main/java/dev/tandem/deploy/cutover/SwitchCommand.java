@@ -45,6 +45,10 @@ public abstract class SwitchCommand implements Callable<Integer> {
     @Option(names = "--actor", description = "Who runs the switch, for the audit log (default: $USER).")
     String actor;
 
+    @Option(names = "--hook", description = {"Shell command run after the route flips (after the write block), with",
+            "TANDEM_MIGRATION, TANDEM_OPERATION and TANDEM_ROUTE set; its exit code goes to the audit log."})
+    String hook;
+
     abstract SwitchReport run(Switchover switchover, boolean dryRun) throws Exception;
 
     @Override
@@ -75,7 +79,8 @@ public abstract class SwitchCommand implements Callable<Integer> {
                 }
             });
             KeyVerifier verifier = (table, keys) -> reconciler.verifyKeys(table, keys).stream().map(RowDrift::toString).toList();
-            report = run(new Switchover(sides, settings, verifier, gates, actor()), dryRun);
+            Switchover switchover = new Switchover(sides, settings, verifier, gates, actor());
+            report = run(hook == null ? switchover : switchover.withHook(RouteHook.shell(hook)), dryRun);
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println(e.getMessage());
             return e instanceof IllegalStateException ? 1 : 2;

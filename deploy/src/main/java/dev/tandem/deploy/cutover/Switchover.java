@@ -47,6 +47,7 @@ public final class Switchover {
     private final Gates gates;
     private final CutoverStore store;
     private final String actor;
+    private RouteHook hook;
 
     public Switchover(Sides sides, SwitchSettings settings, KeyVerifier verifier, Gates gates, String actor) {
         this.sides = sides;
@@ -55,6 +56,12 @@ public final class Switchover {
         this.gates = gates;
         this.actor = actor;
         this.store = new CutoverStore(sides.migration(), sides.fresh());
+    }
+
+    /** Runs {@code hook} after every route flip of this switchover. */
+    public Switchover withHook(RouteHook hook) {
+        this.hook = hook;
+        return this;
     }
 
     public Sides sides() {
@@ -192,6 +199,7 @@ public final class Switchover {
                                 + d.otherSlot().slotName());
                 Failpoint.reach("switched");
                 store.recordBlock(control, d.operation(), phases, block);
+                runHook(control, d);
                 return new SwitchReport(d.operation(), "switched", verdicts, phases, block, reverified,
                         d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
             } catch (SQLException | RuntimeException e) {
@@ -201,6 +209,20 @@ public final class Switchover {
                 return new SwitchReport(d.operation(), "aborted", verdicts, phases, block, reverified,
                         d.operation() + " aborted, " + d.idle().route() + " writes reopened: " + reason);
             }
+        }
+    }
+
+    private void runHook(Connection control, Direction d) throws SQLException {
+        if (hook == null) {
+            return;
+        }
+        try {
+            String outcome = hook.run(sides.migration(), d.operation(), d.done().route());
+            store.record(control, actor, "route hook", outcome);
+            log.info("migration {}: {}", sides.migration(), outcome);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            store.record(control, actor, "route hook", "interrupted before the hook finished");
         }
     }
 

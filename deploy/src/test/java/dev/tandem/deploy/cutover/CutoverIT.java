@@ -51,7 +51,9 @@ class CutoverIT {
             try (client) {
                 Thread.sleep(1_500);
                 // A budget this loose keeps a loaded machine from aborting: write-block times are the bench's business.
-                SwitchReport cutover = f.switchover(LOOSE).cutover(false);
+                java.nio.file.Path flips = java.nio.file.Files.createTempFile("route-flips", ".txt");
+                RouteHook hook = RouteHook.shell("echo \"$TANDEM_OPERATION $TANDEM_ROUTE\" >> " + flips);
+                SwitchReport cutover = f.switchover(LOOSE).withHook(hook).cutover(false);
                 assertTrue(cutover.switched(), cutover.message() + " " + cutover.gates());
                 assertEquals("new", f.store.phase().route());
                 assertEquals(List.of("fence", "drain", "verify", "switch"), List.copyOf(cutover.phaseMillis().keySet()));
@@ -59,7 +61,9 @@ class CutoverIT {
                         "the write block is recorded for the service's metrics");
 
                 awaitWritesToNew(client, 200);
-                SwitchReport rollback = f.switchover(LOOSE).rollback(false);
+                SwitchReport rollback = f.switchover(LOOSE).withHook(hook).rollback(false);
+                assertEquals(List.of("cutover new", "rollback legacy"), java.nio.file.Files.readAllLines(flips),
+                        "the hook runs after each flip with the new route");
                 assertTrue(rollback.switched(), rollback.message());
                 assertEquals("legacy", f.store.phase().route());
                 long afterRollback = client.acknowledged.size();
