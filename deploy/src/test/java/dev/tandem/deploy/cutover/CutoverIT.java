@@ -109,6 +109,39 @@ class CutoverIT {
     }
 
     @Test
+    void theCommandsVerifyCutOverRollBackAndCancelThroughTheConfig() throws Exception {
+        try (CutoverFixture f = new CutoverFixture("cocli", "(n.balance_cents / 100.0)::numeric(12,2)")) {
+            f.startSync();
+            java.nio.file.Path config = java.nio.file.Files.createTempFile("cocli", ".yaml");
+            java.nio.file.Files.writeString(config, """
+                    migration: cocli
+                    source:
+                      url: jdbc:postgresql://127.0.0.1:%d/cocli_legacy?user=postgres
+                    target:
+                      url: jdbc:postgresql://127.0.0.1:%d/cocli_new?user=postgres
+                    kafka:
+                      bootstrap: %s
+                    mapping: %s
+                    """.formatted(f.stack.postgres().port(), f.stack.postgres().port(), f.stack.kafka().bootstrapServers(),
+                    f.mappingFile));
+            assertEquals(1, tandem("cutover", "--config", config.toString(), "--dry-run"),
+                    "no verification pass yet: the verification gate fails");
+            assertEquals(0, tandem("verify", "--config", config.toString()));
+            assertEquals(0, tandem("cutover", "--config", config.toString(), "--dry-run"));
+            assertEquals(Phase.SYNCING, f.store.phase(), "a dry run blocks nothing and switches nothing");
+            assertEquals(0, tandem("cutover", "--config", config.toString(), "--budget", "30s"));
+            assertEquals(Phase.CUT_OVER, f.store.phase());
+            assertEquals(1, tandem("cancel", "--config", config.toString()), "cancel only before a cutover");
+            awaitTrue(() -> f.follower.direction() == DirectionFollower.Direction.REVERSE, "the reverse sync to start");
+            assertEquals(0, tandem("rollback", "--config", config.toString(), "--budget", "30s"));
+            assertEquals(Phase.SYNCING, f.store.phase());
+            awaitTrue(() -> f.follower.direction() == DirectionFollower.Direction.FORWARD, "the forward sync to resume");
+            assertEquals(0, tandem("cancel", "--config", config.toString()));
+            assertEquals(Phase.CANCELLED, f.store.phase());
+        }
+    }
+
+    @Test
     void aWriteBlockPastItsBudgetAbortsAndReopensLegacy() throws Exception {
         try (CutoverFixture f = new CutoverFixture("coabort", "(n.balance_cents / 100.0)::numeric(12,2)")) {
             f.startSync();
@@ -168,6 +201,11 @@ class CutoverIT {
                 pool.shutdownNow();
             }
         }
+    }
+
+    /** Runs one {@code tandem} command in-process, on a fresh command line. */
+    private static int tandem(String... args) {
+        return dev.tandem.deploy.TandemCli.commandLine().execute(args);
     }
 
     private static void awaitWritesToNew(RouteFollowingClient client, long writes) throws Exception {
