@@ -87,16 +87,41 @@ public final class CaptureEngine implements DebeziumEngine.ChangeConsumer<Record
     }
 
     /** Why the engine stopped, or null while it runs or after a clean stop. */
+    private static final long START_WAIT_MILLIS = 60_000;
+
+    private void closeEngine() throws IOException {
+        long deadline = System.currentTimeMillis() + START_WAIT_MILLIS;
+        while (true) {
+            try {
+                engine.close();
+                return;
+            } catch (IllegalStateException e) {
+                if (System.currentTimeMillis() > deadline || stopped.isDone()) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100); // "Cannot stop engine while tasks are starting": ask again once they run
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     public Throwable failure() {
         return failure.get();
     }
 
-    /** Stops the engine (flushing its offsets), then the producer. */
+    /**
+     * Stops the engine (flushing its offsets), then the producer. An engine still starting its task refuses to stop
+     * (it could leak the task), so closing waits for the start to finish, up to {@link #START_WAIT_MILLIS}.
+     */
     @Override
     public void close() throws IOException {
         try {
             if (engine != null) {
-                engine.close();
+                closeEngine();
             }
         } finally {
             runner.shutdown();

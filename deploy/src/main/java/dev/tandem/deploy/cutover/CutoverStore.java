@@ -47,6 +47,9 @@ public final class CutoverStore {
                         phase      text NOT NULL,
                         changed_at timestamptz NOT NULL DEFAULT now(),
                         changed_by text NOT NULL)""");
+            // What the running service's sync does now, and when it last said so (see DirectionFollower).
+            st.execute("ALTER TABLE tandem.cutover ADD COLUMN IF NOT EXISTS sync_direction text");
+            st.execute("ALTER TABLE tandem.cutover ADD COLUMN IF NOT EXISTS follower_seen_at timestamptz");
             st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.audit_log (
                         id         bigserial PRIMARY KEY,
@@ -187,6 +190,34 @@ public final class CutoverStore {
             }
         }
         return blocks;
+    }
+
+    /** Records the direction the service's sync runs in now; the service calls it every few seconds. */
+    public void acknowledge(String direction, String actor) throws SQLException {
+        try (Connection c = database.connect("tandem-follower")) {
+            ensure(c);
+            ensureRow(c, actor);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.cutover SET sync_direction = ?, "
+                    + "follower_seen_at = now() WHERE migration = ?")) {
+                ps.setString(1, direction);
+                ps.setString(2, migration);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** What the service last said about its sync: direction and how many seconds ago; null when it never did. */
+    public record FollowerState(String direction, double secondsAgo) {
+    }
+
+    public FollowerState follower(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT sync_direction, extract(epoch FROM now() - follower_seen_at) "
+                + "FROM tandem.cutover WHERE migration = ? AND follower_seen_at IS NOT NULL")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new FollowerState(rs.getString(1), rs.getDouble(2)) : null;
+            }
+        }
     }
 
     /** The newest {@code limit} entries, newest first. */

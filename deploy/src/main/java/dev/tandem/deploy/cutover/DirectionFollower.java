@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class DirectionFollower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DirectionFollower.class);
+    private static final long ACKNOWLEDGE_NANOS = 2_000_000_000L;
 
     /** Which way changes flow. */
     public enum Direction { FORWARD, REVERSE, NONE }
@@ -25,6 +26,7 @@ public final class DirectionFollower implements AutoCloseable {
     private final Callable<Pipeline> reverseFactory;
     private Direction running = Direction.NONE;
     private Pipeline pipeline;
+    private long acknowledgedAt;
 
     /** Each factory returns a new, not yet started pipeline; it resumes from durable positions when started. */
     public DirectionFollower(CutoverStore store, Callable<Pipeline> forwardFactory, Callable<Pipeline> reverseFactory) {
@@ -57,6 +59,7 @@ public final class DirectionFollower implements AutoCloseable {
         }
         Direction want = wanted(phase);
         if (want == running) {
+            acknowledge(false);
             return;
         }
         stop();
@@ -67,6 +70,23 @@ public final class DirectionFollower implements AutoCloseable {
             running = want;
         }
         log.info("migration {}: {} → sync direction {}", store.migration(), phase.label(), want);
+        acknowledge(true);
+    }
+
+    /**
+     * Tells the control schema which way the sync runs (at once after a change, else every couple of seconds), so
+     * {@code complete} and {@code cancel} know when this service has let go of the slots before dropping them.
+     */
+    private void acknowledge(boolean changed) {
+        if (!changed && System.nanoTime() - acknowledgedAt < ACKNOWLEDGE_NANOS) {
+            return;
+        }
+        try {
+            store.acknowledge(running.name(), "tandem run");
+            acknowledgedAt = System.nanoTime();
+        } catch (SQLException e) {
+            log.warn("migration {}: cannot record the sync direction ({}); will retry", store.migration(), e.getMessage());
+        }
     }
 
     /** Takes over a pipeline already started in {@code direction} (e.g. a forward one started over with a new backfill). */

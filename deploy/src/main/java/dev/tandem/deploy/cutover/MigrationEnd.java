@@ -19,6 +19,8 @@ import java.util.List;
 public final class MigrationEnd {
 
     private static final Duration SLOT_RELEASE = Duration.ofSeconds(30);
+    /** A service that has not reported its sync direction for this long is taken as not running. */
+    private static final double SERVICE_SILENT_SECONDS = 10;
 
     private final Sides sides;
     private final String actor;
@@ -47,6 +49,7 @@ public final class MigrationEnd {
             if (store.phase(control) != next) { // a repeated command finishes the cleanup an earlier one started
                 store.advance(control, expected, next, actor, operation + " started", "dropping slots and publications");
             }
+            awaitSyncStopped(control);
             List<String> dropped = new ArrayList<>();
             for (CaptureConfig capture : List.of(sides.forwardCapture(), sides.reverseCapture())) {
                 awaitSlotReleased(capture);
@@ -66,6 +69,26 @@ public final class MigrationEnd {
                     ? "; the legacy tables keep their write fence (they are retired)" : "; write fences removed");
             store.record(control, actor, operation + " done", detail);
             return "migration " + sides.migration() + " " + next.label() + ": " + detail;
+        }
+    }
+
+    /**
+     * Waits until the running service said its sync stopped (or no service has spoken for a while: none runs), so
+     * a capture still starting cannot recreate a slot after it is dropped.
+     */
+    private void awaitSyncStopped(Connection control) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + SLOT_RELEASE.toNanos();
+        while (true) {
+            CutoverStore.FollowerState follower = store.follower(control);
+            if (follower == null || "NONE".equals(follower.direction()) || follower.secondsAgo() > SERVICE_SILENT_SECONDS) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("`tandem run` of migration " + sides.migration() + " still syncs "
+                        + follower.direction() + " " + SLOT_RELEASE.toSeconds() + " s after the migration ended: check its "
+                        + "log, or stop it, then run the command again to drop the slots");
+            }
+            Thread.sleep(200);
         }
     }
 
