@@ -21,9 +21,9 @@ public record PostgresSettings(boolean fsync, boolean synchronousCommit) {
     /** Logical decoding needs {@code wal_level=logical}; capture uses one replication slot per source database. */
     static final String WAL_LEVEL = "logical";
     /** Replication slots and WAL senders, enough for tests that each create their own slot. */
-    static final int MAX_REPLICATION_SLOTS = 20;
+    static final int MAX_REPLICATION_SLOTS = 64;
     /** One WAL sender per active slot. */
-    static final int MAX_WAL_SENDERS = 20;
+    static final int MAX_WAL_SENDERS = 64;
     /** Connections for the application, Debezium and many test classes sharing one server. */
     static final int MAX_CONNECTIONS = 200;
     /** Loopback only: the embedded server is never reachable from another machine. */

@@ -147,5 +147,11 @@ final class CutoverFixture implements AutoCloseable {
         if (follower != null) {
             follower.close();
         }
+        // The shared server has a limited number of slots, and each one holds WAL: leave none behind.
+        for (var capture : List.of(new dev.tandem.capture.CaptureConfig(migration, legacy, List.of("legacy.account"),
+                stack.kafka().bootstrapServers()), new dev.tandem.capture.CaptureConfig(Sides.reverseName(migration), fresh,
+                List.of("app.account"), stack.kafka().bootstrapServers()))) {
+            new dev.tandem.capture.replication.ReplicationSetup(capture).drop();
+        }
     }
 }
