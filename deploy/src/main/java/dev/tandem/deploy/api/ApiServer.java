@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 /**
  * tandem's HTTP control API, status page and metrics endpoint, on loopback unless told otherwise:
  * {@code GET /} (the status page), {@code GET /api/v1/migrations} (the migration this service runs),
- * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), and the
+ * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), {@code GET /healthz}, and the
  * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/resume|skip}, which need the bearer token;
  * {@code GET …/verification} and, with a reconciler in this process, {@code POST …/verify} and {@code POST …/repair}.
  */
@@ -94,6 +94,13 @@ public final class ApiServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            respond(exchange);
+        }
+    }
+
+    /** Answers one request; its own catch blocks answer errors before {@link #handle} closes the exchange. */
+    private void respond(HttpExchange exchange) throws IOException {
+        try {
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
             Matcher status = STATUS.matcher(path);
@@ -103,6 +110,8 @@ public final class ApiServer implements AutoCloseable {
                 page.serve(exchange, path);
             } else if (method.equals("GET") && path.equals("/api/v1/migrations")) {
                 json(exchange, 200, Map.of("migrations", List.of(migration)));
+            } else if (method.equals("GET") && path.equals("/healthz")) {
+                send(exchange, 200, "text/plain; charset=utf-8", "ok\n"); // liveness: the process answers
             } else if (method.equals("GET") && path.equals("/metrics")) {
                 send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             } else if (method.equals("GET") && status.matches()) {

@@ -7,6 +7,7 @@ import dev.tandem.deploy.ProgressLine;
 import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiToken;
+import dev.tandem.deploy.control.PausedTablesMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.embedded.EmbeddedStack;
 import dev.tandem.reconcile.PassReport;
@@ -80,7 +81,7 @@ final class DemoRun {
         console.printf("mapping: %s (try: ./tandem check --mapping %s --source %s --target %s)%n", mappingFile,
                 mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
         try (Pipeline pipeline = new Pipeline(config);
-             PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline);
+             PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline).bind(new PausedTablesMetrics(MIGRATION, fresh));
              ApiServer api = settings.apiPort() == null ? null : new ApiServer(MIGRATION, "127.0.0.1", settings.apiPort(), fresh,
                      ApiToken.load(null, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
             if (api != null) {

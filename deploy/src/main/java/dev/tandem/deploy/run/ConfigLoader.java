@@ -32,7 +32,7 @@ public final class ConfigLoader {
     }
 
     /** Loads {@code file}, resolving variables through {@code environment} (tests pass their own). */
-    static MigrationConfig load(Path file, UnaryOperator<String> environment) {
+    public static MigrationConfig load(Path file, UnaryOperator<String> environment) {
         String text;
         try {
             text = Files.readString(file);

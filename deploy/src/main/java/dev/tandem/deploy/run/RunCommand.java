@@ -4,6 +4,7 @@ import dev.tandem.deploy.ProgressLine;
 import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiToken;
+import dev.tandem.deploy.control.PausedTablesMetrics;
 import dev.tandem.deploy.cutover.CutoverStore;
 import dev.tandem.deploy.cutover.DirectionFollower;
 import dev.tandem.deploy.cutover.Sides;
@@ -87,7 +88,8 @@ public final class RunCommand implements Callable<Integer> {
              DirectionFollower follower = new DirectionFollower(store, () -> pipeline,
                      () -> new Pipeline(reverseConfig(migration, mapping)));
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline)
-                     .bind(new WriteBlockMetrics(store));
+                     .bind(new WriteBlockMetrics(store))
+                     .bind(new PausedTablesMetrics(migration.migration(), migration.target()));
              ApiServer api = apiPort == null ? null : new ApiServer(migration.migration(), apiHost, apiPort, migration.target(),
                      ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get)) {
             if (api != null) {
