@@ -23,7 +23,6 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_OFFSET_FLUSH = Duration.ofSeconds(5);
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
-    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
 
     public CaptureConfig {
         Objects.requireNonNull(source, "source");
@@ -35,12 +34,7 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
         if (tables == null || tables.isEmpty()) {
             throw new IllegalArgumentException("migration " + migration + " captures no table: list at least one schema.table");
         }
-        for (String table : tables) {
-            if (!TABLE.matcher(table).matches()) {
-                throw new IllegalArgumentException("table '" + table + "' is not a qualified name: write it as schema.table");
-            }
-        }
-        tables = List.copyOf(tables);
+        tables = tables.stream().map(SqlIdentifiers::canonical).toList();
         heartbeat = heartbeat == null ? DEFAULT_HEARTBEAT : heartbeat;
         offsetFlush = offsetFlush == null ? DEFAULT_OFFSET_FLUSH : offsetFlush;
         if (generation < 1) {

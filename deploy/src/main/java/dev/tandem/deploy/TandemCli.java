@@ -1,6 +1,7 @@
 package dev.tandem.deploy;
 
 import dev.tandem.deploy.check.CheckCommand;
+import dev.tandem.deploy.control.PauseCommand;
 import dev.tandem.deploy.control.ResumeCommand;
 import dev.tandem.deploy.control.SkipCommand;
 import dev.tandem.deploy.control.StatusCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 /** The {@code tandem} command line: parses arguments and hands over to one subcommand. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemVersion.class,
         description = "Zero-downtime PostgreSQL schema migrations with a way back.",
-        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, StatusCommand.class, ResumeCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, CheckCommand.class, StatusCommand.class, PauseCommand.class, ResumeCommand.class,
                 SkipCommand.class, VerifyCommand.class, DiffCommand.class, RepairCommand.class, SwitchCommand.Cutover.class,
                 SwitchCommand.Rollback.class, EndCommand.Complete.class, EndCommand.Cancel.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})

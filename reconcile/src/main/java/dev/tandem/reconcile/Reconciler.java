@@ -150,9 +150,10 @@ public final class Reconciler {
         return ReconcileStore.lastCleanPass(target, migration);
     }
 
-    /** The mapped table whose target (or source) is {@code name}. */
+    /** The mapped table named {@code name} (target or source, {@code schema.table}, quoted parts allowed). */
     public CompiledTable table(String name) {
-        return tables.stream().filter(t -> t.target().equals(name) || t.source().equals(name)).findFirst()
+        String canonical = dev.tandem.capture.SqlIdentifiers.canonical(name);
+        return tables.stream().filter(t -> t.target().equals(canonical) || t.source().equals(canonical)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("'" + name + "' is not a mapped table: use one of "
                         + tables.stream().map(CompiledTable::target).toList()));
     }

@@ -1,7 +1,9 @@
 package dev.tandem.capture.debezium;
 
 import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.capture.envelope.ChangeEnvelope;
+import java.util.List;
 import java.util.Properties;
 
 /** The Debezium PostgreSQL connector and engine settings tandem runs with, derived from a capture config. */
@@ -38,8 +40,7 @@ public final class ConnectorProperties {
         p.setProperty("publication.name", config.publicationName());
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("snapshot.mode", "no_data");
-        p.setProperty("table.include.list", String.join(",", config.tables().stream()
-                .map(t -> t.replace(".", "\\.")).toList()));
+        p.setProperty("table.include.list", includeList(config.tables()));
         p.setProperty("slot.drop.on.stop", "false");
 
         // The engine hands batches over as soon as changes are queued: the default 500 ms poll
@@ -69,5 +70,28 @@ public final class ConnectorProperties {
         p.setProperty("errors.max.retries", "-1");
         p.setProperty("retriable.restart.connector.wait.ms", "1000");
         return p;
+    }
+
+    /**
+     * Debezium's table filter: one regular expression per table, matched (case-insensitively) against
+     * {@code schema.table} and separated by commas. Every character of a name that a regular expression or the
+     * list would read specially is escaped, so a name such as {@code we.ird,name} matches only itself.
+     */
+    static String includeList(List<String> tables) {
+        return String.join(",", tables.stream().map(t -> {
+            String[] parts = SqlIdentifiers.parts(t);
+            return literal(parts[0]) + "\\." + literal(parts[1]);
+        }).toList());
+    }
+
+    private static String literal(String name) {
+        StringBuilder regex = new StringBuilder();
+        name.codePoints().forEach(c -> {
+            if (c < 128 && !Character.isLetterOrDigit(c) && c != '_') {
+                regex.append('\\');
+            }
+            regex.appendCodePoint(c);
+        });
+        return regex.toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.capture.debezium;
 
+import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.Operation;
 import dev.tandem.capture.envelope.SourcePosition;
@@ -104,7 +105,7 @@ public final class RecordMapper {
 
     private ChangeEnvelope change(SourceRecord record, Struct value) {
         Struct source = value.getStruct("source");
-        String table = source.getString("schema") + "." + source.getString("table");
+        String table = SqlIdentifiers.qualified(source.getString("schema"), source.getString("table"));
         Operation operation = operation(value.getString("op"), table);
         Struct transaction = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
         SourcePosition position = new SourcePosition(

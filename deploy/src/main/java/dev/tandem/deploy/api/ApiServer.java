@@ -3,6 +3,7 @@ package dev.tandem.deploy.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.control.ControlUnavailableException;
 import dev.tandem.deploy.control.MigrationStatus;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * tandem's HTTP control API, status page and metrics endpoint, on loopback unless told otherwise:
  * {@code GET /} (the status page), {@code GET /api/v1/migrations} (the migration this service runs),
  * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), {@code GET /healthz}, and the
- * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/resume|skip}, which need the bearer token;
+ * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/pause|resume|skip}, which need the bearer token;
  * {@code GET …/verification} and, with a reconciler in this process, {@code POST …/verify} and {@code POST …/repair}.
+ * Served over HTTPS (TLSv1.3/1.2) when given an {@link ApiTls}.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -46,11 +48,12 @@ public final class ApiServer implements AutoCloseable {
     private static final Pattern STATUS = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/status");
     private static final Pattern SWITCH_STATE = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/(route|audit)");
     private static final Pattern TABLE_REQUEST =
-            Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/tables/([A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*)/(resume|skip)");
+            Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/tables/([^/]+)/(pause|resume|skip)");
     private static final Pattern VERIFICATION = Pattern.compile("/api/v1/migrations/([a-z][a-z0-9_]*)/(verification|verify|repair)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
+    private final String scheme;
     private final String migration;
     private final StatusPage page = new StatusPage();
     private final PgDatabase target;
@@ -72,12 +75,25 @@ public final class ApiServer implements AutoCloseable {
     /** @param verification the process's reconciler once it runs, serving POST verify and repair (null: those answer 409) */
     public ApiServer(String migration, String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics,
                      Supplier<ContinuousReconciler> verification) throws IOException {
+        this(migration, host, port, target, token, metrics, verification, null);
+    }
+
+    /** @param tls serve HTTPS with this key store (null: plain HTTP) */
+    public ApiServer(String migration, String host, int port, PgDatabase target, ApiToken token, Supplier<String> metrics,
+                     Supplier<ContinuousReconciler> verification, ApiTls tls) throws IOException {
         this.migration = migration;
+        this.scheme = tls == null ? "http" : "https";
         this.target = target;
         this.verification = verification == null ? () -> null : verification;
         this.token = token;
         this.metrics = metrics;
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        if (tls == null) {
+            this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        } else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), 16);
+            https.setHttpsConfigurator(tls.configurator());
+            this.server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "tandem-api");
@@ -89,7 +105,7 @@ public final class ApiServer implements AutoCloseable {
 
     public URI uri() {
         InetSocketAddress address = server.getAddress();
-        return URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/");
+        return URI.create(scheme + "://" + address.getHostString() + ":" + address.getPort() + "/");
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -200,12 +216,25 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         String reason = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).strip();
-        TableRequests.Outcome outcome = TableRequests.request(target, migration, table,
-                TableStates.State.valueOf(action.toUpperCase()), reason.isEmpty() ? "requested through the API" : reason);
-        if (outcome == TableRequests.Outcome.NOT_PAUSED) {
-            json(exchange, 409, Map.of("error", table + " is not paused in migration " + migration));
-        } else {
-            json(exchange, 202, Map.of("accepted", action, "table", table));
+        TableRequests.Outcome outcome;
+        try {
+            outcome = action.equals("pause")
+                    ? TableRequests.pause(target, migration, table, reason.isEmpty() ? "paused through the API" : reason)
+                    : TableRequests.request(target, migration, table, TableStates.State.valueOf(action.toUpperCase()),
+                            reason.isEmpty() ? "requested through the API" : reason);
+        } catch (IllegalArgumentException e) {
+            json(exchange, 400, Map.of("error", e.getMessage()));
+            return;
+        }
+        switch (outcome) {
+            case NOT_PAUSED -> json(exchange, 409, Map.of("error", table + " is not paused in migration " + migration));
+            case NOTHING_TO_SKIP -> json(exchange, 409, Map.of("error", table + " was paused by the operator, not by a "
+                    + "rejected change: nothing to skip; POST …/resume instead"));
+            case ALREADY_PAUSED -> json(exchange, 409, Map.of("error", table + " is already paused in migration " + migration
+                    + "; GET /api/v1/migrations/" + migration + "/status shows why"));
+            case UNKNOWN_TABLE -> json(exchange, 404, Map.of("error", table + " is not a target table of migration " + migration
+                    + " (no row in tandem.backfill or tandem.backfill_chunk): check the name, schema.table, case-sensitive"));
+            case RECORDED -> json(exchange, 202, Map.of("accepted", action, "table", table));
         }
     }
 

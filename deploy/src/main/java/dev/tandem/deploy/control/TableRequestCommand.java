@@ -23,9 +23,14 @@ abstract class TableRequestCommand implements Callable<Integer> {
     public Integer call() {
         try {
             String detail = reason.isBlank() ? "requested from the command line" : reason;
-            if (TableRequests.request(control.target(), control.migration, table, request(), detail)
-                    == TableRequests.Outcome.NOT_PAUSED) {
+            TableRequests.Outcome outcome = TableRequests.request(control.target(), control.migration, table, request(), detail);
+            if (outcome == TableRequests.Outcome.NOT_PAUSED) {
                 System.err.println(table + " is not paused in migration " + control.migration + "; nothing to do");
+                return 1;
+            }
+            if (outcome == TableRequests.Outcome.NOTHING_TO_SKIP) {
+                System.err.println(table + " was paused by the operator (`tandem pause`), not by a rejected change: nothing "
+                        + "to skip; run `tandem resume --migration " + control.migration + " --table " + table + "` instead");
                 return 1;
             }
             System.out.println(request().name().toLowerCase() + " requested for " + table);

@@ -1,5 +1,6 @@
 package dev.tandem.deploy.demo;
 
+import dev.tandem.deploy.api.ApiTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -40,6 +41,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--api-port", description = "Serve the status page (/), the HTTP API and /metrics on 127.0.0.1 at this port (0: any free port). Default: no API.")
     Integer apiPort;
 
+    @Option(names = "--api-tls-keystore", description = "Serve the API over HTTPS (TLSv1.3/1.2) with this PKCS12 key store; "
+            + "its password is read from TANDEM_API_TLS_PASSWORD. Default: plain HTTP.")
+    Path apiTlsKeystore;
+
     @Option(names = "--progress-interval", defaultValue = "2s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
     Duration progressInterval;
 
@@ -49,9 +54,16 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("--rows and --write-rate cannot be negative (got " + rows + " and " + writeRate + ")");
             return 2;
         }
+        ApiTls tls;
+        try {
+            tls = ApiTls.forOptions(apiTlsKeystore, apiPort);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
         Duration runFor = duration != null ? duration : exitWhenConsistent ? Duration.ofSeconds(30) : null;
         DemoRun run = new DemoRun(new DemoRun.Settings(rows, writeRate, runFor, consistencyTimeout, workDir, json,
-                progressInterval, apiPort));
+                progressInterval, apiPort, tls));
         return run.execute();
     }
 }

@@ -6,6 +6,7 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.ProgressLine;
 import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
+import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.control.PausedTablesMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
@@ -30,7 +31,7 @@ final class DemoRun {
 
     /** The demo's options, validated by {@link DemoCommand}. */
     record Settings(long rows, int writeRate, Duration duration, Duration consistencyTimeout, Path workDir, boolean json,
-                    Duration progressInterval, Integer apiPort) {
+                    Duration progressInterval, Integer apiPort, ApiTls apiTls) {
     }
 
     private static final String MIGRATION = "shop";
@@ -83,7 +84,7 @@ final class DemoRun {
         try (Pipeline pipeline = new Pipeline(config);
              PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline).bind(new PausedTablesMetrics(MIGRATION, fresh));
              ApiServer api = settings.apiPort() == null ? null : new ApiServer(MIGRATION, "127.0.0.1", settings.apiPort(), fresh,
-                     ApiToken.load(null, System.getenv("TANDEM_API_TOKEN")), metrics::scrape)) {
+                     ApiToken.load(null, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, null, settings.apiTls())) {
             if (api != null) {
                 console.printf("status page at %s, API at %sapi/v1/migrations/%s/status, metrics at %smetrics%n", api.uri(),
                         api.uri(), MIGRATION, api.uri());

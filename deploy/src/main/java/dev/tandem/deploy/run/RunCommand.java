@@ -3,6 +3,7 @@ package dev.tandem.deploy.run;
 import dev.tandem.deploy.ProgressLine;
 import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
+import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.control.PausedTablesMetrics;
 import dev.tandem.deploy.cutover.CutoverStore;
@@ -52,6 +53,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--api-host", defaultValue = "127.0.0.1", description = "Address the API binds to (default: ${DEFAULT-VALUE}, loopback only).")
     String apiHost;
 
+    @Option(names = "--api-tls-keystore", description = "Serve the API over HTTPS (TLSv1.3/1.2) with this PKCS12 key store; "
+            + "its password is read from TANDEM_API_TLS_PASSWORD. Default: plain HTTP.")
+    Path apiTlsKeystore;
+
     @Option(names = "--api-token-file", description = "File holding the bearer token for mutating API calls (default: TANDEM_API_TOKEN).")
     Path apiTokenFile;
 
@@ -78,6 +83,13 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        ApiTls tls;
+        try {
+            tls = ApiTls.forOptions(apiTlsKeystore, apiPort);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
         AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
@@ -91,7 +103,7 @@ public final class RunCommand implements Callable<Integer> {
                      .bind(new WriteBlockMetrics(store))
                      .bind(new PausedTablesMetrics(migration.migration(), migration.target()));
              ApiServer api = apiPort == null ? null : new ApiServer(migration.migration(), apiHost, apiPort, migration.target(),
-                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get)) {
+                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get, tls)) {
             if (api != null) {
                 System.out.println("status page, API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
                         + migration.migration() + "/status, route: " + api.uri() + "api/v1/migrations/"

@@ -1,5 +1,6 @@
 package dev.tandem.sync.apply;
 
+import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.ProjectionSql;
@@ -103,7 +104,8 @@ final class ProjectionWriter {
             if (column.equals(CompiledTable.FILTER) || !table.isCopy(column)) {
                 throw new UnappliableChangeException(table.target() + "." + column + " is computed from " + missing + " of "
                         + table.source() + ", whose unchanged TOAST value PostgreSQL did not send (change at "
-                        + example.position() + "); run ALTER TABLE " + table.source() + " REPLICA IDENTITY FULL");
+                        + example.position() + "); run ALTER TABLE " + SqlIdentifiers.quoteQualified(table.source())
+                        + " REPLICA IDENTITY FULL");
             }
         }
         return affected;

@@ -24,6 +24,15 @@ public final class TableStates {
 
     /** A table's current pause record. */
     public record Pause(String table, State state, String reason, String position, String key) {
+
+        /** True for a pause an operator asked for ({@link #pauseByOperator}): no change was rejected, none can be skipped. */
+        public boolean byOperator() {
+            return position == null && key == null && reason != null && reason.startsWith(operatorReasonPrefix(table));
+        }
+    }
+
+    private static String operatorReasonPrefix(String table) {
+        return table + " paused by the operator: ";
     }
 
     private final String migration;
@@ -62,6 +71,61 @@ public final class TableStates {
             ps.setString(4, position);
             ps.setString(5, key);
             ps.executeUpdate();
+        }
+    }
+
+    /**
+     * An operator's pause: the applier parks the table's changes from its next batch on, until a resume replays them.
+     * Records the decision; returns false (and records nothing) when the table is already paused.
+     */
+    public boolean pauseByOperator(Connection c, String table, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO tandem.table_state (migration, target_table, state, reason) VALUES (?, ?, 'paused', ?)
+                ON CONFLICT (migration, target_table) DO NOTHING""")) {
+            ps.setString(1, migration);
+            ps.setString(2, table);
+            ps.setString(3, operatorReasonPrefix(table) + reason + "; run `tandem resume --table " + table
+                    + "` to apply its parked changes");
+            if (ps.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        record(c, table, "paused", reason);
+        return true;
+    }
+
+    /** True when this migration's backfill knows {@code table} as a target table (a finished or planned copy). */
+    public boolean isMapped(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM tandem.backfill WHERE migration = ? AND target_table = ?)""")) {
+            ps.setString(1, migration);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return true;
+                }
+            }
+        }
+        return inChunkLedger(c, table);
+    }
+
+    private boolean inChunkLedger(Connection c, String table) throws SQLException {
+        try (PreparedStatement exists = c.prepareStatement("SELECT to_regclass('tandem.backfill_chunk') IS NOT NULL");
+             ResultSet rs = exists.executeQuery()) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return false;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT EXISTS (SELECT 1 FROM tandem.backfill_chunk WHERE migration = ? AND target_table = ?)")) {
+            ps.setString(1, migration);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 

@@ -27,7 +27,7 @@ final class ExpressionColumns {
             } else if (ch == '"') {
                 int end = skipQuoted(expression, i, '"');
                 String name = expression.substring(i + 1, end - 1).replace("\"\"", "\"");
-                if (columns.contains(name) && !name.equals(alias)) {
+                if (columns.contains(name) && !qualifies(expression, end, name, alias)) {
                     found.add(name);
                 }
                 i = end;
@@ -37,8 +37,8 @@ final class ExpressionColumns {
                         || expression.charAt(end) == '$')) {
                     end++;
                 }
-                String word = expression.substring(i, end).toLowerCase();
-                if (columns.contains(word) && !word.equals(alias)) {
+                String word = foldAscii(expression.substring(i, end));
+                if (columns.contains(word) && !qualifies(expression, end, word, alias)) {
                     found.add(word);
                 }
                 i = end;
@@ -47,6 +47,21 @@ final class ExpressionColumns {
             }
         }
         return found;
+    }
+
+    /** True when the name just read is the alias qualifying a column ({@code c.col}), not a column itself. */
+    private static boolean qualifies(String expression, int end, String name, String alias) {
+        return name.equals(alias) && end < expression.length() && expression.charAt(end) == '.';
+    }
+
+    /** PostgreSQL folds unquoted identifiers to lower case in ASCII only ({@code Ünïcode} stays as it is). */
+    private static String foldAscii(String word) {
+        StringBuilder folded = new StringBuilder(word.length());
+        for (int k = 0; k < word.length(); k++) {
+            char c = word.charAt(k);
+            folded.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+        }
+        return folded.toString();
     }
 
     private static int skipQuoted(String text, int start, char quote) {

@@ -1,5 +1,6 @@
 package dev.tandem.sync.mapping;
 
+import dev.tandem.capture.SqlIdentifiers;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,10 @@ public final class MappingParser {
     private static final Set<String> TABLE_KEYS = Set.of("target", "from", "key", "columns", "defaults", "filter",
             "copy_same_named", "reverse");
     private static final Set<String> REVERSE_KEYS = Set.of("target", "as", "columns");
-    private static final Pattern FROM = Pattern.compile("\\s*([A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*)(?:\\s+(?:[Aa][Ss]\\s+)?([A-Za-z_][\\w$]*))?\\s*");
+    /** One part of a qualified name: a double-quoted name (inner quotes doubled) or a run without dots, quotes or spaces. */
+    private static final String PART = "(?:\"(?:[^\"]|\"\")+\"|[^\\s.\"]+)";
+    private static final String QUALIFIED = PART + "\\." + PART;
+    private static final Pattern FROM = Pattern.compile("\\s*(" + QUALIFIED + ")(?:\\s+(?:[Aa][Ss]\\s+)?([\\p{L}_][\\p{L}\\p{N}_$]*))?\\s*");
 
     private final String file;
     private final List<MappingProblem> problems = new ArrayList<>();
@@ -93,8 +97,11 @@ public final class MappingParser {
         String alias = null;
         if (target == null) {
             fail(entry, label, null, "no 'target:'", "name the new table, e.g. 'target: shop.customer'");
-        } else if (!target.matches("[A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*")) {
-            fail(child(map, "target"), label, null, "target '" + target + "' is not schema.table", "qualify it, e.g. shop.customer");
+        } else if (!target.matches(QUALIFIED)) {
+            fail(child(map, "target"), label, null, "target '" + target + "' is not schema.table", "qualify it, e.g. shop.customer, "
+                    + "with double quotes around a part that contains a dot, a quote or a space, e.g. \"my.schema\".\"my table\"");
+        } else {
+            target = SqlIdentifiers.canonical(target);
         }
         if (fromText == null) {
             fail(entry, label, null, "no 'from:'", "name the legacy table and its alias, e.g. 'from: legacy.customers c'");
@@ -104,8 +111,8 @@ public final class MappingParser {
                 fail(child(map, "from"), label, null, "'from: " + fromText + "' is not 'schema.table [alias]'",
                         "write e.g. 'from: legacy.customers c'");
             } else {
-                source = m.group(1);
-                alias = m.group(2) != null ? m.group(2) : source.substring(source.indexOf('.') + 1);
+                source = SqlIdentifiers.canonical(m.group(1));
+                alias = m.group(2) != null ? m.group(2) : SqlIdentifiers.parts(source)[1];
             }
         }
         LinkedHashMap<String, String> key = expressions(map, "key", label, lines);
@@ -138,7 +145,12 @@ public final class MappingParser {
         String alias = scalar(reverse, "as");
         LinkedHashMap<String, String> columns = expressions(reverse, "columns", label, lines, "reverse.columns.");
         lines.put("reverse", line(node));
-        return new ReverseSpec(target != null ? target : source, alias != null ? alias : "n", columns);
+        if (target != null && !target.matches(QUALIFIED)) {
+            fail(child(reverse, "target"), label, null, "reverse target '" + target + "' is not schema.table",
+                    "qualify it, e.g. legacy.customers, with double quotes around a part that contains a dot, a quote or a space");
+            target = null;
+        }
+        return new ReverseSpec(target != null ? SqlIdentifiers.canonical(target) : source, alias != null ? alias : "n", columns);
     }
 
     private LinkedHashMap<String, String> expressions(MappingNode map, String field, String label,
