@@ -138,6 +138,44 @@ public final class Reconciler {
         }
     }
 
+    /**
+     * Connections to both sides opened (and pinned) once, for many {@link #verifyKeys} calls in a row: what a cutover
+     * uses inside its write block, where opening connections would cost more than the comparison.
+     */
+    public final class KeySession implements AutoCloseable {
+
+        private final Connection source;
+        private final Connection targetConnection;
+
+        private KeySession() throws SQLException {
+            Connection s = SessionPin.pin(legacy.connect("tandem-reconcile-keys"));
+            try {
+                this.targetConnection = SessionPin.pin(target.connect("tandem-reconcile-keys"));
+            } catch (SQLException e) {
+                s.close();
+                throw e;
+            }
+            this.source = s;
+        }
+
+        /** As {@link Reconciler#verifyKeys}, over this session's connections. */
+        public List<RowDrift> verifyKeys(CompiledTable table, Collection<List<String>> sourceKeys) throws SQLException {
+            return KeyVerifier.verify(table, source, targetConnection, sourceKeys, settings.sampleCap());
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try (source; targetConnection) {
+                // both closed, the second even if the first fails
+            }
+        }
+    }
+
+    /** Opens a {@link KeySession}. */
+    public KeySession openKeySession() throws SQLException {
+        return new KeySession();
+    }
+
     /** The drifted rows of {@code table} recorded by the newest pass that verified it (what a repair works from). */
     public List<RowDrift> recordedDrift(CompiledTable table) throws SQLException {
         try (Connection control = target.connect("tandem-reconcile-store")) {

@@ -5,13 +5,13 @@ import dev.tandem.deploy.cutover.CutoverStore;
 import dev.tandem.deploy.cutover.DirectionFollower;
 import dev.tandem.deploy.cutover.Gates;
 import dev.tandem.deploy.cutover.KeyVerifier;
+import dev.tandem.deploy.cutover.ReconcilerKeys;
 import dev.tandem.deploy.cutover.Sides;
 import dev.tandem.deploy.cutover.SwitchReport;
 import dev.tandem.deploy.cutover.SwitchSettings;
 import dev.tandem.deploy.cutover.Switchover;
 import dev.tandem.reconcile.ReconcileSettings;
 import dev.tandem.reconcile.Reconciler;
-import dev.tandem.reconcile.RowDrift;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MappingCompiler;
@@ -110,8 +110,7 @@ final class CutoverBench {
                 if (!reconciler.verifyPass().consistent()) {
                     throw new IllegalStateException("the sides differ before the first cutover; the bench cannot proceed");
                 }
-                KeyVerifier verifier = (table, keys) -> reconciler.verifyKeys(table, keys).stream()
-                        .map(RowDrift::toString).toList();
+                KeyVerifier verifier = new ReconcilerKeys(reconciler);
                 Gates gates = new Gates(sides, SwitchSettings.DEFAULTS, () -> Optional.of(Instant.now()));
                 Switchover switchover = new Switchover(sides, SwitchSettings.DEFAULTS, verifier, gates, "bench");
                 List<SwitchReport> cutovers = new ArrayList<>();

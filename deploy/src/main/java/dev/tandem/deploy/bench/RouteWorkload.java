@@ -5,6 +5,8 @@ import dev.tandem.deploy.cutover.CutoverStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,13 +14,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cutover part's application: {@code rate} single-row update transactions per second, each sent to the
- * side the route names (read every 50 ms), retried there after a fence refused it.
+ * The cutover part's application: {@code rate} single-row update transactions per second from {@link #WRITERS}
+ * connections per side (one slow commit does not hold back the schedule), each sent to the side the route names
+ * (read every 50 ms), retried there after a fence refused it.
  */
 final class RouteWorkload implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RouteWorkload.class);
     private static final long ROUTE_REFRESH_NANOS = 50_000_000L;
+    static final int WRITERS = 4;
 
     private final CutoverStore route;
     private final PgDatabase legacy;
@@ -27,15 +31,18 @@ final class RouteWorkload implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
-    private final Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
 
     RouteWorkload(CutoverStore route, PgDatabase legacy, PgDatabase fresh, int rate) {
         this.route = route;
         this.legacy = legacy;
         this.fresh = fresh;
-        this.intervalNanos = 1_000_000_000L / rate;
-        this.thread = new Thread(this::run, "bench-route-workload");
-        thread.start();
+        this.intervalNanos = 1_000_000_000L * WRITERS / rate;
+        for (int i = 0; i < WRITERS; i++) {
+            Thread thread = new Thread(this::run, "bench-route-workload-" + i);
+            threads.add(thread);
+            thread.start();
+        }
     }
 
     long committed() {
@@ -57,7 +64,7 @@ final class RouteWorkload implements AutoCloseable {
             long next = System.nanoTime();
             while (!stop.get()) {
                 if (System.nanoTime() - routeReadAt > ROUTE_REFRESH_NANOS) {
-                    toNewSide = route.phase().route().equals("new");
+                    toNewSide = route.phase(toNew).route().equals("new"); // the route lives in the new database
                     routeReadAt = System.nanoTime();
                 }
                 PreparedStatement update = toNewSide ? newUpdate : legacyUpdate;
@@ -88,6 +95,8 @@ final class RouteWorkload implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         stop.set(true);
-        thread.join(10_000);
+        for (Thread thread : threads) {
+            thread.join(10_000);
+        }
     }
 }

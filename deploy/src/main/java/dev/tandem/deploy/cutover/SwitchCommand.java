@@ -5,7 +5,6 @@ import dev.tandem.deploy.run.ConfigLoader;
 import dev.tandem.deploy.run.MigrationConfig;
 import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.reconcile.Reconciler;
-import dev.tandem.reconcile.RowDrift;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -78,7 +77,7 @@ public abstract class SwitchCommand implements Callable<Integer> {
                     return Reconciler.lastCleanPass(c, migration.migration());
                 }
             });
-            KeyVerifier verifier = (table, keys) -> reconciler.verifyKeys(table, keys).stream().map(RowDrift::toString).toList();
+            KeyVerifier verifier = new ReconcilerKeys(reconciler);
             Switchover switchover = new Switchover(sides, settings, verifier, gates, actor());
             report = run(hook == null ? switchover : switchover.withHook(RouteHook.shell(hook)), dryRun);
         } catch (IllegalArgumentException | IllegalStateException e) {

@@ -163,8 +163,11 @@ public final class Switchover {
         Map<String, Long> phases = new LinkedHashMap<>();
         long reverified = 0;
         String step = "fence";
-        // Connections and the change-log reader are opened before the block, so it holds only the work itself.
-        try (Connection from = d.from().connect("tandem-" + d.operation() + "-block");
+        // Connections, the verifier's sessions and the change-log reader are opened before the block, so it holds
+        // only the work itself.
+        verifier.open();
+        try (KeyVerifier opened = verifier;
+             Connection from = d.from().connect("tandem-" + d.operation() + "-block");
              Connection to = d.to().connect("tandem-" + d.operation() + "-block");
              ChangeLogKeys changed = new ChangeLogKeys(sides.bootstrapServers(), start.topic(), start.nextOffset())) {
             long t0 = System.nanoTime();
