@@ -194,15 +194,14 @@ public final class Switchover {
                 step = "switch";
                 fence.open(to);
                 Failpoint.reach("opened");
-                long block = elapsedMillis(t0);
-                phases.put("switch", block - phases.values().stream().mapToLong(Long::longValue).sum());
                 store.advance(control, d.switching(), d.done(), actor, d.operation() + " done",
-                        "write block " + block + " ms " + phases + "; drained to fence " + drained + " (offset "
-                                + end.nextOffset() + "); re-verified " + reverified + " rows; the other direction streams from "
-                                + d.otherSlot().slotName());
+                        "write block " + elapsedMillis(t0) + " ms " + phases + " before the flip; drained to fence "
+                                + drained + " (offset " + end.nextOffset() + "); re-verified " + reverified
+                                + " rows; the other direction streams from " + d.otherSlot().slotName());
+                long block = elapsedMillis(t0); // the flip's own commit ends the block
+                phases.put("switch", block - phases.values().stream().mapToLong(Long::longValue).sum());
                 Failpoint.reach("switched");
-                store.recordBlock(control, d.operation(), phases, block);
-                runHook(control, d);
+                afterFlip(control, d, phases, block);
                 return new SwitchReport(d.operation(), "switched", verdicts, phases, block, reverified,
                         d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
             } catch (SQLException | RuntimeException e) {
@@ -212,6 +211,20 @@ public final class Switchover {
                 return new SwitchReport(d.operation(), "aborted", verdicts, phases, block, reverified,
                         d.operation() + " aborted, " + d.idle().route() + " writes reopened: " + reason);
             }
+        }
+    }
+
+    /**
+     * Records the block's timings and runs the hook. The route has flipped: a failure here is reported, never
+     * treated as a failed switch (aborting now would reopen the side just left).
+     */
+    private void afterFlip(Connection control, Direction d, Map<String, Long> phases, long block) {
+        try {
+            store.recordBlock(control, d.operation(), phases, block);
+            runHook(control, d);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("migration {}: {} done, but recording its timings or running the hook failed: {}", sides.migration(),
+                    d.operation(), e.getMessage(), e);
         }
     }
 
