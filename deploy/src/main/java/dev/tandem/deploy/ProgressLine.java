@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 /**
  * Prints one status line at a fixed interval: backfill progress (rows, chunks, rate, ETA overall
  * and per unfinished table, throttle pauses), changes applied and their rate, lag, the slot's
- * retained WAL, and any extra.
+ * retained WAL, and any extra. On a terminal the line is redrawn in place, led by a progress bar
+ * while the backfill copies; otherwise (a pipe, a log file) each report is a plain line of its own.
  */
 public final class ProgressLine {
 
@@ -28,8 +29,11 @@ public final class ProgressLine {
         t.setDaemon(true);
         return t;
     });
+    private final boolean terminal;
     private long lastApplied;
     private long lastAt = System.nanoTime();
+
+    private static final int BAR_WIDTH = 24;
 
     /** @param backfillTotal rows expected in the backfill, or 0 when unknown; {@code extra} is appended. */
     public ProgressLine(PrintStream out, Pipeline pipeline, long backfillTotal, Supplier<String> extra) {
@@ -37,6 +41,14 @@ public final class ProgressLine {
         this.pipeline = pipeline;
         this.extra = extra;
         this.backfillTotal = backfillTotal;
+        this.terminal = out == System.out && System.console() != null && !"dumb".equals(System.getenv("TERM"));
+    }
+
+    /** {@code [######------]  50%}: {@code fraction} of the way, clamped to 0..1. */
+    static String bar(double fraction, int width) {
+        double clamped = Math.max(0, Math.min(1, fraction));
+        int filled = (int) Math.round(clamped * width);
+        return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "] " + String.format("%3d%%", Math.round(clamped * 100));
     }
 
     public void startPrinting(Duration interval) {
@@ -45,6 +57,9 @@ public final class ProgressLine {
 
     public void stop() {
         timer.shutdownNow();
+        if (terminal) {
+            out.println(); // leave the last redrawn line in place
+        }
     }
 
     private void print() {
@@ -54,8 +69,17 @@ public final class ProgressLine {
         double rate = (applied - lastApplied) / Math.max(1e-3, (now - lastAt) / 1e9);
         lastApplied = applied;
         lastAt = now;
-        out.printf("%s | applied %d changes (%.0f/s) | lag p99 %s%s%s%n", backfill(), applied, rate,
+        String line = String.format("%s | applied %d changes (%.0f/s) | lag p99 %s%s%s", backfill(), applied, rate,
                 stats == null ? "-" : stats.lagPercentileMs(99) + " ms", wal(), extra.get());
+        if (terminal) {
+            TableProgress all = pipeline.backfillProgress().overall();
+            String lead = all.chunksTotal() > 0 && !all.done() && all.rowsEstimated() > 0
+                    ? bar((double) all.rowsCopied() / all.rowsEstimated(), BAR_WIDTH) + " " : "";
+            out.print("\r" + lead + line + "\u001b[K"); // redraw in place, clearing what the last line left
+            out.flush();
+        } else {
+            out.println(line);
+        }
     }
 
     /** Overall rows, rate and ETA; while copying, each unfinished table's share. */
