@@ -35,8 +35,26 @@ final class KeyVerifier {
         if (sourceKeys.isEmpty()) {
             return List.of();
         }
-        TableShape shape = TableShape.load(table, source, target);
-        Side.Mode mode = Side.pushdownProblem(shape, source).isPresent() ? Side.Mode.STAGED : Side.Mode.PUSHDOWN;
+        return verify(Prepared.of(table, source, target), source, target, sourceKeys, sampleCap);
+    }
+
+    /** What comparing a table needs from both catalogs, loaded once for many comparisons. */
+    record Prepared(CompiledTable table, TableShape shape, Side.Mode mode) {
+        static Prepared of(CompiledTable table, Connection source, Connection target) throws SQLException {
+            TableShape shape = TableShape.load(table, source, target);
+            return new Prepared(table, shape,
+                    Side.pushdownProblem(shape, source).isPresent() ? Side.Mode.STAGED : Side.Mode.PUSHDOWN);
+        }
+    }
+
+    static List<RowDrift> verify(Prepared prepared, Connection source, Connection target, Collection<List<String>> sourceKeys,
+                                 int sampleCap) throws SQLException {
+        if (sourceKeys.isEmpty()) {
+            return List.of();
+        }
+        CompiledTable table = prepared.table();
+        TableShape shape = prepared.shape();
+        Side.Mode mode = prepared.mode();
         Side sourceSide = Side.source(shape, mode, source, target);
         Side targetSide = Side.target(shape, target);
         Map<List<String>, List<String>> targetToSource = targetKeys(table, target, sourceKeys);

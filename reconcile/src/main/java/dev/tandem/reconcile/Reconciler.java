@@ -15,7 +15,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -146,6 +148,7 @@ public final class Reconciler {
 
         private final Connection source;
         private final Connection targetConnection;
+        private final Map<String, KeyVerifier.Prepared> prepared = new HashMap<>();
 
         private KeySession() throws SQLException {
             Connection s = SessionPin.pin(legacy.connect("tandem-reconcile-keys"));
@@ -158,9 +161,26 @@ public final class Reconciler {
             this.source = s;
         }
 
+        /** Loads what comparing each of the reconciler's tables needs from the catalogs, ahead of the comparisons. */
+        public KeySession prepareAll() throws SQLException {
+            for (CompiledTable table : tables) {
+                prepared(table);
+            }
+            return this;
+        }
+
         /** As {@link Reconciler#verifyKeys}, over this session's connections. */
         public List<RowDrift> verifyKeys(CompiledTable table, Collection<List<String>> sourceKeys) throws SQLException {
-            return KeyVerifier.verify(table, source, targetConnection, sourceKeys, settings.sampleCap());
+            return KeyVerifier.verify(prepared(table), source, targetConnection, sourceKeys, settings.sampleCap());
+        }
+
+        private KeyVerifier.Prepared prepared(CompiledTable table) throws SQLException {
+            KeyVerifier.Prepared known = prepared.get(table.target());
+            if (known == null || !known.table().equals(table)) {
+                known = KeyVerifier.Prepared.of(table, source, targetConnection);
+                prepared.put(table.target(), known);
+            }
+            return known;
         }
 
         @Override

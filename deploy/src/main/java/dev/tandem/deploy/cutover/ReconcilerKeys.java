@@ -19,7 +19,7 @@ public final class ReconcilerKeys implements KeyVerifier {
 
     @Override
     public void open() throws SQLException {
-        session = reconciler.openKeySession();
+        session = reconciler.openKeySession().prepareAll(); // catalog lookups before the block, not in it
     }
 
     @Override
