@@ -152,10 +152,11 @@ public final class Switchover {
 
     private SwitchReport switchSides(Connection control, Direction d, List<GateResult> verdicts)
             throws SQLException, InterruptedException {
+        restorePoints(d);
+        // The rows to re-verify in the block are those the sync applies from here on: take this position last.
         SourceFence drain = new SourceFence(d.syncMigration(), d.from(), d.to());
         String before = awaitFence(drain, settings.maxLag(), d);
         Applied start = applied(d);
-        restorePoints(d);
         store.advance(control, d.idle(), d.switching(), actor, d.operation() + " started",
                 "fence " + before + " applied at offset " + start.nextOffset() + " of " + start.topic());
 
