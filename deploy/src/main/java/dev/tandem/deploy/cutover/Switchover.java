@@ -153,24 +153,25 @@ public final class Switchover {
     private SwitchReport switchSides(Connection control, Direction d, List<GateResult> verdicts)
             throws SQLException, InterruptedException {
         restorePoints(d);
-        // The rows to re-verify in the block are those the sync applies from here on: take this position last.
         SourceFence drain = new SourceFence(d.syncMigration(), d.from(), d.to());
-        String before = awaitFence(drain, settings.maxLag(), d);
-        Applied start = applied(d);
-        store.advance(control, d.idle(), d.switching(), actor, d.operation() + " started",
-                "fence " + before + " applied at offset " + start.nextOffset() + " of " + start.topic());
-
         WriteFence fence = new WriteFence(sides.migration());
         Map<String, Long> phases = new LinkedHashMap<>();
         long reverified = 0;
         String step = "fence";
-        // Connections, the verifier's sessions and the change-log reader are opened before the block, so it holds
+        Applied current = applied(d);
+        // Connections, the verifier's session and the change-log reader are opened before the block, so it holds
         // only the work itself.
         verifier.open();
         try (KeyVerifier opened = verifier;
              Connection from = d.from().connect("tandem-" + d.operation() + "-block");
              Connection to = d.to().connect("tandem-" + d.operation() + "-block");
-             ChangeLogKeys changed = new ChangeLogKeys(sides.bootstrapServers(), start.topic(), start.nextOffset())) {
+             ChangeLogKeys changed = new ChangeLogKeys(sides.bootstrapServers(), current.topic(), current.nextOffset())) {
+            // The rows to re-verify in the block are those the sync applies from here on: take this position last.
+            String before = awaitFence(drain, from, to, settings.maxLag(), d);
+            Applied start = applied(d, to);
+            changed.seek(start.nextOffset());
+            store.advance(control, d.idle(), d.switching(), actor, d.operation() + " started",
+                    "fence " + before + " applied at offset " + start.nextOffset() + " of " + start.topic());
             long t0 = System.nanoTime();
             try {
                 Failpoint.reach("before-fence");

@@ -46,6 +46,12 @@ public final class ChangeLogKeys implements AutoCloseable {
         this.next = fromOffset;
     }
 
+    /** Moves the reader to {@code offset} (cheap: the connection and metadata are already in place). */
+    public void seek(long offset) {
+        consumer.seek(partition, offset);
+        next = offset;
+    }
+
     /**
      * Source table → key values (in the table's key column order as captured) of every change from the
      * current position up to offset {@code to} (exclusive).
