@@ -103,13 +103,14 @@ final class CutoverBench {
                     log.error("bench cutover: the sync could not change direction: {}", e.getMessage(), e);
                 }
             }, 100, 100, TimeUnit.MILLISECONDS);
+            Sides sides = sides(migration, legacy, fresh, kafka, mapping);
+            Reconciler reconciler = new Reconciler(migration, legacy, fresh, sides.forward(), ReconcileSettings.DEFAULTS,
+                    new SourceFence(migration, legacy, fresh));
+            // Proven equal before the application starts: the switches re-verify what changes from then on.
+            if (!reconciler.verifyPass().consistent()) {
+                throw new IllegalStateException("the sides differ before the first cutover; the bench cannot proceed");
+            }
             try (RouteWorkload workload = new RouteWorkload(store, legacy, fresh, rate)) {
-                Sides sides = sides(migration, legacy, fresh, kafka, mapping);
-                Reconciler reconciler = new Reconciler(migration, legacy, fresh, sides.forward(), ReconcileSettings.DEFAULTS,
-                        new SourceFence(migration, legacy, fresh));
-                if (!reconciler.verifyPass().consistent()) {
-                    throw new IllegalStateException("the sides differ before the first cutover; the bench cannot proceed");
-                }
                 KeyVerifier verifier = new ReconcilerKeys(reconciler);
                 Gates gates = new Gates(sides, SwitchSettings.DEFAULTS, () -> Optional.of(Instant.now()));
                 Switchover switchover = new Switchover(sides, SwitchSettings.DEFAULTS, verifier, gates, "bench");

@@ -28,6 +28,7 @@ public final class CutoverStore {
 
     private final String migration;
     private final PgDatabase database;
+    private volatile boolean ensured;
 
     public CutoverStore(String migration, PgDatabase database) {
         this.migration = migration;
@@ -38,8 +39,27 @@ public final class CutoverStore {
         return migration;
     }
 
+    /**
+     * Creates the control tables when missing. Serialized by an advisory lock: the service and a command may run it
+     * at the same moment, and concurrent {@code CREATE OR REPLACE} of one function fails.
+     */
     public static void ensure(Connection c) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            createMissing(c);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static void createMissing(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_xact_lock(hashtext('tandem.cutover.schema'))");
             st.execute("CREATE SCHEMA IF NOT EXISTS tandem");
             st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.cutover (
@@ -195,7 +215,10 @@ public final class CutoverStore {
     /** Records the direction the service's sync runs in now; the service calls it every few seconds. */
     public void acknowledge(String direction, String actor) throws SQLException {
         try (Connection c = database.connect("tandem-follower")) {
-            ensure(c);
+            if (!ensured) {
+                ensure(c);
+                ensured = true;
+            }
             ensureRow(c, actor);
             try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.cutover SET sync_direction = ?, "
                     + "follower_seen_at = now() WHERE migration = ?")) {
