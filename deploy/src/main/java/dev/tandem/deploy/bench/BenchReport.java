@@ -229,8 +229,8 @@ final class BenchReport {
         node.put("application_tx_per_s", Math.round(cutover.achievedTxPerSecond()));
         node.put("application_writes_refused", cutover.refusedWrites());
         ArrayNode blocks = node.putArray("switches");
-        for (int i = 0; i < cutover.cutovers().size(); i++) {
-            for (SwitchReport report : List.of(cutover.cutovers().get(i), cutover.rollbacks().get(i))) {
+        for (List<SwitchReport> reports : List.of(cutover.cutovers(), cutover.rollbacks())) {
+            for (SwitchReport report : reports) {
                 ObjectNode one = blocks.addObject();
                 one.put("operation", report.operation());
                 one.put("outcome", report.outcome());

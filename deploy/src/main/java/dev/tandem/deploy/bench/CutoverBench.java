@@ -118,11 +118,20 @@ final class CutoverBench {
                 List<SwitchReport> rollbacks = new ArrayList<>();
                 long started = System.nanoTime();
                 long writesAtStart = workload.committed();
-                for (int cycle = 1; cycle <= cycles; cycle++) {
-                    cutovers.add(switchover.cutover(false));
+                // An aborted switch is recorded and tried again (up to the cycle count more), so each cycle ends where
+                // it started: legacy live.
+                int attempts = 0;
+                for (int cycle = 1; cycle <= cycles && attempts < 3 * cycles; cycle++) {
+                    do {
+                        attempts++;
+                        cutovers.add(switchover.cutover(false));
+                    } while (!last(cutovers).switched() && attempts < 3 * cycles);
                     awaitDirection(follower, DirectionFollower.Direction.REVERSE);
                     new SourceFence(Sides.reverseName(migration), fresh, legacy).await(Duration.ofSeconds(120));
-                    rollbacks.add(switchover.rollback(false));
+                    do {
+                        attempts++;
+                        rollbacks.add(switchover.rollback(false));
+                    } while (!last(rollbacks).switched() && attempts < 3 * cycles);
                     awaitDirection(follower, DirectionFollower.Direction.FORWARD);
                     new SourceFence(migration, legacy, fresh).await(Duration.ofSeconds(120));
                     log.info("bench cutover: cycle {}/{}: cutover {} ms ({}), rollback {} ms ({})", cycle, cycles,
