@@ -162,13 +162,6 @@ public final class CutoverStore {
         }
     }
 
-    public void record(String actor, String action, String detail) throws SQLException {
-        try (Connection c = database.connect("tandem-audit")) {
-            ensure(c);
-            record(c, actor, action, detail);
-        }
-    }
-
     /** Records a switch's write-block time per phase (and {@code total}), read by the service's metrics. */
     public void recordBlock(Connection c, String operation, Map<String, Long> phaseMillis, long totalMillis)
             throws SQLException {

@@ -152,7 +152,7 @@ public final class Switchover {
 
     private SwitchReport switchSides(Connection control, Direction d, List<GateResult> verdicts)
             throws SQLException, InterruptedException {
-        restorePoints(d);
+        restorePoints(control, d);
         SourceFence drain = new SourceFence(d.syncMigration(), d.from(), d.to());
         WriteFence fence = new WriteFence(sides.migration());
         Map<String, Long> phases = new LinkedHashMap<>();
@@ -352,13 +352,13 @@ public final class Switchover {
     }
 
     /** Marks a restore point on both databases when allowed (it needs superuser or an explicit grant). */
-    private void restorePoints(Direction d) {
+    private void restorePoints(Connection control, Direction d) {
         String name = "tandem_" + sides.migration() + "_" + d.operation() + "_" + System.currentTimeMillis();
         for (PgDatabase db : List.of(d.from(), d.to())) {
             try (Connection c = db.connect("tandem-restore-point"); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT pg_create_restore_point('" + name + "')::text")) {
                 rs.next();
-                store.record(actor, "restore point", db + ": " + name + " at " + rs.getString(1));
+                store.record(control, actor, "restore point", db + ": " + name + " at " + rs.getString(1));
             } catch (SQLException e) {
                 log.warn("migration {}: no restore point on {} ({}); grant EXECUTE on pg_create_restore_point to have one",
                         sides.migration(), db, e.getMessage());
