@@ -122,9 +122,9 @@ class StatusPageIT {
 
             // quiet: a rejected row pauses a table, a coordinator's note and a write block are recorded
             exec(postgres, "page_legacy", "INSERT INTO public.item VALUES (1000, 'broken', -1)");
-            store.record("page-it", "note", "coordinator checked the dashboard");
             try (Connection c = postgres.connect("page_new")) {
                 CutoverStore.ensure(c);
+                store.record(c, "page-it", "note", "coordinator checked the dashboard");
                 store.recordBlock(c, "cutover", Map.of("fence", 12L, "drain", 34L, "verify", 56L, "switch", 7L), 123L);
             }
             JsonNode paused = awaitPaused(base).get("paused").get(0);
