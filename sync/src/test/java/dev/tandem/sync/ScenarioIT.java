@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScenarioIT {
 
     @ParameterizedTest
-    @ValueSource(strings = {"types-and-renames", "computed-split-merge", "filter-and-table-split", "defaults"})
+    @ValueSource(strings = {"types-and-renames", "computed-split-merge", "filter-and-table-split", "defaults", "table-merge"})
     void scenarioEndsWithTheExpectedRows(String scenario) throws Exception {
         Path dir = Path.of("src/test/resources/scenarios", scenario);
         String name = "scn_" + scenario.replace('-', '_');

@@ -26,7 +26,7 @@ public record Sides(String migration, PgDatabase legacy, PgDatabase fresh, Strin
     }
 
     public List<String> legacyTables() {
-        return forward.stream().map(CompiledTable::source).distinct().toList();
+        return forward.stream().flatMap(t -> t.sources().stream()).distinct().toList();
     }
 
     public List<String> newTables() {

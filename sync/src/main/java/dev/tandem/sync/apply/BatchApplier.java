@@ -35,8 +35,9 @@ final class BatchApplier {
 
     private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
 
-    private final Map<String, List<ProjectionWriter>> writersBySource = new LinkedHashMap<>();
-    private final Map<String, ProjectionWriter> writersByTarget = new LinkedHashMap<>();
+    private final Map<String, List<TargetWriter>> writersBySource = new LinkedHashMap<>();
+    private final Map<String, TargetWriter> writersByTarget = new LinkedHashMap<>();
+    private final JoinState joinState;
     private final AppliedPositions positions;
     private final TableStates states;
     private final FencesSeen fencesSeen;
@@ -45,9 +46,12 @@ final class BatchApplier {
     private String lastReason = "";
 
     BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states, FencesSeen fencesSeen) {
+        this.joinState = new JoinState(states.migration(), tables);
         for (CompiledTable t : tables) {
-            ProjectionWriter writer = new ProjectionWriter(t);
-            writersBySource.computeIfAbsent(t.source(), s -> new ArrayList<>()).add(writer);
+            TargetWriter writer = t.merged() ? new MergeWriter(t, joinState) : new ProjectionWriter(t);
+            for (String source : t.sources()) {
+                writersBySource.computeIfAbsent(source, s -> new ArrayList<>()).add(writer);
+            }
             writersByTarget.put(t.target(), writer);
         }
         this.positions = positions;
@@ -82,16 +86,25 @@ final class BatchApplier {
         }
         Map<String, Pause> paused = handleRequests(c, states.load(c));
         appliedByTarget.clear();
-        for (var entry : bySource.entrySet()) {
-            for (ProjectionWriter writer : writersBySource.get(entry.getKey())) {
-                String target = writer.table().target();
-                if (paused.containsKey(target)) {
-                    park(c, target, paused.get(target).reason(), entry.getValue().all());
-                } else if (applyOrPause(c, writer, entry.getValue())) {
-                    appliedByTarget.merge(target, (long) entry.getValue().all().size(), Long::sum);
-                } else {
-                    paused.put(target, new Pause(target, State.PAUSED, lastReason, null, null));
+        joinState.apply(c, bySource);
+        for (TargetWriter writer : writersByTarget.values()) {
+            Map<String, NetChanges> mine = new LinkedHashMap<>();
+            writer.table().sources().forEach(s -> {
+                if (bySource.containsKey(s)) {
+                    mine.put(s, bySource.get(s));
                 }
+            });
+            if (mine.isEmpty()) {
+                continue;
+            }
+            String target = writer.table().target();
+            List<ChangeEnvelope> all = allOf(mine);
+            if (paused.containsKey(target)) {
+                park(c, target, paused.get(target).reason(), all);
+            } else if (applyOrPause(c, writer, mine)) {
+                appliedByTarget.merge(target, (long) all.size(), Long::sum);
+            } else {
+                paused.put(target, new Pause(target, State.PAUSED, lastReason, null, null));
             }
         }
         fencesSeen.record(c, fences);
@@ -113,7 +126,7 @@ final class BatchApplier {
     private Map<String, Pause> handleRequests(Connection c, Map<String, Pause> states) throws SQLException {
         Map<String, Pause> stillPaused = new LinkedHashMap<>();
         for (Pause pause : states.values()) {
-            ProjectionWriter writer = writersByTarget.get(pause.table());
+            TargetWriter writer = writersByTarget.get(pause.table());
             if (pause.state() == State.PAUSED || writer == null) {
                 stillPaused.put(pause.table(), pause);
                 continue;
@@ -124,8 +137,8 @@ final class BatchApplier {
                 this.states.record(c, pause.table(), "skipped", "dropped change at " + skipped.position() + " key "
                         + skipped.key() + " (" + pause.reason() + ")");
             }
-            NetChanges replay = new NetChanges();
-            parked.forEach(replay::add);
+            Map<String, NetChanges> replay = new LinkedHashMap<>();
+            parked.forEach(change -> replay.computeIfAbsent(change.table(), t -> new NetChanges()).add(change));
             this.states.clearParked(c, pause.table());
             if (applyOrPause(c, writer, replay)) {
                 this.states.activate(c, pause.table());
@@ -139,7 +152,7 @@ final class BatchApplier {
     }
 
     /** Applies the changes, or pauses the table and parks them; returns whether they were applied. */
-    private boolean applyOrPause(Connection c, ProjectionWriter writer, NetChanges changes) throws SQLException {
+    private boolean applyOrPause(Connection c, TargetWriter writer, Map<String, NetChanges> changes) throws SQLException {
         Savepoint before = c.setSavepoint();
         try {
             writer.apply(c, changes);
@@ -159,7 +172,7 @@ final class BatchApplier {
         }
     }
 
-    private void pause(Connection c, ProjectionWriter writer, NetChanges changes, Exception cause) throws SQLException {
+    private void pause(Connection c, TargetWriter writer, Map<String, NetChanges> changes, Exception cause) throws SQLException {
         String target = writer.table().target();
         ChangeEnvelope culprit = findCulprit(c, writer, changes);
         String key = culprit == null ? null : String.valueOf(culprit.key());
@@ -168,7 +181,7 @@ final class BatchApplier {
                 + " was rejected: " + firstLine(cause) + "; fix the data or the new schema, then run `tandem resume --table "
                 + target + "` (or `tandem skip --table " + target + "` to drop that change, recorded)";
         states.pause(c, target, reason, position, key);
-        park(c, target, reason, changes.all());
+        park(c, target, reason, allOf(changes));
         lastReason = reason;
         log.error(reason, cause);
     }
@@ -189,13 +202,14 @@ final class BatchApplier {
     }
 
     /** Applies the changes one by one under a savepoint to name the first that fails; undoes them all. */
-    private static ChangeEnvelope findCulprit(Connection c, ProjectionWriter writer, NetChanges changes) throws SQLException {
+    private static ChangeEnvelope findCulprit(Connection c, TargetWriter writer, Map<String, NetChanges> changes)
+            throws SQLException {
         Savepoint start = c.setSavepoint();
         try {
-            for (ChangeEnvelope change : changes.all()) {
+            for (ChangeEnvelope change : allOf(changes)) {
                 Savepoint one = c.setSavepoint();
                 try {
-                    writer.apply(c, NetChanges.of(change));
+                    writer.apply(c, Map.of(change.table(), NetChanges.of(change)));
                     c.releaseSavepoint(one);
                 } catch (SQLException | RuntimeException e) {
                     if (e instanceof SQLException sql && SqlErrors.isTransient(sql)) {
@@ -208,6 +222,12 @@ final class BatchApplier {
         } finally {
             c.rollback(start);
         }
+    }
+
+    private static List<ChangeEnvelope> allOf(Map<String, NetChanges> changes) {
+        List<ChangeEnvelope> all = new ArrayList<>();
+        changes.values().forEach(n -> all.addAll(n.all()));
+        return all;
     }
 
     private static String firstLine(Exception e) {

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * arrays, and the target evaluates the mapping's projection inside one set-based statement for
  * the upserts and one for the deletes.
  */
-final class ProjectionWriter {
+final class ProjectionWriter implements TargetWriter {
 
     private final CompiledTable table;
     private final String deleteSql;
@@ -35,8 +35,14 @@ final class ProjectionWriter {
                 .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
     }
 
-    CompiledTable table() {
+    @Override
+    public CompiledTable table() {
         return table;
+    }
+
+    @Override
+    public void apply(Connection c, Map<String, NetChanges> bySource) throws SQLException {
+        apply(c, bySource.get(table.source()));
     }
 
     /** Applies the deletes, then the upserts (grouped by which TOAST columns were not sent). */

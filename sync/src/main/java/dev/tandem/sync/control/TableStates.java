@@ -41,6 +41,10 @@ public final class TableStates {
         this.migration = migration;
     }
 
+    public String migration() {
+        return migration;
+    }
+
     /** Every table that is not simply active, by target table. */
     public Map<String, Pause> load(Connection c) throws SQLException {
         Map<String, Pause> paused = new LinkedHashMap<>();

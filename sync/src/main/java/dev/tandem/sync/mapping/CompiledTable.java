@@ -1,5 +1,6 @@
 package dev.tandem.sync.mapping;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,11 +19,37 @@ import java.util.Set;
  * @param defaults      target column → expression, written on insert only
  * @param targetTypes   target column → type, for every written column
  * @param reads         target column (and {@code "(filter)"}) → source columns its expression reads
+ * @param joins         legacy tables merged in by key (empty for a projection of one table)
  */
 public record CompiledTable(TableSpec spec, List<SourceColumn> sourceColumns, List<String> sourceKey,
                             LinkedHashMap<String, String> key, LinkedHashMap<String, String> columns,
                             LinkedHashMap<String, String> defaults, Map<String, String> targetTypes,
-                            Map<String, Set<String>> reads) {
+                            Map<String, Set<String>> reads, List<CompiledJoin> joins) {
+
+    public CompiledTable {
+        joins = joins == null ? List.of() : List.copyOf(joins);
+    }
+
+    /** A projection of one legacy table. */
+    public CompiledTable(TableSpec spec, List<SourceColumn> sourceColumns, List<String> sourceKey,
+                         LinkedHashMap<String, String> key, LinkedHashMap<String, String> columns,
+                         LinkedHashMap<String, String> defaults, Map<String, String> targetTypes,
+                         Map<String, Set<String>> reads) {
+        this(spec, sourceColumns, sourceKey, key, columns, defaults, targetTypes, reads, List.of());
+    }
+
+    /** True when further legacy tables are merged in: such a table is computed from join state, not one row. */
+    public boolean merged() {
+        return !joins.isEmpty();
+    }
+
+    /** Every legacy table the target is computed from, the main one first. */
+    public List<String> sources() {
+        List<String> all = new ArrayList<>();
+        all.add(source());
+        joins.forEach(j -> all.add(j.source()));
+        return all;
+    }
 
     public static final String FILTER = "(filter)";
 

@@ -3,6 +3,8 @@ package dev.tandem.sync.mapping;
 import static dev.tandem.capture.SqlIdentifiers.quote;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
+import dev.tandem.capture.SqlIdentifiers;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -89,6 +91,7 @@ public final class MappingCompiler {
         checkColumnsExist(spec, targetTypes, spec.defaults(), "defaults.");
         checkTargetKey(spec, key);
         checkUnmapped(spec, targetTypes, key, columns);
+        List<CompiledJoin> joins = compileJoins(spec, sourceKey);
         if (problems.size() > before) {
             return null;
         }
@@ -103,7 +106,7 @@ public final class MappingCompiler {
         key.keySet().forEach(c -> writtenTypes.put(c, targetTypes.get(c)));
         columns.keySet().forEach(c -> writtenTypes.put(c, targetTypes.get(c)));
         CompiledTable compiled = new CompiledTable(spec, sourceColumns, sourceKey, key, columns,
-                new LinkedHashMap<>(spec.defaults()), writtenTypes, reads);
+                new LinkedHashMap<>(spec.defaults()), writtenTypes, reads, joins);
         typeCheck(compiled);
         if (spec.reverse() != null) {
             checkReverse(spec, spec.reverse(), targetTypes);
@@ -147,6 +150,75 @@ public final class MappingCompiler {
                         + "rollback could not insert rows", "add '" + column + ":' under 'reverse: columns:'");
             }
         }
+    }
+
+    /**
+     * Checks each merged table: it exists with a primary key, its alias is its own, and 'on:' maps
+     * exactly its key columns onto exactly the main table's key columns, so that each of its rows
+     * belongs to one target row and a change to it names that row.
+     */
+    private List<CompiledJoin> compileJoins(TableSpec spec, List<String> mainKey) throws SQLException {
+        List<CompiledJoin> joins = new ArrayList<>();
+        Set<String> aliases = new HashSet<>(List.of(spec.alias()));
+        for (JoinSpec join : spec.joins()) {
+            String path = "join." + join.alias();
+            if (!aliases.add(join.alias())) {
+                problem(spec, path, null, "alias " + join.alias() + " of joined table " + join.source() + " is already used",
+                        "give every table of the entry its own alias");
+                continue;
+            }
+            LinkedHashMap<String, String> types = source.columnTypes(join.source());
+            if (types.isEmpty()) {
+                problem(spec, path, null, "joined table " + join.source() + " does not exist in the legacy database",
+                        "fix the 'from:' of the join item");
+                continue;
+            }
+            List<String> key = source.keyColumns(join.source());
+            if (key.isEmpty()) {
+                problem(spec, path, null, join.source() + " has no primary key or replica identity index, so its changes "
+                        + "cannot be matched to rows", "add a primary key to the legacy table");
+                continue;
+            }
+            if (!new HashSet<>(key).equals(join.on().keySet())) {
+                problem(spec, path, null, "'on:' maps " + join.on().keySet() + " but the primary key of " + join.source()
+                        + " is " + key, "map exactly its key columns " + key + " to the main table's key columns");
+                continue;
+            }
+            LinkedHashMap<String, String> mainKeyOf = new LinkedHashMap<>();
+            for (var e : join.on().entrySet()) {
+                String mainColumn = mainColumn(e.getValue(), spec.alias());
+                if (mainColumn == null || !mainKey.contains(mainColumn)) {
+                    problem(spec, path + ".on." + e.getKey(), e.getKey(), "'" + e.getValue() + "' is not a key column of "
+                            + spec.source(), "write one of " + mainKey.stream().map(k -> spec.alias() + "." + k).toList()
+                            + ": a merged table is joined by the main table's key");
+                    continue;
+                }
+                mainKeyOf.put(e.getKey(), mainColumn);
+            }
+            if (mainKeyOf.size() == key.size() && !new HashSet<>(mainKeyOf.values()).equals(new HashSet<>(mainKey))) {
+                problem(spec, path, null, "'on:' matches " + mainKeyOf.values() + " but the key of " + spec.source() + " is "
+                        + mainKey + ", so a row of " + join.source() + " would not name one target row",
+                        "merge only tables that share the main table's key, one column each");
+                continue;
+            }
+            List<SourceColumn> columns = new ArrayList<>();
+            for (var column : types.entrySet()) {
+                columns.add(new SourceColumn(column.getKey(), target.hasType(column.getValue()) ? column.getValue() : "text"));
+            }
+            joins.add(new CompiledJoin(join, columns, key, mainKeyOf));
+        }
+        return joins;
+    }
+
+    /** The column named by {@code alias.column} (either part may be quoted), or null when it is something else. */
+    private static String mainColumn(String expression, String alias) {
+        String[] parts;
+        try {
+            parts = SqlIdentifiers.parts(expression.trim());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return parts[0].equals(alias) ? parts[1] : null;
     }
 
     private void deriveKey(TableSpec spec, List<String> sourceKey, LinkedHashMap<String, String> key,
@@ -196,7 +268,7 @@ public final class MappingCompiler {
 
     /** Plans every expression in the target database, then the whole upsert, and records what fails. */
     private void typeCheck(CompiledTable t) throws SQLException {
-        String allRows = nullRow(t.sourceColumns());
+        String allRows = ProjectionSql.sourceFrom(t, s -> nullRow(columnsOf(t, s)));
         String keyRows = nullRow(t.sourceColumns().stream().filter(c -> t.sourceKey().contains(c.name())).toList());
         for (var e : t.key().entrySet()) {
             explain(t.spec(), "key." + e.getKey(), e.getKey(), "SELECT (" + e.getValue() + ") FROM " + keyRows + " AS "
@@ -208,10 +280,10 @@ public final class MappingCompiler {
             String path = (t.key().containsKey(e.getKey()) ? "key." : t.defaults().containsKey(e.getKey()) ? "defaults." : "columns.")
                     + e.getKey();
             explain(t.spec(), path, e.getKey(), "INSERT INTO " + quoteQualified(t.target()) + " (" + quote(e.getKey())
-                    + ") SELECT (" + e.getValue() + ") FROM " + allRows + " AS " + quote(t.alias()), null);
+                    + ") SELECT (" + e.getValue() + ") FROM " + allRows, null);
         }
         if (t.filter() != null) {
-            explain(t.spec(), "filter", null, "SELECT 1 FROM " + allRows + " AS " + quote(t.alias()) + " WHERE ("
+            explain(t.spec(), "filter", null, "SELECT 1 FROM " + allRows + " WHERE ("
                     + t.filter() + ")", "the filter must be a boolean condition over the source row");
         }
         if (problems.isEmpty()) {
@@ -220,9 +292,11 @@ public final class MappingCompiler {
     }
 
     private void explainUpsert(CompiledTable t) throws SQLException {
-        String sql = "EXPLAIN " + ProjectionSql.upsert(t, Set.of());
+        String sql = "EXPLAIN " + (t.merged() ? MergeSql.recompute(t, s -> nullRow(columnsOf(t, s)))
+                : ProjectionSql.upsert(t, Set.of()));
+        int parameters = t.merged() ? MergeSql.mainKeyColumns(t).size() : t.sourceColumns().size();
         try (PreparedStatement ps = target.connection().prepareStatement(sql)) {
-            for (int i = 1; i <= t.sourceColumns().size(); i++) {
+            for (int i = 1; i <= parameters; i++) {
                 ps.setNull(i, java.sql.Types.ARRAY);
             }
             ps.execute();
@@ -257,6 +331,14 @@ public final class MappingCompiler {
             return "the expression fails for every row; fix the literal or the cast";
         }
         return "fix the SQL expression";
+    }
+
+    /** The typed columns of {@code sourceTable}: the main table's or a joined table's. */
+    private static List<SourceColumn> columnsOf(CompiledTable t, String sourceTable) {
+        if (sourceTable.equals(t.source())) {
+            return t.sourceColumns();
+        }
+        return t.joins().stream().filter(j -> j.source().equals(sourceTable)).findFirst().orElseThrow().sourceColumns();
     }
 
     private static String nullRow(List<SourceColumn> columns) {

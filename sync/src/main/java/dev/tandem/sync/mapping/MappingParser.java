@@ -29,7 +29,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class MappingParser {
 
     private static final Set<String> TABLE_KEYS = Set.of("target", "from", "key", "columns", "defaults", "filter",
-            "copy_same_named", "reverse");
+            "copy_same_named", "reverse", "join");
+    private static final Set<String> JOIN_KEYS = Set.of("from", "on");
     private static final Set<String> REVERSE_KEYS = Set.of("target", "as", "columns");
     /** One part of a qualified name: a double-quoted name (inner quotes doubled) or a run without dots, quotes or spaces. */
     private static final String PART = "(?:\"(?:[^\"]|\"\")+\"|[^\\s.\"]+)";
@@ -124,11 +125,52 @@ public final class MappingParser {
         }
         boolean copySameNamed = "true".equalsIgnoreCase(scalar(map, "copy_same_named"));
         ReverseSpec reverse = reverse(map, label, source, lines);
+        List<JoinSpec> joins = joins(map, label, lines);
         if (target == null || source == null) {
             return null;
         }
         return new TableSpec(target, source, alias, key, columns, defaults, filter, copySameNamed, reverse,
-                SpecSource.of(file, line(entry), lines));
+                SpecSource.of(file, line(entry), lines), joins);
+    }
+
+    /** The {@code join:} list: each item a legacy table with alias and the key columns it is matched on. */
+    private List<JoinSpec> joins(MappingNode map, String label, HashMap<String, Integer> lines) {
+        Node node = child(map, "join");
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode list)) {
+            fail(node, label, null, "'join' must be a list", "write one item per merged table: '- from: legacy.t x' with "
+                    + "'on: { <its key column>: <main alias>.<key column> }'");
+            return List.of();
+        }
+        List<JoinSpec> joins = new ArrayList<>();
+        for (Node item : list.getValue()) {
+            if (!(item instanceof MappingNode join)) {
+                fail(item, label, null, "a 'join' item must be a mapping", "write 'from:' and 'on:' under '- '");
+                continue;
+            }
+            unknownKeys(join, JOIN_KEYS, label);
+            String fromText = scalar(join, "from");
+            Matcher m = fromText == null ? null : FROM.matcher(fromText);
+            if (m == null || !m.matches()) {
+                fail(item, label, null, fromText == null ? "a 'join' item has no 'from:'" : "join 'from: " + fromText
+                        + "' is not 'schema.table alias'", "write e.g. 'from: legacy.customer_profile p'");
+                continue;
+            }
+            String source = SqlIdentifiers.canonical(m.group(1));
+            String alias = m.group(2) != null ? m.group(2) : SqlIdentifiers.parts(source)[1];
+            String path = "join." + alias;
+            LinkedHashMap<String, String> on = expressions(join, "on", label, lines, path + ".on.");
+            if (on.isEmpty()) {
+                fail(item, label, null, "join of " + source + " has no 'on:'", "map each primary key column of " + source
+                        + " to the main table's key column it equals, e.g. 'on: { cust_id: c.cust_id }'");
+                continue;
+            }
+            lines.put(path, line(item));
+            joins.add(new JoinSpec(source, alias, on));
+        }
+        return joins;
     }
 
     private ReverseSpec reverse(MappingNode map, String label, String source, HashMap<String, Integer> lines) {

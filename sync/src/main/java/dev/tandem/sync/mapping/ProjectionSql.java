@@ -6,6 +6,7 @@ import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -39,7 +40,6 @@ public final class ProjectionSql {
      * updated (their source value was not sent).
      */
     public static String upsert(CompiledTable t, Set<String> keep) {
-        List<String> written = t.written().keySet().stream().filter(c -> !keep.contains(c)).toList();
         List<String> projected = new ArrayList<>();
         t.written().forEach((column, expression) -> {
             if (!keep.contains(column)) {
@@ -47,6 +47,21 @@ public final class ProjectionSql {
             }
         });
         projected.add(keepExpression(t) + " AS " + KEEP);
+        String keyMatch = t.targetKey().stream().map(k -> "t." + quote(k) + " = p." + quote(k))
+                .collect(Collectors.joining(" AND "));
+        return "WITH __src AS (" + unnestRows(t.sourceColumns()) + "), "
+                + "p AS (SELECT " + String.join(", ", projected) + " FROM __src AS " + quote(t.alias()) + "), "
+                + "gone AS (DELETE FROM " + quoteQualified(t.target()) + " AS t USING p WHERE NOT p." + KEEP + " AND "
+                + keyMatch + ") "
+                + insertKept(t, keep, "p");
+    }
+
+    /**
+     * Upserts the rows of {@code projected} (the written columns and the keep flag) that pass the
+     * filter, writing nothing where the values are unchanged.
+     */
+    static String insertKept(CompiledTable t, Set<String> keep, String projected) {
+        List<String> written = t.written().keySet().stream().filter(c -> !keep.contains(c)).toList();
         List<String> updated = written.stream().filter(c -> !t.key().containsKey(c)).toList();
         List<String> insertColumns = new ArrayList<>(written);
         List<String> insertValues = new ArrayList<>(written.stream().map(c -> "p." + quote(c)).toList());
@@ -54,20 +69,41 @@ public final class ProjectionSql {
             insertColumns.add(column);
             insertValues.add("(" + expression + ")");
         });
-        String keyMatch = t.targetKey().stream().map(k -> "t." + quote(k) + " = p." + quote(k))
-                .collect(Collectors.joining(" AND "));
         String conflict = updated.isEmpty()
                 ? "DO NOTHING"
                 : "DO UPDATE SET " + updated.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "))
                   + " WHERE (" + updated.stream().map(c -> "t." + quote(c)).collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ("
                   + updated.stream().map(c -> "EXCLUDED." + quote(c)).collect(Collectors.joining(", ")) + ")";
-        return "WITH __src AS (" + unnestRows(t.sourceColumns()) + "), "
-                + "p AS (SELECT " + String.join(", ", projected) + " FROM __src AS " + quote(t.alias()) + "), "
-                + "gone AS (DELETE FROM " + quoteQualified(t.target()) + " AS t USING p WHERE NOT p." + KEEP + " AND "
-                + keyMatch + ") "
-                + "INSERT INTO " + quoteQualified(t.target()) + " AS t (" + quoteAll(insertColumns) + ") "
-                + "SELECT " + String.join(", ", insertValues) + " FROM p WHERE p." + KEEP
+        return "INSERT INTO " + quoteQualified(t.target()) + " AS t (" + quoteAll(insertColumns) + ") "
+                + "SELECT " + String.join(", ", insertValues) + " FROM " + projected + " AS p WHERE p." + KEEP
                 + " ON CONFLICT (" + quoteAll(t.targetKey()) + ") " + conflict;
+    }
+
+    /** The written columns as expressions plus the filter's verdict as {@value #KEEP}, for a SELECT list. */
+    static String projectedWithKeep(CompiledTable t) {
+        return t.written().entrySet().stream().map(e -> "(" + e.getValue() + ") AS " + quote(e.getKey()))
+                .collect(Collectors.joining(", ")) + ", " + keepExpression(t) + " AS " + KEEP;
+    }
+
+    static String keepColumn() {
+        return KEEP;
+    }
+
+    /**
+     * The FROM clause that gives a merged table's expressions their rows: the main table under its
+     * alias, each joined table LEFT JOINed by key under its own; {@code relationOf} names the
+     * relation that holds each legacy table's rows where the SQL runs.
+     */
+    public static String sourceFrom(CompiledTable t, Function<String, String> relationOf) {
+        StringBuilder from = new StringBuilder(relationOf.apply(t.source()) + " AS " + quote(t.alias()));
+        for (CompiledJoin j : t.joins()) {
+            String on = j.mainKeyOf().entrySet().stream()
+                    .map(e -> quote(j.alias()) + "." + quote(e.getKey()) + " = " + quote(t.alias()) + "." + quote(e.getValue()))
+                    .collect(Collectors.joining(" AND "));
+            from.append(" LEFT JOIN ").append(relationOf.apply(j.source())).append(" AS ").append(quote(j.alias()))
+                    .append(" ON ").append(on);
+        }
+        return from.toString();
     }
 
     /** Deletes target rows by source key. Parameters: one text array per source key column. */
@@ -90,11 +126,11 @@ public final class ProjectionSql {
         return "SELECT " + projected + " FROM " + fromRows + " AS " + quote(t.alias()) + " WHERE " + keepExpression(t);
     }
 
-    private static String keepExpression(CompiledTable t) {
+    static String keepExpression(CompiledTable t) {
         return t.filter() == null ? "true" : "coalesce((" + t.filter() + ")::boolean, false)";
     }
 
-    private static String quoteAll(List<String> names) {
+    static String quoteAll(List<String> names) {
         return names.stream().map(n -> quote(n)).collect(Collectors.joining(", "));
     }
 }

@@ -11,7 +11,9 @@ import dev.tandem.sync.apply.ApplyStats;
 import dev.tandem.sync.apply.SnapshotCatchUp;
 import dev.tandem.sync.apply.ChangeApplier;
 import dev.tandem.sync.backfill.Backfill;
+import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.backfill.BackfillProgress;
+import dev.tandem.sync.backfill.BackfillTables;
 import dev.tandem.sync.backfill.ChunkLedger;
 import dev.tandem.sync.backfill.SnapshotLsn;
 import dev.tandem.sync.backfill.SourceLoad;
@@ -51,6 +53,7 @@ public final class Pipeline implements AutoCloseable {
     private final BackfillProgress backfillProgress = new BackfillProgress();
     private volatile SourceLoad load;
     private List<CompiledTable> tables = List.of();
+    private JoinState joinState;
     private CaptureConfig captureConfig;
     private CaptureEngine capture;
     private ChangeApplier applier;
@@ -76,6 +79,7 @@ public final class Pipeline implements AutoCloseable {
         try (Connection source = config.source().connect("tandem-setup");
              Connection target = config.target().connect("tandem-setup")) {
             tables = MappingCompiler.compile(config.mapping(), source, target);
+            joinState = new JoinState(config.migration(), tables);
             ControlSchema.ensure(target);
             captureConfig = config.capture().withGeneration(generation(target));
             String invalidated = replication.invalidation();
@@ -89,6 +93,7 @@ public final class Pipeline implements AutoCloseable {
                 resumeBackfill(replication, target);
             } else {
                 log.info("migration {}: backfill already done, resuming the stream", config.migration());
+                joinState.check(target, config.migration());
                 restartCapture();
             }
         }
@@ -184,12 +189,14 @@ public final class Pipeline implements AutoCloseable {
                     config.migration(), e.getMessage());
         }
         replication.ensurePublication();
+        joinState.recreate(target);
         try (ExportedSnapshot snapshot = replication.createSlotWithSnapshot()) {
             // Capture starts streaming into Kafka while the copy runs (the applier waits for the
             // backfill), so its start-up is hidden behind the copy.
             restartCapture();
             copyChunks(snapshot.snapshotName(), snapshot.consistentPoint(), false);
         }
+        BackfillTables.deriveMerged(target, tables, joinState);
         markBackfillDone(target);
         log.info("migration {}: backfill done, {} rows", config.migration(), rowsBackfilled());
     }
@@ -205,7 +212,7 @@ public final class Pipeline implements AutoCloseable {
     private void resumeBackfill(ReplicationSetup replication, Connection target) throws SQLException, InterruptedException {
         ChunkLedger.ensure(target);
         Set<String> planned = ChunkLedger.plannedTables(target, config.migration(), captureConfig.generation());
-        Set<String> mapped = tables.stream().map(CompiledTable::target).collect(Collectors.toSet());
+        Set<String> mapped = BackfillTables.of(tables, joinState).stream().map(CompiledTable::target).collect(Collectors.toSet());
         if (!planned.equals(mapped)) {
             if (!planned.isEmpty()) {
                 log.warn("migration {}: the interrupted backfill planned {} but the mapping has {}; starting it over",
@@ -236,6 +243,7 @@ public final class Pipeline implements AutoCloseable {
         } catch (IOException e) {
             throw new SQLException("migration " + config.migration() + ": stopping the capture failed: " + e.getMessage(), e);
         }
+        BackfillTables.deriveMerged(target, tables, joinState);
         markBackfillDone(target);
         log.info("migration {}: backfill done, {} rows copied after the resume", config.migration(), rowsBackfilled());
     }
@@ -277,7 +285,7 @@ public final class Pipeline implements AutoCloseable {
         Backfill backfill = new Backfill(config.migration(), config.source(), config.target(), config.backfillWorkers(),
                 config.backfill(), backfillProgress, load);
         try {
-            backfill.run(tables, captureConfig.generation(), snapshotName, snapshotLsn, merge);
+            backfill.run(BackfillTables.of(tables, joinState), captureConfig.generation(), snapshotName, snapshotLsn, merge);
         } catch (SQLException | InterruptedException | RuntimeException e) {
             stopCaptureQuietly(e);
             throw e;

@@ -1,0 +1,150 @@
+package dev.tandem.sync.apply;
+
+import dev.tandem.capture.SqlIdentifiers;
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.sync.mapping.CompiledJoin;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.MergeSql;
+import dev.tandem.sync.mapping.SourceColumn;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The legacy rows the new database keeps for merged tables (see {@link MergeSql}): one table per
+ * legacy table a merge reads, brought up to date with each batch before the merged rows are
+ * recomputed from it, in the same target transaction.
+ */
+public final class JoinState {
+
+    /** One legacy table kept in join state. */
+    public record Kept(String source, String stateTable, List<SourceColumn> columns, List<String> key) {
+        public List<SourceColumn> keyColumns() {
+            return columns.stream().filter(c -> key.contains(c.name())).toList();
+        }
+    }
+
+    private final Map<String, Kept> bySource = new LinkedHashMap<>();
+
+    public JoinState(String migration, List<CompiledTable> tables) {
+        for (CompiledTable t : tables) {
+            if (!t.merged()) {
+                continue;
+            }
+            bySource.putIfAbsent(t.source(), new Kept(t.source(), MergeSql.stateTable(migration, t.source()),
+                    t.sourceColumns(), t.sourceKey()));
+            for (CompiledJoin j : t.joins()) {
+                bySource.putIfAbsent(j.source(), new Kept(j.source(), MergeSql.stateTable(migration, j.source()),
+                        j.sourceColumns(), j.sourceKey()));
+            }
+        }
+    }
+
+    /** The legacy tables kept, each with its state table. */
+    public List<Kept> kept() {
+        return List.copyOf(bySource.values());
+    }
+
+    /** The state table holding {@code source}'s rows (canonical name). */
+    public String stateTableOf(String source) {
+        Kept kept = bySource.get(source);
+        if (kept == null) {
+            throw new IllegalArgumentException(source + " is not read by any merged table");
+        }
+        return kept.stateTable();
+    }
+
+    /** Drops and creates every state table, empty (a new backfill fills them). */
+    public void recreate(Connection target) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(MergeSql.SCHEMA));
+            for (Kept kept : bySource.values()) {
+                st.execute("DROP TABLE IF EXISTS " + SqlIdentifiers.quoteQualified(kept.stateTable()));
+                st.execute(MergeSql.createState(kept.stateTable(), kept.columns(), kept.key()));
+            }
+        }
+    }
+
+    /**
+     * Checks that every state table exists with the columns the mapping now reads; a mapping or a
+     * legacy table that changed since the backfill needs a new one.
+     */
+    public void check(Connection target, String migration) throws SQLException {
+        for (Kept kept : bySource.values()) {
+            List<String> expected = kept.columns().stream().map(SourceColumn::name).toList();
+            List<String> actual = new ArrayList<>();
+            try (PreparedStatement ps = target.prepareStatement("""
+                    SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped
+                    ORDER BY attnum""")) {
+                ps.setString(1, SqlIdentifiers.quoteQualified(kept.stateTable()));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        actual.add(rs.getString(1));
+                    }
+                }
+            }
+            if (!actual.equals(expected)) {
+                throw new SQLException("migration " + migration + ": the join state of " + kept.source() + " ("
+                        + kept.stateTable() + ") has columns " + actual + " but the mapping reads " + expected
+                        + "; a merged table's legacy tables or mapping changed since the backfill: run with --rebackfill");
+            }
+        }
+    }
+
+    /**
+     * Writes the batch's net changes of every kept legacy table into its state table. Changes whose
+     * columns no longer match (DDL on the legacy table) are left out: the merged table's writer
+     * pauses on them.
+     */
+    void apply(Connection c, Map<String, NetChanges> changes) throws SQLException {
+        for (var entry : changes.entrySet()) {
+            Kept kept = bySource.get(entry.getKey());
+            if (kept == null) {
+                continue;
+            }
+            Set<String> names = kept.columns().stream().map(SourceColumn::name).collect(Collectors.toCollection(LinkedHashSet::new));
+            List<ChangeEnvelope> deletes = entry.getValue().deletes();
+            if (!deletes.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(MergeSql.deleteState(kept.stateTable(), kept.keyColumns()))) {
+                    int i = 1;
+                    for (SourceColumn column : kept.keyColumns()) {
+                        ps.setArray(i++, texts(c, deletes, column.name(), true));
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            Map<Set<String>, List<ChangeEnvelope>> byUnsent = entry.getValue().upserts().stream()
+                    .filter(change -> change.after().keySet().equals(names))
+                    .collect(Collectors.groupingBy(ChangeEnvelope::unavailable, LinkedHashMap::new, Collectors.toList()));
+            for (var group : byUnsent.entrySet()) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        MergeSql.upsertState(kept.stateTable(), kept.columns(), kept.key(), group.getKey()))) {
+                    int i = 1;
+                    for (SourceColumn column : kept.columns()) {
+                        if (!group.getKey().contains(column.name())) {
+                            ps.setArray(i++, texts(c, group.getValue(), column.name(), false));
+                        }
+                    }
+                    ps.executeUpdate();
+                }
+            }
+        }
+    }
+
+    static Array texts(Connection c, List<ChangeEnvelope> rows, String column, boolean fromKey) throws SQLException {
+        String[] values = new String[rows.size()];
+        for (int r = 0; r < values.length; r++) {
+            values[r] = fromKey ? rows.get(r).key().get(column) : rows.get(r).after().get(column);
+        }
+        return c.createArrayOf("text", values);
+    }
+}
