@@ -3,6 +3,7 @@ package dev.tandem.reconcile.digest;
 import static dev.tandem.capture.SqlIdentifiers.quote;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
+import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.reconcile.chunk.KeyRange;
 import dev.tandem.reconcile.chunk.KeySql;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -71,8 +72,10 @@ public final class Side {
             keyTexts.add(quote(t.alias()) + "." + quote(t.sourceKey().get(i)) + "::text AS " + quote("__sk" + i));
         }
         String keep = t.filter() == null ? "true" : "coalesce((" + t.filter() + ")::boolean, false)";
-        String from = mode == Mode.PUSHDOWN ? quoteQualified(t.source()) : quote(STAGE);
-        String sql = "SELECT " + projected + ", " + String.join(", ", keyTexts) + " FROM " + from + " AS " + quote(t.alias())
+        // A merged table joins its legacy tables on the source, in the same FROM clause the applier's join state uses.
+        String from = mode == Mode.PUSHDOWN ? ProjectionSql.sourceFrom(t, SqlIdentifiers::quoteQualified)
+                : quote(STAGE) + " AS " + quote(t.alias());
+        String sql = "SELECT " + projected + ", " + String.join(", ", keyTexts) + " FROM " + from
                 + " WHERE " + keep + " AND ";
         return mode == Mode.PUSHDOWN
                 ? new Side(shape, source, null, sql, shape.sourceChunk(), shape.sourceKey(), true)
@@ -188,6 +191,11 @@ public final class Side {
     private void stage(KeyFilter filter) throws SQLException {
         if (copyFrom == null) {
             return;
+        }
+        if (shape.table().merged()) {
+            throw new SQLException(shape.table().target() + " merges " + shape.table().sources() + " but its projection does "
+                    + "not prepare on the legacy database, and a merged table is only compared there; use in its expressions "
+                    + "only functions and types the legacy database has (`tandem check` shows the projection)");
         }
         List<SourceColumn> columns = shape.sourceColumns();
         try (Statement st = connection.createStatement()) {

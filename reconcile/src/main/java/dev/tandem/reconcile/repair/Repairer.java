@@ -92,7 +92,12 @@ public final class Repairer {
                 String lsn = fence.await(fenceTimeout);
                 List<String[]> present = new ArrayList<>(rows.values());
                 List<List<String>> gone = sourceKeys.stream().filter(k -> !rows.containsKey(k)).toList();
-                write(t, table, present, gone, orphanTargetKeys);
+                if (table.merged()) {
+                    JoinStateRepair.rewrite(s, t, table, reconciler.migration(), sourceKeys);
+                    write(t, table, List.of(), List.of(), orphanTargetKeys);
+                } else {
+                    write(t, table, present, gone, orphanTargetKeys);
+                }
                 t.commit();
                 List<RowDrift> remaining = new ArrayList<>(reconciler.verifyKeys(table, sourceKeys));
                 s.commit();
