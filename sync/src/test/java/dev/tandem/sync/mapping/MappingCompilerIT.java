@@ -25,7 +25,9 @@ class MappingCompilerIT {
         legacy = TestDatabases.fresh("compiler_legacy");
         fresh = TestDatabases.fresh("compiler_new");
         exec(legacy, "CREATE TABLE public.product (prod_id int PRIMARY KEY, prod_name text, stock_text text, price numeric(10,2))",
-                "CREATE TABLE public.nokey (id int, a text)");
+                "CREATE TABLE public.nokey (id int, a text)",
+                "CREATE TABLE public.product_stock (prod_id int PRIMARY KEY, qty_text text)",
+                "CREATE TABLE public.pair (a int, b int, PRIMARY KEY (a, b))");
         exec(fresh, "CREATE TABLE public.product (id int PRIMARY KEY, name text, stock int, price_cents bigint)",
                 "CREATE TABLE public.strict (id int PRIMARY KEY, name text, needed text NOT NULL)");
     }
@@ -99,6 +101,62 @@ class MappingCompilerIT {
         assertLine(problems, 20, "public.product", "public.nokey has no primary key");
         assertEquals(6, problems.size(), String.join("\n", problems));
         assertTrue(problems.get(0).startsWith("test.yaml:"), problems.get(0));
+    }
+
+    @Test
+    void joinMistakesAreLocatedAndExplained() {
+        MappingException e = assertThrows(MappingException.class, () -> compile("""
+                tables:
+                  - target: public.product
+                    from: public.product p
+                    join:
+                      - from: public.product_stock s
+                        on: { prod_id: p.prod_name }
+                      - from: public.nokey n
+                        on: { id: p.prod_id }
+                      - from: public.absent x
+                        on: { id: p.prod_id }
+                      - from: public.product_stock p
+                        on: { prod_id: p.prod_id }
+                      - from: public.pair q
+                        on: { a: p.prod_id }
+                    key: { id: p.prod_id }
+                    columns: { name: p.prod_name }
+                  - target: public.product
+                    from: public.product p
+                    join:
+                      - from: public.product_stock s
+                        on: { prod_id: p.prod_id }
+                    key: { id: p.prod_id }
+                    columns:
+                      stock: s.qty_text
+                """));
+        List<String> problems = e.problems().stream().map(MappingProblem::toString).toList();
+        assertLine(problems, 6, "public.product.prod_id", "'p.prod_name' is not a key column of public.product");
+        assertLine(problems, 7, "public.product", "public.nokey has no primary key");
+        assertLine(problems, 9, "public.product", "joined table public.absent does not exist");
+        assertLine(problems, 11, "public.product", "alias p of joined table public.product_stock is already used");
+        assertLine(problems, 13, "public.product", "'on:' maps [a] but the primary key of public.pair is [a, b]");
+        assertLine(problems, 24, "public.product.stock", "is of type integer but expression is of type text");
+        assertEquals(6, problems.size(), String.join("\n", problems));
+    }
+
+    @Test
+    void aMergedTableCompilesWithItsJoins() throws Exception {
+        CompiledTable t = compile("""
+                tables:
+                  - target: public.product
+                    from: public.product p
+                    join:
+                      - from: public.product_stock s
+                        on: { prod_id: p.prod_id }
+                    key: { id: p.prod_id }
+                    columns:
+                      stock: s.qty_text::integer
+                """).get(0);
+        assertTrue(t.merged());
+        assertEquals(List.of("public.product", "public.product_stock"), t.sources());
+        assertEquals(Map.of("prod_id", "prod_id"), t.joins().get(0).mainKeyOf());
     }
 
     @Test
