@@ -16,7 +16,6 @@ import dev.tandem.reconcile.ReconcileSettings;
 import dev.tandem.reconcile.Reconciler;
 import dev.tandem.reconcile.TableReport;
 import dev.tandem.sync.fence.SourceFence;
-import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.apply.ApplyStats;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
@@ -69,8 +68,8 @@ final class DemoRun {
         ShopSchema.Size size = ShopSchema.Size.of(settings.rows());
         long seedStart = System.nanoTime();
         ShopSchema.seed(legacy, size);
-        console.printf("seeded the legacy shop: %d customers, %d orders, %d order lines in %.1f s%n",
-                size.customers(), size.orders(), size.lines(), seconds(seedStart));
+        console.printf("seeded the legacy shop: %d customers, %d loyalty accounts, %d orders, %d order lines in %.1f s%n",
+                size.customers(), size.loyalty(), size.orders(), size.lines(), seconds(seedStart));
 
         ShopWorkload workload = new ShopWorkload(legacy, size, settings.writeRate());
         Thread workloadThread = new Thread(workload, "shop-app");
@@ -164,8 +163,8 @@ final class DemoRun {
     }
 
     private static String source(Pipeline pipeline, TableReport report) {
-        return pipeline.tables().stream().filter(t -> t.target().equals(report.table())).map(CompiledTable::source).findFirst()
-                .orElse(report.table());
+        return pipeline.tables().stream().filter(t -> t.target().equals(report.table()))
+                .map(t -> String.join(" + ", t.sources())).findFirst().orElse(report.table());
     }
 
     private void print(DemoReport report) throws Exception {

@@ -33,6 +33,10 @@ final class ShopSchema {
                 tags         text[],
                 avatar       bytea,
                 is_active    boolean NOT NULL DEFAULT true);
+            CREATE TABLE legacy.tbl_cust_loyalty (
+                cust_id bigint PRIMARY KEY REFERENCES legacy.tbl_customer,
+                pts     int NOT NULL DEFAULT 0,
+                tier_cd char(1));
             CREATE TABLE legacy.tbl_order (
                 ord_id     bigserial PRIMARY KEY,
                 cust_id    bigint NOT NULL REFERENCES legacy.tbl_customer,
@@ -61,6 +65,8 @@ final class ShopSchema {
                 balance_cents  bigint NOT NULL,
                 external_ref   uuid NOT NULL,
                 active         boolean NOT NULL,
+                loyalty_points int NOT NULL,
+                loyalty_tier   text NOT NULL,
                 migrated_at    timestamptz NOT NULL DEFAULT now());
             CREATE TABLE shop.customer_profile (
                 customer_id bigint PRIMARY KEY,
@@ -85,7 +91,10 @@ final class ShopSchema {
 
     static final String MAPPING_RESOURCE = "/demo/shop-mapping.yaml";
 
-    /** Row counts of a seeded shop: a tenth customers, three tenths orders, six tenths order lines. */
+    /**
+     * Row counts of a seeded shop: a tenth customers, three tenths orders, six tenths order lines, and
+     * a loyalty row for two customers in three.
+     */
     record Size(long customers, long orders, long lines) {
         static Size of(long rows) {
             long customers = Math.max(1, rows / 10);
@@ -93,8 +102,12 @@ final class ShopSchema {
             return new Size(customers, orders, Math.max(0, rows - customers - orders));
         }
 
+        long loyalty() {
+            return customers - customers / 3;
+        }
+
         long total() {
-            return customers + orders + lines;
+            return customers + loyalty() + orders + lines;
         }
     }
 
@@ -132,6 +145,10 @@ final class ShopSchema {
                            CASE WHEN g % 9 = 0 THEN decode(md5(g::text), 'hex') ELSE NULL END,
                            g % 13 <> 0
                     FROM generate_series(1, ?) g""");
+                 PreparedStatement loyalty = c.prepareStatement("""
+                    INSERT INTO legacy.tbl_cust_loyalty (cust_id, pts, tier_cd)
+                    SELECT g, (g * 37) % 5000, (ARRAY['S', 'G', NULL])[1 + g % 3]
+                    FROM generate_series(1, ?) g WHERE g % 3 <> 0""");
                  PreparedStatement orders = c.prepareStatement("""
                     INSERT INTO legacy.tbl_order (cust_id, ord_status, ord_total, ord_ts, ship_note)
                     SELECT 1 + (g * 7919) % ?, (ARRAY['N','P','S','C'])[1 + g % 4], round((g % 50000) / 3.0, 2),
@@ -145,6 +162,8 @@ final class ShopSchema {
                     FROM generate_series(1, ?) g""")) {
                 customers.setLong(1, size.customers());
                 customers.executeUpdate();
+                loyalty.setLong(1, size.customers());
+                loyalty.executeUpdate();
                 orders.setLong(1, size.customers());
                 orders.setLong(2, size.orders());
                 orders.executeUpdate();

@@ -82,6 +82,12 @@ final class ShopWorkload implements Runnable {
             update(c, "UPDATE legacy.tbl_order SET ord_status = ?, ship_note = ? WHERE ord_id = ?",
                     String.valueOf("NPSC".charAt(random.nextInt(4))), random.nextBoolean() ? null : "Ring twice – zweimal",
                     1 + random.nextLong(maxOrder));
+        } else if (dice < 72) {
+            update(c, """
+                    INSERT INTO legacy.tbl_cust_loyalty AS y (cust_id, pts, tier_cd) VALUES (?, ?, 'S')
+                    ON CONFLICT (cust_id) DO UPDATE SET pts = y.pts + EXCLUDED.pts,
+                        tier_cd = CASE WHEN y.pts + EXCLUDED.pts > 4000 THEN 'G' ELSE y.tier_cd END""",
+                    1 + random.nextLong(maxCustomer), random.nextInt(1, 200));
         } else if (dice < 80) {
             update(c, """
                     UPDATE legacy.tbl_customer SET acct_balance = acct_balance + ?, email_addr = ?,

@@ -36,7 +36,9 @@ class DemoIT {
         assertTrue(report.get("events_applied").asLong() > 0, "no change was streamed: " + out);
         assertTrue(report.get("workload_tx").asLong() > 0);
         assertTrue(report.get("lag_ms_p99").asLong() >= report.get("lag_ms_p50").asLong());
-        assertEquals(4, report.get("tables").size()); // customer is split in two
+        assertEquals(4, report.get("tables").size()); // customer is split in two, loyalty merged into it
+        assertTrue(report.get("tables").toString().contains("legacy.tbl_customer + legacy.tbl_cust_loyalty"),
+                "shop.customer is verified as the merge of two legacy tables: " + report.get("tables"));
     }
 
     @Test

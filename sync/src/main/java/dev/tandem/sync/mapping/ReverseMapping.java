@@ -30,6 +30,13 @@ public final class ReverseMapping {
                         + "'reverse: columns:' mapping each legacy column of " + t.source() + " from the new row");
                 continue;
             }
+            if (!t.joins().isEmpty()) {
+                problems.add(forward.file() + ":" + t.where().line() + ": " + t.target() + " merges " + t.source() + " with "
+                        + t.joins().stream().map(JoinSpec::source).toList() + "; writing one new row back into several legacy "
+                        + "tables is not done by reverse sync yet, so this mapping cannot be cut over (it can be synced and "
+                        + "verified)");
+                continue;
+            }
             String earlier = reverseTargets.putIfAbsent(r.target(), t.target());
             if (earlier != null) {
                 problems.add(forward.file() + ":" + t.where().line() + ": " + t.target() + " and " + earlier
