@@ -28,4 +28,8 @@ public record PassReport(long passId, Instant startedAt, Instant finishedAt, Lis
     public long driftedRows() {
         return tables.stream().mapToLong(TableReport::driftedRows).sum();
     }
+
+    public long unsettledRows() {
+        return tables.stream().mapToLong(TableReport::unsettledRows).sum();
+    }
 }

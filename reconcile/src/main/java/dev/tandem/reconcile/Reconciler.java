@@ -3,6 +3,7 @@ package dev.tandem.reconcile;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.reconcile.chunk.KeyRange;
 import dev.tandem.reconcile.digest.SessionPin;
+import dev.tandem.reconcile.order.RecentChanges;
 import dev.tandem.reconcile.store.ReconcileStore;
 import dev.tandem.sync.fence.SyncFence;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -39,6 +40,7 @@ public final class Reconciler {
     private final ReconcileSettings settings;
     private final SyncFence fence;
     private volatile ReconcileMetrics metrics = ReconcileMetrics.NONE;
+    private volatile RecentChanges changes = RecentChanges.NONE;
 
     public Reconciler(String migration, PgDatabase legacy, PgDatabase target, List<CompiledTable> tables, ReconcileSettings settings,
                       SyncFence fence) {
@@ -61,6 +63,15 @@ public final class Reconciler {
     /** Reports progress to {@code sink} from now on. */
     public Reconciler reportingTo(ReconcileMetrics sink) {
         this.metrics = Objects.requireNonNull(sink, "metrics");
+        return this;
+    }
+
+    /**
+     * Learns from {@code recent} which chunks changed since the previous pass verified them, so each pass verifies
+     * those first (without it, passes walk each table in key order).
+     */
+    public Reconciler changedFirst(RecentChanges recent) {
+        this.changes = Objects.requireNonNull(recent, "recent");
         return this;
     }
 
@@ -106,7 +117,7 @@ public final class Reconciler {
                 }
                 Instant started = Instant.now();
                 metrics.tableStarted(table.target(), estimatedRows(table));
-                TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), metrics)
+                TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), metrics, changes)
                         .verify(KeyRange.ALL);
                 store.recordTable(pass.id(), started, report);
                 metrics.tableFinished(report, pass.startedAt());
@@ -123,7 +134,7 @@ public final class Reconciler {
     /** Row-level differences of one table within {@code range}, after the same fence rechecks; not a pass. */
     public TableReport diff(String targetTable, KeyRange range) throws SQLException, InterruptedException, TimeoutException {
         CompiledTable table = table(targetTable);
-        TableReport report = new TableVerifier(legacy, target, table, settings, fence, null, 0, metrics).verify(range);
+        TableReport report = new TableVerifier(legacy, target, table, settings, fence, null, 0, metrics, changes).verify(range);
         try (Connection control = target.connect("tandem-reconcile-store")) {
             new ReconcileStore(control, migration).recordDrift(null, report.drift());
         }

@@ -4,10 +4,13 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.reconcile.chunk.ChunkPlanner;
 import dev.tandem.reconcile.chunk.KeyRange;
 import dev.tandem.reconcile.diff.ChunkDiffer;
+import dev.tandem.reconcile.diff.RowSettler;
 import dev.tandem.reconcile.digest.ChunkDigest;
 import dev.tandem.reconcile.digest.KeyFilter;
-import dev.tandem.reconcile.digest.RowHash;
 import dev.tandem.reconcile.digest.SessionPin;
+import dev.tandem.reconcile.digest.SourceVersions;
+import dev.tandem.reconcile.order.ChunkPriority;
+import dev.tandem.reconcile.order.RecentChanges;
 import dev.tandem.reconcile.digest.Side;
 import dev.tandem.reconcile.digest.TableShape;
 import dev.tandem.reconcile.store.ChunkRecord;
@@ -21,8 +24,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,8 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Verifies one table over a key range: chunks in parallel within the load budget, each digested on both sides; a
- * differing chunk is rechecked after a fence (the sync has then applied everything the source committed before),
- * and only a difference that persists is narrowed down to rows, whose drift is confirmed after one more fence.
+ * differing chunk is narrowed down to rows after a fence (the sync has then applied everything the source committed
+ * before), and those rows alone are rechecked until each is settled as equal, drift or unsettled ({@link RowSettler}).
  */
 final class TableVerifier {
 
@@ -55,11 +62,16 @@ final class TableVerifier {
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong targetRows = new AtomicLong();
     private final List<RowDrift> drift = new ArrayList<>();
+    private final List<RowDrift> unsettled = new ArrayList<>();
+    private final AtomicLong driftCount = new AtomicLong();
+    private final AtomicLong unsettledCount = new AtomicLong();
+    private final RecentChanges changes;
     private BigInteger sourceSum = BigInteger.ZERO;
     private BigInteger targetSum = BigInteger.ZERO;
 
     TableVerifier(PgDatabase legacy, PgDatabase target, CompiledTable table, ReconcileSettings settings, SyncFence fence,
-                  ReconcileStore store, long passId, ReconcileMetrics metrics) {
+                  ReconcileStore store, long passId, ReconcileMetrics metrics, RecentChanges changes) {
+        this.changes = changes;
         this.legacy = legacy;
         this.target = target;
         this.table = table;
@@ -88,16 +100,19 @@ final class TableVerifier {
         }
         String fenceLsn = fence.await(settings.fenceTimeout());
         List<ChunkRecord> earlier = store == null ? List.of() : store.chunks(passId, table.target());
+        if (store != null && earlier.isEmpty() && shape.aligned() && within.equals(KeyRange.ALL)) {
+            earlier = changedFirst(shape);
+        }
         for (ChunkRecord c : earlier) {
             if (c.done()) {
                 chunks.incrementAndGet();
                 count(c.sourceRows(), c.targetRows(), c.sourceDigest(), c.targetDigest());
+                driftCount.addAndGet(c.driftedRows());
+                unsettledCount.addAndGet(c.unsettledRows());
             }
         }
         if (store != null) {
-            synchronized (drift) {
-                drift.addAll(store.drift(passId, table.target()));
-            }
+            sample(drift, store.drift(passId, table.target()));
         }
         ChunkPlanner planner;
         ExecutorService workers = Executors.newFixedThreadPool(settings.parallelism(), r -> {
@@ -137,13 +152,47 @@ final class TableVerifier {
             workers.shutdownNow();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        List<RowDrift> all;
+        List<RowDrift> driftSamples;
+        List<RowDrift> unsettledSamples;
         synchronized (drift) {
-            all = List.copyOf(drift);
+            driftSamples = List.copyOf(drift);
+            unsettledSamples = List.copyOf(unsettled);
         }
-        List<RowDrift> samples = all.subList(0, Math.min(all.size(), Math.max(settings.sampleCap(), 0)));
-        return new TableReport(table.target(), mode.name().toLowerCase(), chunks.get(), rows.get(), targetRows.get(), all.size(), samples, fenceLsn,
-                sourceSum.toString(), targetSum.toString(), seconds);
+        return new TableReport(table.target(), mode.name().toLowerCase(), chunks.get(), rows.get(), targetRows.get(), driftCount.get(),
+                driftSamples, fenceLsn, sourceSum.toString(), targetSum.toString(), seconds, unsettledCount.get(), unsettledSamples);
+    }
+
+    /**
+     * When chunks of the previous pass changed since it verified them, plans this pass as the previous pass's chunks with
+     * the changed ones first; otherwise plans nothing (the pass walks the key in order).
+     */
+    private List<ChunkRecord> changedFirst(TableShape shape) throws SQLException {
+        List<ChunkRecord> previous = store.previousPlan(passId, table.target());
+        if (previous.size() < 2 || previous.stream().anyMatch(c -> c.changeOffset() == null)) {
+            return List.of();
+        }
+        NavigableSet<Long> marks = previous.stream().map(ChunkRecord::changeOffset).collect(Collectors.toCollection(TreeSet::new));
+        try (Connection t = target.connect("tandem-reconcile-order")) {
+            Map<List<String>, Long> changed = new HashMap<>();
+            changes.changedSince(marks, t).getOrDefault(table.source(), Map.of()).forEach((k, mark) -> {
+                if (k.size() == shape.targetKey().size()) {
+                    changed.put(k, mark);
+                }
+            });
+            List<ChunkPriority.Ranked> order = ChunkPriority.order(t, shape.targetKey(), previous, changed);
+            if (order.isEmpty()) {
+                return List.of();
+            }
+            List<ChunkRecord> planned = new ArrayList<>();
+            for (int i = 0; i < order.size(); i++) {
+                store.planChunk(passId, table.target(), i, order.get(i).range());
+                planned.add(new ChunkRecord(i, order.get(i).range(), false, 0, 0, null, null, 0));
+            }
+            long first = order.stream().filter(r -> r.changedKeys() > 0).count();
+            log.info("{}: {} of {} chunks changed since their last verification ({} keys); verifying them first", table.target(), first,
+                    order.size(), changed.size());
+            return planned;
+        }
     }
 
     private void work(TableShape shape, Side.Mode mode, ChunkPlanner planner) throws SQLException, InterruptedException, TimeoutException {
@@ -155,6 +204,8 @@ final class TableVerifier {
         try (Connection s = SessionPin.pin(legacy.connect("tandem-reconcile")); Connection t = SessionPin.pin(target.connect("tandem-reconcile"))) {
             Side source = Side.source(shape, mode, s, t);
             Side targetSide = Side.target(shape, t);
+            RowSettler settler = new RowSettler(table.target(), source, targetSide, new SourceVersions(shape, mode, s), fence,
+                    settings.fenceTimeout(), settings.maxRechecks(), settings.maxHotRechecks());
             while (true) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException("reconciler stopped while verifying " + table.target());
@@ -165,6 +216,7 @@ final class TableVerifier {
                 }
                 backOffWhileBusy(s);
                 ChunkPlanner.Chunk chunk = next.get();
+                Long changeOffset = changes.applied(t);
                 long begin = System.nanoTime();
                 ChunkDigest sd;
                 ChunkDigest td;
@@ -177,24 +229,29 @@ final class TableVerifier {
                     td = targetSide.digest(KeyFilter.range(chunk.range()));
                 }
                 planner.observe(Math.max(sd.rows(), td.rows()), Duration.ofNanos(System.nanoTime() - begin));
-                for (int i = 0; i < settings.maxRechecks() && !sd.equals(td); i++) {
-                    sd = source.digest(KeyFilter.range(chunk.range()));
-                    fence.await(settings.fenceTimeout());
-                    td = targetSide.digest(KeyFilter.range(chunk.range()));
-                }
                 List<RowDrift> found = List.of();
+                List<RowDrift> hot = List.of();
                 if (!sd.equals(td)) {
+                    // Narrow down after a fence, so rows that only lagged are equal again; the rest are suspects.
+                    fence.await(settings.fenceTimeout());
                     ChunkDiffer differ = new ChunkDiffer(shape, source, targetSide, settings.leafRows(), settings.sampleCap());
-                    found = differ.diff(chunk.range(), sd, td);
-                    if (!found.isEmpty()) {
-                        found = confirm(shape, source, targetSide, found);
-                    }
-                    if (!found.isEmpty()) {
-                        log.warn("{}: {} rows drifted in chunk {} {} after {} rechecks", table.target(), found.size(), chunk.number(),
-                                chunk.range(), settings.maxRechecks());
+                    List<RowDrift> suspects = differ.diff(chunk.range(), sd, td);
+                    if (!suspects.isEmpty()) {
+                        RowSettler.Outcome outcome = settler.settle(suspects);
+                        found = differ.named(outcome.drift());
+                        hot = outcome.unsettled();
+                        if (!found.isEmpty()) {
+                            log.warn("{}: {} rows drifted in chunk {} {} (of {} suspects, settled in {} fenced rechecks)", table.target(),
+                                    found.size(), chunk.number(), chunk.range(), suspects.size(), outcome.rounds());
+                        }
+                        if (!hot.isEmpty()) {
+                            log.warn("{}: {} rows in chunk {} {} unsettled: the source changed them during each of {} rechecks "
+                                    + "(first: {}); they are not drift, the next pass checks them again", table.target(), hot.size(),
+                                    chunk.number(), chunk.range(), settings.maxHotRechecks() + 1, hot.get(0).targetKey());
+                        }
                     }
                 }
-                finish(chunk, sd, td, found);
+                finish(chunk, sd, td, found, hot, changeOffset);
             }
         } finally {
             sourceThread.shutdownNow();
@@ -212,29 +269,30 @@ final class TableVerifier {
         }
     }
 
-    /** Keeps the rows that still differ after the sync applied everything the source committed before the recheck. */
-    private List<RowDrift> confirm(TableShape shape, Side source, Side targetSide, List<RowDrift> found)
-            throws SQLException, InterruptedException, TimeoutException {
-        KeyFilter rowsOnly = KeyFilter.targetKeys(ChunkDiffer.targetKeys(found));
-        Map<List<String>, RowHash> s = source.rowHashes(rowsOnly);
-        fence.await(settings.fenceTimeout());
-        Map<List<String>, RowHash> t = targetSide.rowHashes(rowsOnly);
-        return new ChunkDiffer(shape, source, targetSide, settings.leafRows(), settings.sampleCap()).compare(s, t);
-    }
-
-    private void finish(ChunkPlanner.Chunk chunk, ChunkDigest sd, ChunkDigest td, List<RowDrift> found) throws SQLException {
+    private void finish(ChunkPlanner.Chunk chunk, ChunkDigest sd, ChunkDigest td, List<RowDrift> found, List<RowDrift> hot,
+                        Long changeOffset) throws SQLException {
         if (store != null) {
-            store.recordDrift(passId, found);
             store.finishChunk(passId, table.target(), new ChunkRecord(chunk.number(), chunk.range(), true, sd.rows(), td.rows(),
-                    sd.sum(), td.sum(), found.size()));
+                    sd.sum(), td.sum(), found.size(), hot.size(), changeOffset), found, settings.driftPerChunk());
         }
-        synchronized (drift) {
-            drift.addAll(found);
-        }
+        sample(drift, found);
+        sample(unsettled, hot);
+        driftCount.addAndGet(found.size());
+        unsettledCount.addAndGet(hot.size());
         count(sd.rows(), td.rows(), sd.sum(), td.sum());
         chunks.incrementAndGet();
         if (metrics != null) {
             metrics.compared(table.target(), sd.rows());
+        }
+    }
+
+    /** Keeps rows as samples for the report, up to the sample cap. */
+    private void sample(List<RowDrift> samples, List<RowDrift> rows) {
+        synchronized (drift) {
+            int room = Math.max(settings.sampleCap(), 0) - samples.size();
+            if (room > 0) {
+                samples.addAll(rows.subList(0, Math.min(room, rows.size())));
+            }
         }
     }
 

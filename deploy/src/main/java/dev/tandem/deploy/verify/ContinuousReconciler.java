@@ -4,6 +4,7 @@ import dev.tandem.deploy.run.MigrationConfig;
 import dev.tandem.reconcile.PassReport;
 import dev.tandem.reconcile.ReconcileMetrics;
 import dev.tandem.reconcile.Reconciler;
+import dev.tandem.reconcile.order.ChangeLogChanges;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.time.Duration;
@@ -21,6 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class ContinuousReconciler implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ContinuousReconciler.class);
+    /** How long a pass may spend reading the change log to order its chunks before it walks the key in order. */
+    private static final Duration CHANGE_LOG_BUDGET = Duration.ofSeconds(10);
 
     private final Reconciler reconciler;
     private final Duration pause;
@@ -43,7 +46,8 @@ public final class ContinuousReconciler implements AutoCloseable {
     public static ContinuousReconciler forRun(MigrationConfig migration, ReconcileConfig config, List<CompiledTable> tables,
                                               ReconcileMetrics metrics) {
         Reconciler reconciler = new Reconciler(migration.migration(), migration.source(), migration.target(), tables, config.settings(),
-                new SourceFence(migration.migration(), migration.source(), migration.target())).reportingTo(metrics);
+                new SourceFence(migration.migration(), migration.source(), migration.target())).reportingTo(metrics)
+                .changedFirst(new ChangeLogChanges(migration.migration(), migration.bootstrapServers(), CHANGE_LOG_BUDGET));
         return new ContinuousReconciler(reconciler, config.pause(), config.continuous());
     }
 
@@ -78,6 +82,10 @@ public final class ContinuousReconciler implements AutoCloseable {
                 try {
                     PassReport report = reconciler.verifyPass();
                     latest.set(report);
+                    if (report.unsettledRows() > 0) {
+                        log.info("{}: pass {} left {} rows unsettled (changed on the source during every recheck); the next pass "
+                                + "checks them again", reconciler.migration(), report.passId(), report.unsettledRows());
+                    }
                     if (!report.consistent()) {
                         log.warn("{}: pass {} found {} drifted rows; run `tandem diff` / `tandem repair`", reconciler.migration(),
                                 report.passId(), report.driftedRows());

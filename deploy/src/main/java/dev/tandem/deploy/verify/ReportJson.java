@@ -36,6 +36,7 @@ public final class ReportJson {
         m.put("finished_at", text(report.finishedAt()));
         m.put("rows_compared", report.rowsCompared());
         m.put("drifted_rows", report.driftedRows());
+        m.put("unsettled_rows", report.unsettledRows());
         m.put("tables", report.tables().stream().map(ReportJson::table).toList());
         return m;
     }
@@ -54,6 +55,8 @@ public final class ReportJson {
         m.put("target_digest", t.targetDigest());
         m.put("seconds", Math.round(t.seconds() * 1000) / 1000.0);
         m.put("drift", t.drift().stream().map(ReportJson::drift).toList());
+        m.put("unsettled_rows", t.unsettledRows());
+        m.put("unsettled", t.unsettled().stream().map(ReportJson::drift).toList());
         return m;
     }
 

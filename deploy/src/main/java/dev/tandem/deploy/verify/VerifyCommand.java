@@ -67,6 +67,10 @@ public final class VerifyCommand implements Callable<Integer> {
         if (t.drift().size() < t.driftedRows()) {
             System.out.println("    … " + (t.driftedRows() - t.drift().size()) + " more (`tandem diff --table " + t.table() + "`)");
         }
+        if (t.unsettledRows() > 0) {
+            System.out.println("    " + t.unsettledRows() + " rows unsettled (not drift: the source changed them during every recheck; the "
+                    + "next pass checks them again): " + t.unsettled().stream().map(d -> d.targetKey().toString()).toList());
+        }
         if (!t.consistent()) {
             System.out.println("    fix: `tandem repair --config FILE --table " + t.table() + " --dry-run`, then without --dry-run");
         }

@@ -63,9 +63,11 @@ public final class ChunkPlanner {
             nextNumber = Math.max(nextNumber, c.chunkNo() + 1);
         }
         if (!earlier.isEmpty()) {
+            // A plan made in key order resumes after its last chunk; a plan made whole up front (changed chunks first)
+            // already holds the chunk that reaches the end of the range.
             ChunkRecord last = earlier.get(earlier.size() - 1);
             nextLower = last.range().upper();
-            planned = nextLower == null;
+            planned = nextLower == null || earlier.stream().anyMatch(c -> java.util.Objects.equals(c.range().upper(), bound));
         }
     }
 

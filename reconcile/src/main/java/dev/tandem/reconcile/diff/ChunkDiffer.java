@@ -18,7 +18,7 @@ import java.util.Set;
 
 /**
  * Narrows a differing key range down to rows: splits it at its median key while both halves' digests can still
- * differ, then compares per-row hashes, and names the differing columns of up to {@code sampleCap} rows.
+ * differ, then compares per-row hashes; names the differing columns of up to {@code sampleCap} rows on request.
  */
 public final class ChunkDiffer {
 
@@ -36,7 +36,10 @@ public final class ChunkDiffer {
         this.samplesLeft = sampleCap;
     }
 
-    /** Every differing row in {@code range}, whose digests were {@code sourceDigest} and {@code targetDigest}. */
+    /**
+     * Every row in {@code range} that differs when it is compared (whose digests were {@code sourceDigest} and
+     * {@code targetDigest}), without naming columns: suspects, until a recheck settles them.
+     */
     public List<RowDrift> diff(KeyRange range, ChunkDigest sourceDigest, ChunkDigest targetDigest) throws SQLException {
         if (sourceDigest.equals(targetDigest)) {
             return List.of();
@@ -57,24 +60,28 @@ public final class ChunkDiffer {
         return found;
     }
 
-    /** Compares the rows a filter selects one by one. */
+    /** Compares the rows a filter selects one by one (columns are not named: see {@link #named}). */
     public List<RowDrift> rowLevel(KeyFilter filter) throws SQLException {
         Map<List<String>, RowHash> s = source.rowHashes(filter);
         Map<List<String>, RowHash> t = target.rowHashes(filter);
-        return compare(s, t);
+        return unnamed(s, t);
     }
 
-    /** Compares the rows given by source and target row hashes. */
+    /** Compares the rows given by source and target row hashes, naming the differing columns of sampled rows. */
     public List<RowDrift> compare(Map<List<String>, RowHash> s, Map<List<String>, RowHash> t) throws SQLException {
+        return named(unnamed(s, t));
+    }
+
+    /** The rows on which source and target row hashes disagree, without reading their values. */
+    public List<RowDrift> unnamed(Map<List<String>, RowHash> s, Map<List<String>, RowHash> t) {
         String table = shape.table().target();
         List<RowDrift> drift = new ArrayList<>();
-        List<List<String>> different = new ArrayList<>();
         for (var e : s.entrySet()) {
             RowHash other = t.get(e.getKey());
             if (other == null) {
                 drift.add(new RowDrift(table, RowDrift.Kind.MISSING, e.getValue().sourceKey(), e.getKey(), List.of()));
             } else if (other.hash() != e.getValue().hash()) {
-                different.add(e.getKey());
+                drift.add(new RowDrift(table, RowDrift.Kind.DIFFERENT, e.getValue().sourceKey(), e.getKey(), List.of()));
             }
         }
         for (var key : t.keySet()) {
@@ -82,25 +89,40 @@ public final class ChunkDiffer {
                 drift.add(new RowDrift(table, RowDrift.Kind.EXTRA, shape.sourceKeyOf(key), key, List.of()));
             }
         }
-        List<List<String>> sampled = different.subList(0, Math.min(different.size(), Math.max(samplesLeft, 0)));
-        samplesLeft -= sampled.size();
-        Map<List<String>, List<String>> sv = sampled.isEmpty() ? Map.of() : source.values(KeyFilter.targetKeys(sampled));
-        Map<List<String>, List<String>> tv = sampled.isEmpty() ? Map.of() : target.values(KeyFilter.targetKeys(sampled));
+        return drift;
+    }
+
+    /**
+     * The same rows, with the differing columns named for {@link RowDrift.Kind#DIFFERENT} rows while the sample budget
+     * lasts (both sides' values are read now; rows beyond the budget keep an empty column list).
+     */
+    public List<RowDrift> named(List<RowDrift> rows) throws SQLException {
+        List<List<String>> different = rows.stream().filter(d -> d.kind() == RowDrift.Kind.DIFFERENT).map(RowDrift::targetKey)
+                .limit(Math.max(samplesLeft, 0)).toList();
+        if (different.isEmpty()) {
+            return rows;
+        }
+        samplesLeft -= different.size();
+        Map<List<String>, List<String>> sv = source.values(KeyFilter.targetKeys(different));
+        Map<List<String>, List<String>> tv = target.values(KeyFilter.targetKeys(different));
         List<String> written = List.copyOf(shape.table().written().keySet());
-        for (List<String> key : different) {
+        List<RowDrift> result = new ArrayList<>(rows.size());
+        for (RowDrift d : rows) {
+            List<String> a = sv.get(d.targetKey());
+            List<String> b = tv.get(d.targetKey());
+            if (d.kind() != RowDrift.Kind.DIFFERENT || a == null || b == null) {
+                result.add(d);
+                continue;
+            }
             List<String> columns = new ArrayList<>();
-            List<String> a = sv.get(key);
-            List<String> b = tv.get(key);
-            if (a != null && b != null) {
-                for (int i = 0; i < written.size(); i++) {
-                    if (!java.util.Objects.equals(a.get(i), b.get(i))) {
-                        columns.add(written.get(i));
-                    }
+            for (int i = 0; i < written.size(); i++) {
+                if (!java.util.Objects.equals(a.get(i), b.get(i))) {
+                    columns.add(written.get(i));
                 }
             }
-            drift.add(new RowDrift(table, RowDrift.Kind.DIFFERENT, s.get(key).sourceKey(), key, columns));
+            result.add(new RowDrift(d.table(), d.kind(), d.sourceKey(), d.targetKey(), columns));
         }
-        return drift;
+        return result;
     }
 
     /** The target keys of some drift, for rechecking exactly those rows. */

@@ -30,6 +30,9 @@ public final class ReconcileSchema {
               repair_id bigserial PRIMARY KEY, migration text NOT NULL, target_table text NOT NULL, action text NOT NULL,
               source_key text[], target_key text[] NOT NULL, fence_lsn text, verified boolean NOT NULL,
               repaired_at timestamptz NOT NULL DEFAULT now());
+            ALTER TABLE tandem.reconcile_chunk ADD COLUMN IF NOT EXISTS unsettled_rows int,
+              ADD COLUMN IF NOT EXISTS change_offset bigint;
+            ALTER TABLE tandem.consistency_record ADD COLUMN IF NOT EXISTS unsettled_rows bigint NOT NULL DEFAULT 0;
             """;
 
     private ReconcileSchema() {

@@ -69,18 +69,45 @@ public final class ReconcileStore {
     public synchronized List<ChunkRecord> chunks(long passId, String table) throws SQLException {
         List<ChunkRecord> chunks = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT chunk_no, lower_bound, upper_bound, done, source_rows, target_rows, "
-                + "source_digest, target_digest, drifted_rows FROM tandem.reconcile_chunk WHERE pass_id = ? AND target_table = ? "
-                + "ORDER BY chunk_no")) {
+                + "source_digest, target_digest, drifted_rows, coalesce(unsettled_rows, 0), change_offset FROM tandem.reconcile_chunk "
+                + "WHERE pass_id = ? AND target_table = ? ORDER BY chunk_no")) {
             ps.setLong(1, passId);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     chunks.add(new ChunkRecord(rs.getInt(1), new KeyRange(list(rs.getArray(2)), list(rs.getArray(3))), rs.getBoolean(4),
-                            rs.getLong(5), rs.getLong(6), rs.getString(7), rs.getString(8), rs.getInt(9)));
+                            rs.getLong(5), rs.getLong(6), rs.getString(7), rs.getString(8), rs.getInt(9), rs.getInt(10),
+                            (Long) rs.getObject(11)));
                 }
             }
         }
         return chunks;
+    }
+
+    /**
+     * The chunks of {@code table} in the newest finished pass before {@code passId}, when that pass verified the whole
+     * table (every chunk done, the last one open-ended); empty otherwise.
+     */
+    public synchronized List<ChunkRecord> previousPlan(long passId, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT max(p.pass_id) FROM tandem.reconcile_pass p "
+                + "JOIN tandem.consistency_record r ON r.pass_id = p.pass_id AND r.target_table = ? "
+                + "WHERE p.migration = ? AND p.pass_id < ? AND p.finished_at IS NOT NULL")) {
+            ps.setString(1, table);
+            ps.setString(2, migration);
+            ps.setLong(3, passId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long previous = rs.getLong(1);
+                if (rs.wasNull()) {
+                    return List.of();
+                }
+                List<ChunkRecord> plan = chunks(previous, table);
+                boolean whole = !plan.isEmpty() && plan.stream().allMatch(ChunkRecord::done)
+                        && plan.stream().filter(r -> r.range().upper() == null).count() == 1
+                        && plan.stream().filter(r -> r.range().lower() == null).count() == 1;
+                return whole ? plan : List.of();
+            }
+        }
     }
 
     public synchronized void planChunk(long passId, String table, int chunkNo, KeyRange range) throws SQLException {
@@ -95,19 +122,36 @@ public final class ReconcileStore {
         }
     }
 
-    public synchronized void finishChunk(long passId, String table, ChunkRecord chunk) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_chunk SET done = true, source_rows = ?, "
-                + "target_rows = ?, source_digest = ?, target_digest = ?, drifted_rows = ?, verified_at = now() "
-                + "WHERE pass_id = ? AND target_table = ? AND chunk_no = ?")) {
-            ps.setLong(1, chunk.sourceRows());
-            ps.setLong(2, chunk.targetRows());
-            ps.setString(3, chunk.sourceDigest());
-            ps.setString(4, chunk.targetDigest());
-            ps.setInt(5, chunk.driftedRows());
-            ps.setLong(6, passId);
-            ps.setString(7, table);
-            ps.setInt(8, chunk.chunkNo());
-            ps.executeUpdate();
+    /**
+     * Marks a chunk verified with its counts and digests, and stores its drifted rows (only the first
+     * {@code storedDrift} of them: the chunk's count stays exact), in one transaction.
+     */
+    public synchronized void finishChunk(long passId, String table, ChunkRecord chunk, List<RowDrift> drift, int storedDrift)
+            throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            recordDrift(passId, drift.subList(0, Math.min(drift.size(), Math.max(storedDrift, 0))));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_chunk SET done = true, source_rows = ?, "
+                    + "target_rows = ?, source_digest = ?, target_digest = ?, drifted_rows = ?, unsettled_rows = ?, change_offset = ?, "
+                    + "verified_at = now() WHERE pass_id = ? AND target_table = ? AND chunk_no = ?")) {
+                ps.setLong(1, chunk.sourceRows());
+                ps.setLong(2, chunk.targetRows());
+                ps.setString(3, chunk.sourceDigest());
+                ps.setString(4, chunk.targetDigest());
+                ps.setInt(5, chunk.driftedRows());
+                ps.setInt(6, chunk.unsettledRows());
+                ps.setObject(7, chunk.changeOffset(), java.sql.Types.BIGINT);
+                ps.setLong(8, passId);
+                ps.setString(9, table);
+                ps.setInt(10, chunk.chunkNo());
+                ps.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
@@ -115,7 +159,7 @@ public final class ReconcileStore {
     public synchronized void recordTable(long passId, Instant started, TableReport report) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.consistency_record (migration, target_table, pass_id, "
                 + "mode, started_at, finished_at, chunks, rows_compared, target_rows, drifted_rows, consistent, source_fence_lsn, "
-                + "source_digest, target_digest) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "source_digest, target_digest, unsettled_rows) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, migration);
             ps.setString(2, report.table());
             ps.setLong(3, passId);
@@ -129,6 +173,7 @@ public final class ReconcileStore {
             ps.setString(11, report.fenceLsn());
             ps.setString(12, report.sourceDigest());
             ps.setString(13, report.targetDigest());
+            ps.setLong(14, report.unsettledRows());
             ps.executeUpdate();
         }
     }
@@ -136,7 +181,7 @@ public final class ReconcileStore {
     /** The table's consistency record in this pass, when the table was already finished before a restart. */
     public synchronized Optional<TableReport> tableRecord(long passId, String table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT mode, chunks, rows_compared, target_rows, drifted_rows, source_fence_lsn, "
-                + "source_digest, target_digest, extract(epoch FROM finished_at - started_at) FROM tandem.consistency_record "
+                + "source_digest, target_digest, extract(epoch FROM finished_at - started_at), unsettled_rows FROM tandem.consistency_record "
                 + "WHERE pass_id = ? AND target_table = ? ORDER BY record_id DESC LIMIT 1")) {
             ps.setLong(1, passId);
             ps.setString(2, table);
@@ -145,7 +190,8 @@ public final class ReconcileStore {
                     return Optional.empty();
                 }
                 return Optional.of(new TableReport(table, rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                        drift(passId, table), rs.getString(6), rs.getString(7), rs.getString(8), rs.getDouble(9)));
+                        drift(passId, table), rs.getString(6), rs.getString(7), rs.getString(8), rs.getDouble(9), rs.getLong(10),
+                        List.of()));
             }
         }
     }
