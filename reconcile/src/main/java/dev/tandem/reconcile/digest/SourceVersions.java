@@ -1,9 +1,11 @@
 package dev.tandem.reconcile.digest;
 
 import static dev.tandem.capture.SqlIdentifiers.quote;
-import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
+import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.reconcile.chunk.KeySql;
+import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.ProjectionSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -58,10 +60,13 @@ public final class SourceVersions {
 
     private Map<List<String>, String> query(KeySql key, List<List<String>> values, Map<List<String>, List<String>> targetOf)
             throws SQLException {
-        String alias = quote(shape.table().alias());
+        CompiledTable t = shape.table();
         String groups = String.join(", ", key.expressions());
-        String sql = "SELECT " + key.asText("k") + ", string_agg(" + alias + ".xmin::text, ',' ORDER BY " + alias + ".xmin::text) FROM "
-                + quoteQualified(shape.table().source()) + " AS " + alias + " WHERE " + key.inPredicate() + " GROUP BY " + groups;
+        // A merged row changes when any of its legacy rows does: its version is theirs together.
+        StringBuilder version = new StringBuilder(quote(t.alias()) + ".xmin::text");
+        t.joins().forEach(j -> version.append(" || ' ' || coalesce(").append(quote(j.alias())).append(".xmin::text, '-')"));
+        String sql = "SELECT " + key.asText("k") + ", string_agg(" + version + ", ',' ORDER BY " + version + ") FROM "
+                + ProjectionSql.sourceFrom(t, SqlIdentifiers::quoteQualified) + " WHERE " + key.inPredicate() + " GROUP BY " + groups;
         Map<List<String>, String> versions = new LinkedHashMap<>();
         try (PreparedStatement ps = source.prepareStatement(sql)) {
             key.bindKeys(source, ps, 1, values);
