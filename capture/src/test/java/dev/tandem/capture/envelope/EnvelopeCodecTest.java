@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
@@ -59,11 +60,30 @@ class EnvelopeCodecTest {
     }
 
     @Test
-    void encodingIsUtf8Json() {
+    void theChangeLogIsBinaryAndDeadLettersAreJson() {
         ChangeEnvelope change = ChangeEnvelope.change(AT, 0, "s.t", Operation.INSERT, map("id", "1"), null,
                 map("id", "1", "name", "Zürich"), Set.of());
-        String json = new String(EnvelopeCodec.encode(change), StandardCharsets.UTF_8);
+        byte[] binary = EnvelopeCodec.encode(change);
+        assertEquals('T', binary[0]);
+        String json = new String(EnvelopeCodec.encodeJson(change), StandardCharsets.UTF_8);
         assertTrue(json.startsWith("{") && json.contains("Zürich") && json.contains("\"kind\":\"CHANGE\""), json);
+        assertTrue(binary.length < json.getBytes(StandardCharsets.UTF_8).length, "binary is the smaller form");
+    }
+
+    @Test
+    void jsonWrittenBeforeTheBinaryFormStillDecodes() {
+        ChangeEnvelope change = ChangeEnvelope.change(AT, 7, "s.t", Operation.UPDATE, map("id", "1"), map("id", "1", "n", null),
+                map("id", "1", "n", "x"), Set.of("big"));
+        assertEquals(change, EnvelopeCodec.decode(EnvelopeCodec.encodeJson(change)));
+        assertEquals(change, EnvelopeCodec.decode(EnvelopeCodec.encode(change)));
+    }
+
+    @Test
+    void aTruncatedBinaryEnvelopeIsRefused() {
+        byte[] whole = EnvelopeCodec.encode(ChangeEnvelope.commit(AT, 1, 3));
+        byte[] cut = Arrays.copyOf(whole, whole.length - 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnvelopeCodec.decode(cut));
+        assertTrue(e.getMessage().startsWith("not a tandem change envelope"), e.getMessage());
     }
 
     @Test

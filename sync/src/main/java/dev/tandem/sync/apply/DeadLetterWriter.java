@@ -42,7 +42,7 @@ final class DeadLetterWriter implements AutoCloseable {
             for (ParkedChanges batch : parked) {
                 for (var change : batch.changes()) {
                     ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
-                            (batch.table() + ":" + change.key()).getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encode(change));
+                            (batch.table() + ":" + change.key()).getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encodeJson(change));
                     record.headers().add("tandem.table", batch.table().getBytes(StandardCharsets.UTF_8));
                     record.headers().add("tandem.reason", batch.reason().getBytes(StandardCharsets.UTF_8));
                     producer.send(record);
