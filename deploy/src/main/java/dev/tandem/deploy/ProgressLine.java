@@ -1,47 +1,105 @@
 package dev.tandem.deploy;
 
-import dev.tandem.sync.apply.ApplyStats;
-import dev.tandem.sync.backfill.BackfillProgress;
-import dev.tandem.sync.backfill.BackfillProgress.TableProgress;
-import dev.tandem.sync.backfill.SourceLoad;
 import dev.tandem.sync.pipeline.Pipeline;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Prints one status line at a fixed interval: backfill progress (rows, chunks, rate, ETA overall
- * and per unfinished table, throttle pauses), changes applied and their rate, lag, the slot's
- * retained WAL, and any extra. On a terminal the line is redrawn in place, led by a progress bar
- * while the backfill copies; otherwise (a pipe, a log file) each report is a plain line of its own.
+ * Prints a long operation's progress at a fixed interval: on a terminal one line redrawn in place, led by a progress
+ * bar while the fraction done is known; otherwise (a pipe, a log file) each report as a plain line of its own.
  */
 public final class ProgressLine {
 
-    private final PrintStream out;
-    private final Pipeline pipeline;
-    private final Supplier<String> extra;
-    private final long backfillTotal;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tandem-demo-progress");
-        t.setDaemon(true);
-        return t;
-    });
-    private final boolean terminal;
-    private long lastApplied;
-    private long lastAt = System.nanoTime();
+    /** One report: how far along the operation is (0..1; NaN when unknown, then no bar is drawn) and its text. */
+    public record Frame(double fraction, String text) {
+
+        public Frame {
+            Objects.requireNonNull(text, "text");
+        }
+
+        /** A report without a bar. */
+        public static Frame of(String text) {
+            return new Frame(Double.NaN, text);
+        }
+    }
+
+    /** How the reports are shown. */
+    public enum Style {
+        /** One line redrawn in place, led by a bar: for a terminal. */
+        REDRAW,
+        /** A plain line per report: for pipes and log files. */
+        LINES,
+        /** Nothing at all. */
+        NONE;
+
+        /** {@link #REDRAW} when {@code out} is the process's stdout or stderr and that is a terminal, else {@link #LINES}. */
+        public static Style detect(PrintStream out) {
+            int fd = out == System.out ? 1 : out == System.err ? 2 : -1;
+            if (fd < 0) {
+                return LINES;
+            }
+            String device;
+            try {
+                device = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            } catch (IOException | UnsupportedOperationException e) {
+                device = null; // no /proc (not Linux): fall back to the JVM's console check below
+            }
+            return choose(device, System.console() != null, System.getenv("TERM"));
+        }
+
+        /**
+         * The choice {@link #detect} makes: {@code device} is what the stream's file descriptor points to (null when
+         * that cannot be read), {@code console} whether the JVM has a console, {@code term} the TERM variable.
+         */
+        static Style choose(String device, boolean console, String term) {
+            if ("dumb".equals(term)) {
+                return LINES;
+            }
+            if (device == null) {
+                return console ? REDRAW : LINES;
+            }
+            return device.startsWith("/dev/pts/") || device.startsWith("/dev/tty") ? REDRAW : LINES;
+        }
+    }
 
     private static final int BAR_WIDTH = 24;
 
-    /** @param backfillTotal rows expected in the backfill, or 0 when unknown; {@code extra} is appended. */
+    private final PrintStream out;
+    private final Style style;
+    private final Supplier<Frame> frames;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-progress");
+        t.setDaemon(true);
+        return t;
+    });
+    private boolean stopped;
+
+    /**
+     * The status line of {@code tandem run} and {@code demo}: backfill, changes applied, lag, slot WAL.
+     *
+     * @param backfillTotal rows expected in the backfill, or 0 when unknown; {@code extra} is appended.
+     */
     public ProgressLine(PrintStream out, Pipeline pipeline, long backfillTotal, Supplier<String> extra) {
-        this.out = out;
-        this.pipeline = pipeline;
-        this.extra = extra;
-        this.backfillTotal = backfillTotal;
-        this.terminal = out == System.out && System.console() != null && !"dumb".equals(System.getenv("TERM"));
+        this(out, Style.detect(out), new PipelineProgress(pipeline, backfillTotal, extra));
+    }
+
+    /** Prints the reports {@code frames} gives, in {@code style}. */
+    public ProgressLine(PrintStream out, Style style, Supplier<Frame> frames) {
+        this.out = Objects.requireNonNull(out, "out");
+        this.style = Objects.requireNonNull(style, "style");
+        this.frames = Objects.requireNonNull(frames, "frames");
+    }
+
+    public Style style() {
+        return style;
     }
 
     /** {@code [######------]  50%}: {@code fraction} of the way, clamped to 0..1. */
@@ -51,69 +109,63 @@ public final class ProgressLine {
         return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "] " + String.format("%3d%%", Math.round(clamped * 100));
     }
 
+    /** What one report prints in {@code style}: a redraw clears what the previous, longer line left. */
+    static String render(Frame frame, Style style) {
+        return switch (style) {
+            case REDRAW -> "\r" + (Double.isNaN(frame.fraction()) ? "" : bar(frame.fraction(), BAR_WIDTH) + " ") + frame.text() + "\u001b[K";
+            case LINES -> frame.text() + System.lineSeparator();
+            case NONE -> "";
+        };
+    }
+
+    /** Approximate and short, for an ETA: {@code 42 s}, {@code 7 min 05 s}, {@code 2 h 10 min}. */
+    public static String duration(double seconds) {
+        long s = Math.round(Math.max(0, seconds));
+        if (s < 90) {
+            return s + " s";
+        }
+        if (s < 2 * 3600) {
+            return String.format("%d min %02d s", s / 60, s % 60);
+        }
+        return String.format("%d h %02d min", s / 3600, s / 60 % 60);
+    }
+
     public void startPrinting(Duration interval) {
-        timer.scheduleAtFixedRate(this::print, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        if (interval.isZero() || interval.isNegative()) {
+            throw new IllegalArgumentException("the progress interval is " + interval + "; give a positive duration such as 10s");
+        }
+        if (style != Style.NONE) {
+            // a fixed delay, not a fixed rate: after a stall (GC, a busy machine) no burst of stale reports catches up
+            timer.scheduleWithFixedDelay(this::print, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
-    public void stop() {
+    /** Stops printing; on a terminal, the last redrawn line stays in place. */
+    public synchronized void stop() {
         timer.shutdownNow();
-        if (terminal) {
-            out.println(); // leave the last redrawn line in place
+        if (!stopped && style == Style.REDRAW) {
+            out.println();
         }
+        stopped = true;
     }
 
-    private void print() {
-        ApplyStats stats = pipeline.applyStats();
-        long applied = stats == null ? 0 : stats.changesApplied();
-        long now = System.nanoTime();
-        double rate = (applied - lastApplied) / Math.max(1e-3, (now - lastAt) / 1e9);
-        lastApplied = applied;
-        lastAt = now;
-        String line = String.format("%s | applied %d changes (%.0f/s) | lag p99 %s%s%s", backfill(), applied, rate,
-                stats == null ? "-" : stats.lagPercentileMs(99) + " ms", wal(), extra.get());
-        if (terminal) {
-            TableProgress all = pipeline.backfillProgress().overall();
-            String lead = all.chunksTotal() > 0 && !all.done() && all.rowsEstimated() > 0
-                    ? bar((double) all.rowsCopied() / all.rowsEstimated(), BAR_WIDTH) + " " : "";
-            out.print("\r" + lead + line + "\u001b[K"); // redraw in place, clearing what the last line left
+    /** Stops printing, then prints {@code last} as the final report (on a terminal over the redrawn line, then ends it). */
+    public synchronized void finish(Frame last) {
+        timer.shutdownNow();
+        if (!stopped) {
+            out.print(render(last, style));
+            if (style == Style.REDRAW) {
+                out.println();
+            }
             out.flush();
-        } else {
-            out.println(line);
         }
+        stopped = true;
     }
 
-    /** Overall rows, rate and ETA; while copying, each unfinished table's share. */
-    private String backfill() {
-        BackfillProgress progress = pipeline.backfillProgress();
-        TableProgress all = progress.overall();
-        if (all.chunksTotal() == 0) {
-            return "backfill " + (backfillTotal > 0 ? pipeline.rowsBackfilled() + "/" + backfillTotal
-                    : Long.toString(pipeline.rowsBackfilled())) + " rows";
+    private synchronized void print() {
+        if (!stopped) {
+            out.print(render(frames.get(), style));
+            out.flush();
         }
-        StringBuilder line = new StringBuilder(String.format("backfill %d/%d rows (%d/%d chunks) %.0f rows/s ETA %s",
-                all.rowsCopied(), all.rowsEstimated(), all.chunksDone(), all.chunksTotal(), all.rowsPerSecond(),
-                eta(all)));
-        if (!all.done()) {
-            for (TableProgress table : progress.tables()) {
-                if (!table.done()) {
-                    line.append(String.format(" [%s %d/%d ETA %s]", table.table(), table.rowsCopied(), table.rowsEstimated(),
-                            eta(table)));
-                }
-            }
-            SourceLoad load = pipeline.sourceLoad();
-            if (load != null && load.lastPauseReason() != null) {
-                line.append(" (paused ").append(load.pauses()).append("x, last: ").append(load.lastPauseReason()).append(')');
-            }
-        }
-        return line.toString();
-    }
-
-    private static String eta(TableProgress table) {
-        return table.etaSeconds() == null ? "?" : Math.round(table.etaSeconds()) + " s";
-    }
-
-    private String wal() {
-        long bytes = pipeline.slotWalRetainedBytes();
-        return bytes < 0 ? "" : String.format(" | slot WAL %.1f MB", bytes / 1048576.0);
     }
 }

@@ -41,6 +41,7 @@ public final class Reconciler {
     private final SyncFence fence;
     private volatile ReconcileMetrics metrics = ReconcileMetrics.NONE;
     private volatile RecentChanges changes = RecentChanges.NONE;
+    private volatile PassListener listener = PassListener.NONE;
 
     public Reconciler(String migration, PgDatabase legacy, PgDatabase target, List<CompiledTable> tables, ReconcileSettings settings,
                       SyncFence fence) {
@@ -72,6 +73,12 @@ public final class Reconciler {
      */
     public Reconciler changedFirst(RecentChanges recent) {
         this.changes = Objects.requireNonNull(recent, "recent");
+        return this;
+    }
+
+    /** Tells {@code passListener} how each {@link #verifyPass} advances, from now on; the metrics sink is unaffected. */
+    public Reconciler listeningTo(PassListener passListener) {
+        this.listener = Objects.requireNonNull(passListener, "listener");
         return this;
     }
 
@@ -108,19 +115,27 @@ public final class Reconciler {
             ReconcileStore store = new ReconcileStore(control, migration);
             ReconcileStore.Pass pass = store.openPass();
             log.info("{}: verification pass {} (started {})", migration, pass.id(), pass.startedAt());
+            PassListener following = listener;
+            Map<String, Long> estimates = following == PassListener.NONE ? Map.of() : estimates();
+            following.passStarted(pass.id(), tables.stream().map(CompiledTable::target).toList(),
+                    estimates.values().stream().mapToLong(Long::longValue).sum());
+            ReconcileMetrics sink = following == PassListener.NONE ? metrics : tee(metrics, following);
             List<TableReport> reports = new ArrayList<>();
             for (CompiledTable table : tables) {
                 Optional<TableReport> done = store.tableRecord(pass.id(), table.target());
                 if (done.isPresent()) {
+                    following.tableResumed(done.get());
                     reports.add(done.get());
                     continue;
                 }
                 Instant started = Instant.now();
                 metrics.tableStarted(table.target(), estimatedRows(table));
-                TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), metrics, changes)
+                following.tableStarted(table.target(), estimates.getOrDefault(table.target(), 0L));
+                TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), sink, changes)
                         .verify(KeyRange.ALL);
                 store.recordTable(pass.id(), started, report);
                 metrics.tableFinished(report, pass.startedAt());
+                following.tableFinished(report);
                 log.info("{}: {} rows in {} chunks, {} drifted, {} mode, {} s", table.target(), report.rowsCompared(), report.chunks(),
                         report.driftedRows(), report.mode(), String.format("%.1f", report.seconds()));
                 reports.add(report);
@@ -225,6 +240,42 @@ public final class Reconciler {
         return tables.stream().filter(t -> t.target().equals(canonical) || t.source().equals(canonical)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("'" + name + "' is not a mapped table: use one of "
                         + tables.stream().map(CompiledTable::target).toList()));
+    }
+
+    /** Each table's source row estimate, for a listener that wants the whole pass's size up front. */
+    private Map<String, Long> estimates() throws SQLException {
+        Map<String, Long> estimates = new HashMap<>();
+        for (CompiledTable table : tables) {
+            estimates.put(table.target(), estimatedRows(table));
+        }
+        return estimates;
+    }
+
+    /** The metrics sink, with the chunk and back-off events also passed to {@code listener}. */
+    private static ReconcileMetrics tee(ReconcileMetrics metrics, PassListener listener) {
+        return new ReconcileMetrics() {
+            @Override
+            public void tableStarted(String table, long estimatedRows) {
+                metrics.tableStarted(table, estimatedRows);
+            }
+
+            @Override
+            public void compared(String table, long rows) {
+                metrics.compared(table, rows);
+                listener.chunkCompared(table, rows);
+            }
+
+            @Override
+            public void backedOff(String table) {
+                metrics.backedOff(table);
+                listener.backedOff(table);
+            }
+
+            @Override
+            public void tableFinished(TableReport report, Instant passStarted) {
+                metrics.tableFinished(report, passStarted);
+            }
+        };
     }
 
     private long estimatedRows(CompiledTable table) throws SQLException {

@@ -1,11 +1,8 @@
 package dev.tandem.deploy.cutover;
 
-import dev.tandem.deploy.run.ConfigLoader;
-import dev.tandem.deploy.run.MigrationConfig;
-import dev.tandem.sync.mapping.MappingException;
-import dev.tandem.sync.mapping.MappingParser;
-import dev.tandem.sync.mapping.MappingSpec;
+import dev.tandem.deploy.run.LoadedMigration;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,17 +20,12 @@ public abstract class EndCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MigrationConfig migration;
-        MappingSpec mapping;
-        try {
-            migration = ConfigLoader.load(config);
-            mapping = MappingParser.parse(migration.mapping());
-        } catch (ConfigLoader.ConfigException | MappingException e) {
-            System.err.println(e.getMessage());
-            return 2;
+        Optional<LoadedMigration> loaded = LoadedMigration.load(config, System.err);
+        if (loaded.isEmpty()) {
+            return LoadedMigration.INVALID;
         }
         try {
-            Sides sides = SwitchSetup.sidesForward(migration, mapping);
+            Sides sides = SwitchSetup.sidesForward(loaded.get().config(), loaded.get().mapping());
             System.out.println(end(new MigrationEnd(sides, actor != null ? actor : System.getProperty("user.name", "unknown"))));
             return 0;
         } catch (IllegalStateException e) {

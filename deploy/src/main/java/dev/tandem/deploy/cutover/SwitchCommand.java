@@ -1,18 +1,18 @@
 package dev.tandem.deploy.cutover;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.deploy.run.ConfigLoader;
+import dev.tandem.deploy.run.LoadedMigration;
 import dev.tandem.deploy.run.MigrationConfig;
 import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.reconcile.Reconciler;
 import dev.tandem.sync.fence.SourceFence;
-import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,17 +52,19 @@ public abstract class SwitchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MigrationConfig migration;
-        MappingSpec mapping;
+        Optional<LoadedMigration> loaded = LoadedMigration.load(config, System.err);
+        if (loaded.isEmpty()) {
+            return LoadedMigration.INVALID;
+        }
+        MigrationConfig migration = loaded.get().config();
+        MappingSpec mapping = loaded.get().mapping();
         SwitchSettings settings;
         try {
-            migration = ConfigLoader.load(config);
-            mapping = MappingParser.parse(migration.mapping());
             settings = new SwitchSettings(budget == null ? SwitchSettings.DEFAULT_BUDGET : budget,
                     maxLag == null ? SwitchSettings.DEFAULT_MAX_LAG : maxLag,
                     maxVerificationAge == null ? SwitchSettings.DEFAULT_MAX_VERIFICATION_AGE : maxVerificationAge,
                     SwitchSettings.DEFAULT_ROUND_TRIP_SAMPLE);
-        } catch (IllegalArgumentException e) { // config and mapping errors are IllegalArgumentExceptions
+        } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
         }

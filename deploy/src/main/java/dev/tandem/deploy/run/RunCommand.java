@@ -16,13 +16,13 @@ import dev.tandem.sync.mapping.ReverseMapping;
 import dev.tandem.deploy.verify.ContinuousReconciler;
 import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.sync.mapping.MappingException;
-import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import dev.tandem.sync.pipeline.SlotLostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
@@ -67,15 +67,12 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MigrationConfig migration;
-        MappingSpec mapping;
-        try {
-            migration = ConfigLoader.load(config);
-            mapping = MappingParser.parse(migration.mapping());
-        } catch (ConfigLoader.ConfigException | MappingException e) {
-            System.err.println(e.getMessage());
-            return 2;
+        Optional<LoadedMigration> loaded = LoadedMigration.load(config, System.err);
+        if (loaded.isEmpty()) {
+            return LoadedMigration.INVALID;
         }
+        MigrationConfig migration = loaded.get().config();
+        MappingSpec mapping = loaded.get().mapping();
         ReconcileConfig reconcile;
         try {
             reconcile = ReconcileConfig.load(config);

@@ -1,12 +1,15 @@
 package dev.tandem.deploy.verify;
 
+import dev.tandem.deploy.ProgressLine;
 import dev.tandem.reconcile.RowDrift;
 import dev.tandem.reconcile.repair.RepairAction;
 import dev.tandem.reconcile.repair.RepairReport;
 import dev.tandem.reconcile.repair.Repairer;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
@@ -26,6 +29,9 @@ public final class RepairCommand implements Callable<Integer> {
     @Mixin
     ReconcileOptions options;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Option(names = "--table", description = "Only this target table (default: every table with recorded drift).")
     String table;
 
@@ -37,6 +43,7 @@ public final class RepairCommand implements Callable<Integer> {
         ReconcileOptions.Opened opened;
         List<CompiledTable> tables;
         try {
+            progress.check();
             opened = options.open();
             tables = table == null ? opened.reconciler().tables() : List.of(opened.reconciler().table(table));
         } catch (IllegalArgumentException e) {
@@ -49,16 +56,34 @@ public final class RepairCommand implements Callable<Integer> {
         Repairer repairer = new Repairer(opened.reconciler(), opened.migration().source(), opened.migration().target(), opened.fence(),
                 opened.settings().fenceTimeout());
         List<RepairReport> reports = new ArrayList<>();
+        ProgressLine line = null;
         try {
+            Map<CompiledTable, List<RowDrift>> recorded = new LinkedHashMap<>();
             for (CompiledTable t : tables) {
                 List<RowDrift> drift = opened.reconciler().recordedDrift(t);
                 if (!drift.isEmpty()) {
-                    reports.add(repairer.repair(t, drift, dryRun));
+                    recorded.put(t, drift);
                 }
             }
+            RepairProgress following = new RepairProgress(dryRun, recorded.size(), recorded.values().stream().mapToLong(List::size).sum(),
+                    System::nanoTime);
+            line = progress.start(following);
+            for (Map.Entry<CompiledTable, List<RowDrift>> t : recorded.entrySet()) {
+                following.tableStarted(t.getKey().target());
+                reports.add(repairer.repair(t.getKey(), t.getValue(), dryRun));
+                following.tableDone(t.getValue().size());
+            }
+            line.finish(following.summary());
         } catch (java.sql.SQLException | TimeoutException e) {
+            if (line != null) {
+                line.stop();
+            }
             System.err.println("the repair did not finish: " + e.getMessage() + "; nothing of the table being repaired was committed");
             return 3;
+        } finally {
+            if (line != null) {
+                line.stop();
+            }
         }
         if (options.json) {
             System.out.println(ReportJson.write(ReportJson.repairs(reports)));

@@ -1,5 +1,6 @@
 package dev.tandem.deploy.verify;
 
+import dev.tandem.deploy.ProgressLine;
 import dev.tandem.reconcile.PassReport;
 import dev.tandem.reconcile.RowDrift;
 import dev.tandem.reconcile.TableReport;
@@ -21,10 +22,14 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     ReconcileOptions options;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Override
     public Integer call() throws Exception {
         ReconcileOptions.Opened opened;
         try {
+            progress.check();
             opened = options.open();
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
@@ -34,11 +39,17 @@ public final class VerifyCommand implements Callable<Integer> {
             return 3;
         }
         PassReport report;
+        PassProgress following = new PassProgress();
+        ProgressLine line = progress.start(following);
         try {
-            report = opened.reconciler().verifyPass();
+            report = opened.reconciler().listeningTo(following).verifyPass();
+            line.finish(following.summary(report));
         } catch (java.sql.SQLException | TimeoutException e) {
+            line.stop();
             System.err.println("the verification pass did not finish: " + e.getMessage() + "; run `tandem verify` again to resume it");
             return 3;
+        } finally {
+            line.stop();
         }
         if (options.json) {
             System.out.println(ReportJson.write(ReportJson.pass(report)));
