@@ -25,13 +25,19 @@ import org.junit.jupiter.api.io.TempDir;
  * inside the chunked backfill (which the next run resumes) and then while streaming under a write
  * workload, and started again each time;
  * a 2 000-row transaction is open in the legacy database across one of the kills. At the
- * end the new table equals the legacy one, and a history kept by a trigger on the new table shows
- * no change applied twice or out of order. The checker is plain SQL, not tandem's comparison.
+ * end the new table equals the legacy one, a table merged from two legacy tables equals their
+ * join, and a history kept by a trigger on the new table shows no change applied twice or out of
+ * order. The checker is plain SQL, not tandem's comparison.
  */
 class ProcessKillIT {
 
     /** A few kills in the default run; {@code ./mvnw verify -Pfaults} sets {@code tandem.faults.kills} higher. */
     private static final int KILLS = Integer.getInteger("tandem.faults.kills", 4);
+    /** The independent check of the merged table: the legacy join computed by plain SQL, and the new table. */
+    private static final String MERGED_LEGACY = "SELECT count(*) || ':' || md5(string_agg(a.id || '/' || a.version || '/' "
+            + "|| coalesce(e.score::text, '-'), ',' ORDER BY a.id)) FROM public.account a LEFT JOIN public.account_extra e USING (id)";
+    private static final String MERGED_NEW = "SELECT count(*) || ':' || md5(string_agg(id || '/' || version || '/' "
+            + "|| coalesce(score::text, '-'), ',' ORDER BY id)) FROM public.account_score";
 
     @Test
     void killedAndRestartedRunLosesAndDoublesNothing(@TempDir Path dir) throws Exception {
@@ -39,9 +45,12 @@ class ProcessKillIT {
         postgres.createDatabase("kill_legacy");
         postgres.createDatabase("kill_new");
         exec(postgres, "kill_legacy", "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
-                "INSERT INTO public.account SELECT g, 1, repeat('n', 200) || g FROM generate_series(1, 200000) g");
+                "INSERT INTO public.account SELECT g, 1, repeat('n', 200) || g FROM generate_series(1, 200000) g",
+                "CREATE TABLE public.account_extra (id int PRIMARY KEY, score int NOT NULL)",
+                "INSERT INTO public.account_extra SELECT g, g % 100 FROM generate_series(1, 200000, 2) g");
         exec(postgres, "kill_new", "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
                 "CREATE TABLE public.history (seq bigserial PRIMARY KEY, id int, version int)",
+                "CREATE TABLE public.account_score (id int PRIMARY KEY, version int NOT NULL, score int)",
                 """
                 CREATE FUNCTION public.remember() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN INSERT INTO public.history (id, version) VALUES (NEW.id, NEW.version); RETURN NEW; END $$""",
@@ -51,6 +60,13 @@ class ProcessKillIT {
                   - target: public.account
                     from: public.account a
                     copy_same_named: true
+                  - target: public.account_score
+                    from: public.account a
+                    join:
+                      - from: public.account_extra e
+                        on: { id: a.id }
+                    key: { id: a.id }
+                    columns: { version: a.version, score: e.score }
                 """);
         Path config = dir.resolve("migration.yaml");
         Files.writeString(config, """
@@ -109,11 +125,15 @@ class ProcessKillIT {
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             String legacy = digest(postgres, "kill_legacy");
-            while (!legacy.equals(digest(postgres, "kill_new")) && System.nanoTime() < deadline) {
+            String merged = single(postgres, "kill_legacy", MERGED_LEGACY);
+            while (!(legacy.equals(digest(postgres, "kill_new")) && merged.equals(single(postgres, "kill_new", MERGED_NEW)))
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(500);
             }
             assertEquals(legacy, digest(postgres, "kill_new"), "new table differs from legacy after " + KILLS + " kills; "
                     + "logs in " + dir);
+            assertEquals(merged, single(postgres, "kill_new", MERGED_NEW), "the merged table differs from the legacy join after "
+                    + KILLS + " kills; logs in " + dir);
         } finally {
             last.destroy();
             last.waitFor(60, TimeUnit.SECONDS);
@@ -149,7 +169,10 @@ class ProcessKillIT {
     private static void write(EmbeddedPostgres postgres, AtomicBoolean writing, AtomicLong committed) {
         try (Connection c = postgres.connect("kill_legacy");
              PreparedStatement update = c.prepareStatement("UPDATE public.account SET version = version + 1 WHERE id = ?");
-             PreparedStatement insert = c.prepareStatement("INSERT INTO public.account VALUES (?, 1, 'new') ON CONFLICT DO NOTHING")) {
+             PreparedStatement insert = c.prepareStatement("INSERT INTO public.account VALUES (?, 1, 'new') ON CONFLICT DO NOTHING");
+             PreparedStatement extra = c.prepareStatement("INSERT INTO public.account_extra VALUES (?, ?) "
+                     + "ON CONFLICT (id) DO UPDATE SET score = EXCLUDED.score");
+             PreparedStatement dropExtra = c.prepareStatement("DELETE FROM public.account_extra WHERE id = ?")) {
             c.setAutoCommit(false);
             ThreadLocalRandom random = ThreadLocalRandom.current();
             int next = 200_001;
@@ -160,6 +183,14 @@ class ProcessKillIT {
                 }
                 insert.setInt(1, next++);
                 insert.executeUpdate();
+                // the merged table's joined side changes on its own, in the same transactions
+                extra.setInt(1, 1 + random.nextInt(next));
+                extra.setInt(2, random.nextInt(1000));
+                extra.executeUpdate();
+                if (random.nextInt(5) == 0) {
+                    dropExtra.setInt(1, 1 + random.nextInt(next));
+                    dropExtra.executeUpdate();
+                }
                 c.commit();
                 committed.incrementAndGet();
                 Thread.sleep(5);
