@@ -2,7 +2,9 @@ package dev.tandem.deploy.cutover;
 
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.cutover.WriteFence;
+import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,13 +61,15 @@ public final class MigrationEnd {
             WriteFence fence = new WriteFence(sides.migration());
             try (Connection fresh = sides.fresh().connect("tandem-" + operation)) {
                 fence.uninstall(fresh, sides.newTables());
+                new JoinState(sides.migration(), sides.forward()).drop(fresh);
             }
             if (next == Phase.CANCELLED) {
                 try (Connection legacy = sides.legacy().connect("tandem-" + operation)) {
                     fence.uninstall(legacy, sides.legacyTables());
                 }
             }
-            String detail = "dropped " + dropped + (next == Phase.COMPLETED
+            boolean merges = sides.forward().stream().anyMatch(CompiledTable::merged);
+            String detail = "dropped " + dropped + (merges ? " and the merged tables' join state" : "") + (next == Phase.COMPLETED
                     ? "; the legacy tables keep their write fence (they are retired)" : "; write fences removed");
             store.record(control, actor, operation + " done", detail);
             return "migration " + sides.migration() + " " + next.label() + ": " + detail;

@@ -74,6 +74,15 @@ public final class JoinState {
         }
     }
 
+    /** Drops every state table (the migration ended: nothing reads them any more). */
+    public void drop(Connection target) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            for (Kept kept : bySource.values()) {
+                st.execute("DROP TABLE IF EXISTS " + SqlIdentifiers.quoteQualified(kept.stateTable()));
+            }
+        }
+    }
+
     /**
      * Checks that every state table exists with the columns the mapping now reads; a mapping or a
      * legacy table that changed since the backfill needs a new one.
