@@ -13,16 +13,18 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Applies a run of complete source transactions to the new schema in one target transaction,
  * together with the applied position they lead to; a source table feeds every target table
- * mapped from it.
+ * mapped from it, and the join state of merged tables is brought up to date first.
  *
  * <p>A target table that rejects a change (constraint, failed cast, changed legacy shape) is
  * paused: the batch's changes for it are parked in the control schema, in order, with the
@@ -35,7 +37,7 @@ final class BatchApplier {
 
     private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
 
-    private final Map<String, List<TargetWriter>> writersBySource = new LinkedHashMap<>();
+    private final Set<String> mappedSources = new HashSet<>();
     private final Map<String, TargetWriter> writersByTarget = new LinkedHashMap<>();
     private final JoinState joinState;
     private final AppliedPositions positions;
@@ -49,9 +51,7 @@ final class BatchApplier {
         this.joinState = new JoinState(states.migration(), tables);
         for (CompiledTable t : tables) {
             TargetWriter writer = t.merged() ? new MergeWriter(t, joinState) : new ProjectionWriter(t);
-            for (String source : t.sources()) {
-                writersBySource.computeIfAbsent(source, s -> new ArrayList<>()).add(writer);
-            }
+            mappedSources.addAll(t.sources());
             writersByTarget.put(t.target(), writer);
         }
         this.positions = positions;
@@ -75,7 +75,7 @@ final class BatchApplier {
                     fences.add(change);
                     continue;
                 }
-                if (!writersBySource.containsKey(change.table())) {
+                if (!mappedSources.contains(change.table())) {
                     throw new IllegalStateException("change for " + change.table() + " at " + change.position()
                             + " but the migration maps no such table; add a mapping for it or remove it from capture");
                 }
