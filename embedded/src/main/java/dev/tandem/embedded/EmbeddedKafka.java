@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import kafka.server.KafkaConfig;
@@ -31,6 +33,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** The optional listener whose advertised address is a proxy's, for fault tests that cut client connections. */
+    private static final String PROXIED_LISTENER = "PROXIED";
     private static final String HOST = "127.0.0.1";
     /** Written by the formatter; its presence means the log directory is formatted. */
     private static final String META_PROPERTIES = "meta.properties";
@@ -38,29 +42,73 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     private final int brokerPort;
     private final int controllerPort;
+    /** The proxied listener's own port and the port it advertises, or 0 for a broker without one. */
+    private final int proxiedPort;
+    private final int proxiedAdvertisedPort;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path logDir, int brokerPort, int controllerPort) {
+    private EmbeddedKafka(Path logDir, int brokerPort, int controllerPort, int proxiedPort, int proxiedAdvertisedPort) {
         this.logDir = logDir;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
+        this.proxiedPort = proxiedPort;
+        this.proxiedAdvertisedPort = proxiedAdvertisedPort;
     }
 
     /** Starts a broker on {@code logDir} (formatted when new, reused otherwise) on free loopback ports. */
     public static EmbeddedKafka start(Path logDir) {
-        int brokerPort = FreePort.pick();
-        int controllerPort = FreePort.pick();
-        while (controllerPort == brokerPort) {
-            controllerPort = FreePort.pick();
+        return start(logDir, 0, 0);
+    }
+
+    /**
+     * Starts a broker as {@link #start(Path)} does, with one more listener on {@code 127.0.0.1:listenerPort} that tells
+     * its clients to connect to {@code 127.0.0.1:advertisedPort} instead. A fault test puts a TCP proxy on the advertised
+     * port, forwarding to the listener: clients bootstrapping through {@link #proxiedBootstrapServers()} then keep every
+     * connection on the proxy, where it can be cut or delayed. The broker's own connections stay on the other listeners.
+     */
+    public static EmbeddedKafka startWithProxiedListener(Path logDir, int listenerPort, int advertisedPort) {
+        if (listenerPort <= 0 || advertisedPort <= 0 || listenerPort == advertisedPort) {
+            throw new IllegalArgumentException("proxied listener port " + listenerPort + " and advertised port "
+                    + advertisedPort + " must be two different positive ports: the listener's own, and the proxy's that"
+                    + " forwards to it");
         }
-        EmbeddedKafka kafka = new EmbeddedKafka(logDir.toAbsolutePath().normalize(), brokerPort, controllerPort);
+        return start(logDir, listenerPort, advertisedPort);
+    }
+
+    private static EmbeddedKafka start(Path logDir, int proxiedPort, int proxiedAdvertisedPort) {
+        Set<Integer> taken = new HashSet<>(List.of(proxiedPort, proxiedAdvertisedPort));
+        int brokerPort = pickOther(taken);
+        int controllerPort = pickOther(taken);
+        EmbeddedKafka kafka = new EmbeddedKafka(logDir.toAbsolutePath().normalize(), brokerPort, controllerPort,
+                proxiedPort, proxiedAdvertisedPort);
         kafka.startServer();
         return kafka;
+    }
+
+    /** A free port not in {@code taken}, which it joins. */
+    private static int pickOther(Set<Integer> taken) {
+        int port = FreePort.pick();
+        while (!taken.add(port)) {
+            port = FreePort.pick();
+        }
+        return port;
     }
 
     /** {@code 127.0.0.1:PORT} of the PLAINTEXT listener, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return HOST + ":" + brokerPort;
+    }
+
+    /**
+     * {@code 127.0.0.1:PORT} of the proxy in front of the proxied listener, for {@code bootstrap.servers}; only for a
+     * broker started with {@link #startWithProxiedListener}.
+     */
+    public String proxiedBootstrapServers() {
+        if (proxiedPort == 0) {
+            throw new IllegalStateException("Kafka broker " + bootstrapServers() + " has no proxied listener: start it with"
+                    + " EmbeddedKafka.startWithProxiedListener to route clients through a proxy");
+        }
+        return HOST + ":" + proxiedAdvertisedPort;
     }
 
     /** The log directory, which also holds the KRaft metadata log. */
@@ -151,10 +199,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         config.put("process.roles", "broker,controller");
         config.put("node.id", Integer.toString(NODE_ID));
         config.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-        config.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort + ","
-                + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
-        config.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
-        config.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        String listeners = BROKER_LISTENER + "://" + HOST + ":" + brokerPort + ","
+                + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort;
+        String advertised = BROKER_LISTENER + "://" + HOST + ":" + brokerPort;
+        String protocols = BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT";
+        if (proxiedPort != 0) {
+            listeners += "," + PROXIED_LISTENER + "://" + HOST + ":" + proxiedPort;
+            advertised += "," + PROXIED_LISTENER + "://" + HOST + ":" + proxiedAdvertisedPort;
+            protocols += "," + PROXIED_LISTENER + ":PLAINTEXT";
+        }
+        config.put("listeners", listeners);
+        config.put("advertised.listeners", advertised);
+        config.put("listener.security.protocol.map", protocols);
         config.put("controller.listener.names", CONTROLLER_LISTENER);
         config.put("inter.broker.listener.name", BROKER_LISTENER);
         config.put("log.dirs", logDir.toString());

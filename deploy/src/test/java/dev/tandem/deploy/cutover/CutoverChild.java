@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A separate process that runs one cutover of a {@link CutoverFixture} migration, so a fault test can kill
+ * A separate process that runs one switch of a {@link CutoverFixture} migration, so a fault test can kill
  * it mid-way. Arguments: migration, PostgreSQL port, Kafka bootstrap, mapping file, write-block budget in ms
- * (generous: this process tests recovery, not speed; nor the verifier, so rows are not re-verified here).
+ * (generous: this process tests recovery, not speed; nor the verifier, so rows are not re-verified here), and
+ * optionally the operation, {@code cutover} (the default) or {@code rollback}.
  */
 public final class CutoverChild {
 
@@ -34,8 +35,15 @@ public final class CutoverChild {
         }
         Sides sides = new Sides(migration, legacy, fresh, args[2], forward, reverse);
         SwitchSettings settings = SwitchSettings.DEFAULTS.withBudget(Duration.ofMillis(Long.parseLong(args[4])));
-        SwitchReport report = new Switchover(sides, settings, (table, keys) -> List.of(),
-                new Gates(sides, settings, () -> Optional.of(Instant.now())), "child").cutover(false);
+        String operation = args.length > 5 ? args[5] : "cutover";
+        Switchover switchover = new Switchover(sides, settings, (table, keys) -> List.of(),
+                new Gates(sides, settings, () -> Optional.of(Instant.now())), "child");
+        SwitchReport report = switch (operation) {
+            case "cutover" -> switchover.cutover(false);
+            case "rollback" -> switchover.rollback(false);
+            default -> throw new IllegalArgumentException("unknown operation '" + operation
+                    + "': pass cutover or rollback as the sixth argument");
+        };
         System.out.println(report.message());
         System.exit(report.switched() ? 0 : 1);
     }

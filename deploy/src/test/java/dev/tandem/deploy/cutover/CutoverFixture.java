@@ -1,6 +1,7 @@
 package dev.tandem.deploy.cutover;
 
 import static dev.tandem.deploy.cutover.CutoverIT.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.embedded.EmbeddedStack;
@@ -12,6 +13,8 @@ import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.ReverseMapping;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
+import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,8 +24,10 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -127,8 +132,66 @@ final class CutoverFixture implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * The independent checker of a {@link RouteFollowingClient}'s writes, on each side: the accounts it inserted are
+     * exactly the acknowledged ones, and each account it credited holds its starting balance plus one cent per
+     * acknowledged credit; a write lost, doubled or applied without being acknowledged fails it.
+     */
+    void assertEachAcknowledgedWriteOnceOnBothSides(RouteFollowingClient client) throws SQLException {
+        Set<Long> acknowledged = Set.copyOf(client.acknowledged);
+        Map<Long, Long> expectedCents = new TreeMap<>();
+        for (long id = 1; id <= RouteFollowingClient.CREDITED; id++) {
+            expectedCents.put(id, id * 125); // the fixture's starting balance: id * 1.25
+        }
+        acknowledged.forEach(id -> expectedCents.merge(RouteFollowingClient.credited(id), 1L, Long::sum));
+        for (boolean onLegacy : List.of(true, false)) {
+            PgDatabase db = onLegacy ? legacy : fresh;
+            String side = onLegacy ? "legacy" : "new";
+            String table = onLegacy ? "legacy.account" : "app.account";
+            Set<Long> inserted = new HashSet<>(ids(db, table));
+            inserted.removeIf(id -> id < client.firstId);
+            assertEquals(acknowledged, inserted, "the client's accounts on the " + side + " side (" + acknowledged.size()
+                    + " acknowledged)");
+            Map<Long, Long> cents = new TreeMap<>();
+            try (Connection c = db.connect("test"); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery(onLegacy
+                         ? "SELECT id, (balance * 100)::bigint FROM legacy.account WHERE id <= " + RouteFollowingClient.CREDITED
+                         : "SELECT id, balance_cents FROM app.account WHERE id <= " + RouteFollowingClient.CREDITED)) {
+                while (rs.next()) {
+                    cents.put(rs.getLong(1), rs.getLong(2));
+                }
+            }
+            assertEquals(expectedCents, cents, "credited balances on the " + side + " side: one cent per acknowledged "
+                    + "credit, no more, no less");
+        }
+    }
+
     List<String> auditActions() throws SQLException {
         return store.recent(100).stream().map(CutoverStore.AuditEntry::action).toList();
+    }
+
+    /** Tries an application write on one side (rolled back) and reports whether the fence refused it. */
+    boolean refusesWrites(boolean onLegacy) throws SQLException {
+        try {
+            exec(onLegacy ? legacy : fresh, "BEGIN", onLegacy ? "UPDATE legacy.account SET owner = owner WHERE id = 1"
+                    : "UPDATE app.account SET owner_name = owner_name WHERE id = 1", "ROLLBACK");
+            return false;
+        } catch (SQLException e) {
+            if ("40001".equals(e.getSQLState())) {
+                return true;
+            }
+            throw e;
+        }
+    }
+
+    /** Starts a {@link CutoverChild} that runs {@code operation} and halts at {@code failpoint}; its output goes to a log. */
+    Process startChild(String operation, String failpoint) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        File log = File.createTempFile(operation + "-child-" + failpoint, ".log");
+        return new ProcessBuilder(List.of(java, "-Xmx256m", "-Dtandem.failpoint=" + failpoint, "-cp",
+                System.getProperty("java.class.path"), CutoverChild.class.getName(), migration,
+                Integer.toString(stack.postgres().port()), stack.kafka().bootstrapServers(), mappingFile.toString(), "30000",
+                operation)).redirectErrorStream(true).redirectOutput(log).start();
     }
 
     static String query(PgDatabase db, String sql) throws SQLException {

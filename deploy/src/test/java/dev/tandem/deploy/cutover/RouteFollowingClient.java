@@ -28,11 +28,16 @@ final class RouteFollowingClient implements AutoCloseable {
     final AtomicLong writtenToNew = new AtomicLong();
     final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
     private final AtomicLong nextId;
+    /** The first account id this client inserts; every id from here on is its own. */
+    final long firstId;
+    /** Accounts 1 to this number receive the credits. */
+    static final long CREDITED = 50;
 
     RouteFollowingClient(CutoverStore route, PgDatabase legacy, PgDatabase fresh, long firstId) {
         this.route = route;
         this.legacy = legacy;
         this.fresh = fresh;
+        this.firstId = firstId;
         this.nextId = new AtomicLong(firstId);
         this.thread = new Thread(this::run, "route-following-client");
         thread.start();
@@ -48,10 +53,10 @@ final class RouteFollowingClient implements AutoCloseable {
                     try (Statement st = c.createStatement()) {
                         if (toNew) {
                             st.execute("INSERT INTO app.account (id, owner_name, balance_cents) VALUES (" + id + ", 'n" + id + "', 100)");
-                            st.execute("UPDATE app.account SET balance_cents = balance_cents + 1 WHERE id = " + (id % 50 + 1));
+                            st.execute("UPDATE app.account SET balance_cents = balance_cents + 1 WHERE id = " + credited(id));
                         } else {
                             st.execute("INSERT INTO legacy.account (id, owner, balance) VALUES (" + id + ", 'l" + id + "', 1.00)");
-                            st.execute("UPDATE legacy.account SET balance = balance + 0.01 WHERE id = " + (id % 50 + 1));
+                            st.execute("UPDATE legacy.account SET balance = balance + 0.01 WHERE id = " + credited(id));
                         }
                     }
                     c.commit();
@@ -74,6 +79,11 @@ final class RouteFollowingClient implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** The account the write with this id credits. */
+    static long credited(long id) {
+        return id % CREDITED + 1;
     }
 
     @Override
