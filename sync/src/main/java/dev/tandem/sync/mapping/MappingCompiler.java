@@ -4,7 +4,6 @@ import static dev.tandem.capture.SqlIdentifiers.quote;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
 import dev.tandem.capture.SqlIdentifiers;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
