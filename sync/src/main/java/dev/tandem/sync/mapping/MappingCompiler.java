@@ -288,6 +288,36 @@ public final class MappingCompiler {
         if (problems.isEmpty()) {
             explainUpsert(t);
         }
+        if (problems.isEmpty() && t.merged()) {
+            explainOnLegacy(t);
+        }
+    }
+
+    /**
+     * A merged table is compared by running its join on the legacy database (it cannot be staged row by row), so its
+     * expressions, cast to the new columns' types, must also plan there.
+     */
+    private void explainOnLegacy(CompiledTable t) {
+        String from = ProjectionSql.sourceFrom(t, SqlIdentifiers::quoteQualified);
+        String fix = "use in a merged table's expressions only types and functions the legacy database has too (compare "
+                + "as text, or map the column in a separate, unmerged table)";
+        for (var e : t.written().entrySet()) {
+            String path = (t.key().containsKey(e.getKey()) ? "key." : "columns.") + e.getKey();
+            explainOnLegacy(t, path, e.getKey(), "SELECT ((" + e.getValue() + ")::" + t.targetTypes().get(e.getKey()) + ") FROM "
+                    + from, fix);
+        }
+        if (t.filter() != null) {
+            explainOnLegacy(t, "filter", null, "SELECT 1 FROM " + from + " WHERE (" + t.filter() + ")", fix);
+        }
+    }
+
+    private void explainOnLegacy(CompiledTable t, String path, String column, String sql, String fix) {
+        try (Statement st = source.connection().createStatement()) {
+            st.execute("EXPLAIN " + sql);
+        } catch (SQLException e) {
+            problem(t.spec(), path, column, "does not run on the legacy database, where verification joins the merged "
+                    + "tables: " + firstLine(e), fix);
+        }
     }
 
     private void explainUpsert(CompiledTable t) throws SQLException {

@@ -28,7 +28,8 @@ class MappingCompilerIT {
                 "CREATE TABLE public.nokey (id int, a text)",
                 "CREATE TABLE public.product_stock (prod_id int PRIMARY KEY, qty_text text)",
                 "CREATE TABLE public.pair (a int, b int, PRIMARY KEY (a, b))");
-        exec(fresh, "CREATE TABLE public.product (id int PRIMARY KEY, name text, stock int, price_cents bigint)",
+        exec(fresh, "CREATE TYPE public.stock_level AS ENUM ('none', 'some')",
+                "CREATE TABLE public.product (id int PRIMARY KEY, name text, stock int, price_cents bigint, level public.stock_level)",
                 "CREATE TABLE public.strict (id int PRIMARY KEY, name text, needed text NOT NULL)");
     }
 
@@ -139,6 +140,24 @@ class MappingCompilerIT {
         assertLine(problems, 13, "public.product", "'on:' maps [a] but the primary key of public.pair is [a, b]");
         assertLine(problems, 24, "public.product.stock", "is of type integer but expression is of type text");
         assertEquals(6, problems.size(), String.join("\n", problems));
+    }
+
+    @Test
+    void aMergedTableMustAlsoRunOnTheLegacyDatabase() {
+        MappingException e = assertThrows(MappingException.class, () -> compile("""
+                tables:
+                  - target: public.product
+                    from: public.product p
+                    join:
+                      - from: public.product_stock s
+                        on: { prod_id: p.prod_id }
+                    key: { id: p.prod_id }
+                    columns:
+                      level: "CASE WHEN s.qty_text::int > 0 THEN 'some' ELSE 'none' END::public.stock_level"
+                """));
+        List<String> problems = e.problems().stream().map(MappingProblem::toString).toList();
+        assertLine(problems, 9, "public.product.level", "does not run on the legacy database, where verification joins");
+        assertEquals(1, problems.size(), String.join("\n", problems));
     }
 
     @Test
