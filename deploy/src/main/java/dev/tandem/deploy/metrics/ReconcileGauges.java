@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The reconciler's metrics per table: {@code tandem_verified_fraction}, {@code tandem_reconciliation_lag_seconds},
- * {@code tandem_reconcile_rows_compared_total} and {@code tandem_drifted_rows} (see docs/metrics.md).
+ * {@code tandem_reconcile_rows_compared_total}, {@code tandem_drifted_rows} and {@code tandem_unsettled_rows} (see
+ * docs/metrics.md).
  */
 public final class ReconcileGauges implements ReconcileMetrics {
 
@@ -32,6 +33,7 @@ public final class ReconcileGauges implements ReconcileMetrics {
         volatile long estimatedRows;
         volatile boolean finishedInPass;
         volatile long drifted;
+        volatile long unsettled;
         volatile Instant coveredSince;
 
         double fraction() {
@@ -59,6 +61,10 @@ public final class ReconcileGauges implements ReconcileMetrics {
             Gauge.builder("tandem_drifted_rows", s, st -> st.drifted).tag("table", t)
                     .description("Rows that still differed after the rechecks in the newest pass that finished the table")
                     .register(registry);
+            Gauge.builder("tandem_unsettled_rows", s, st -> st.unsettled).tag("table", t)
+                    .description("Rows that still differed but changed on the source in every recheck (hot rows), in the newest "
+                            + "pass that finished the table: not drift, checked again next pass")
+                    .register(registry);
             return s;
         });
     }
@@ -83,6 +89,7 @@ public final class ReconcileGauges implements ReconcileMetrics {
         TableState s = state(report.table());
         s.finishedInPass = true;
         s.drifted = report.driftedRows();
+        s.unsettled = report.unsettledRows();
         s.coveredSince = passStarted;
     }
 }

@@ -141,6 +141,7 @@ class ReconcileCommandsIT {
             assertTrue(metrics.contains("tandem_verified_fraction{table=\"public.dst\"} 1.0"), metrics);
             assertTrue(metrics.contains("tandem_reconcile_rows_compared_total{table=\"public.dst\"} 3000.0"), metrics);
             assertTrue(metrics.contains("tandem_drifted_rows{table=\"public.dst\"} 0.0"), metrics);
+            assertTrue(metrics.contains("tandem_unsettled_rows{table=\"public.dst\"} 0.0"), metrics);
             assertTrue(metrics.contains("tandem_reconciliation_lag_seconds{table=\"public.dst\"}"), metrics);
         }
     }

@@ -18,12 +18,15 @@ class ReconcileConfigTest {
     void defaultsWhenAbsentAndValuesWhenGiven(@TempDir Path dir) throws Exception {
         Path none = Files.writeString(dir.resolve("a.yaml"), "migration: m\n");
         assertEquals(ReconcileConfig.DEFAULTS, ReconcileConfig.load(none));
-        Path given = Files.writeString(dir.resolve("b.yaml"), "reconcile:\n  continuous: false\n  pause: 5m\n  parallelism: 4\n  chunk_time: 250ms\n");
+        Path given = Files.writeString(dir.resolve("b.yaml"), "reconcile:\n  continuous: false\n  pause: 5m\n  parallelism: 4\n"
+                + "  chunk_time: 250ms\n  max_hot_rechecks: 4\n  drift_per_chunk: 25\n");
         ReconcileConfig config = ReconcileConfig.load(given);
         assertFalse(config.continuous());
         assertEquals(Duration.ofMinutes(5), config.pause());
         assertEquals(4, config.settings().parallelism());
         assertEquals(Duration.ofMillis(250), config.settings().chunkTime());
+        assertEquals(4, config.settings().maxHotRechecks());
+        assertEquals(25, config.settings().driftPerChunk());
     }
 
     @Test
@@ -34,6 +37,12 @@ class ReconcileConfigTest {
         Path pause = Files.writeString(dir.resolve("d.yaml"), "reconcile:\n  pause: soon\n");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ReconcileConfig.load(pause)).getMessage()
                 .contains("'reconcile.pause' is 'soon'"));
+        Path hot = Files.writeString(dir.resolve("e.yaml"), "reconcile:\n  max_hot_rechecks: many\n");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ReconcileConfig.load(hot)).getMessage()
+                .contains("'reconcile.max_hot_rechecks' is 'many'; write a whole number"));
+        Path negative = Files.writeString(dir.resolve("f.yaml"), "reconcile:\n  drift_per_chunk: -1\n");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ReconcileConfig.load(negative)).getMessage()
+                .contains("driftPerChunk cannot be negative, was -1"));
     }
 
     @Test
@@ -43,5 +52,7 @@ class ReconcileConfigTest {
         assertTrue(doc.contains("| `reconcile.pause` | no | " + ReconcileConfig.DEFAULTS.pause().toSeconds() + "s |"));
         assertTrue(doc.contains("| `reconcile.parallelism` | no | " + ReconcileConfig.DEFAULTS.parallelism() + " |"));
         assertTrue(doc.contains("| `reconcile.chunk_time` | no | " + ReconcileConfig.DEFAULTS.chunkTime().toMillis() + "ms |"));
+        assertTrue(doc.contains("| `reconcile.max_hot_rechecks` | no | " + ReconcileConfig.DEFAULTS.maxHotRechecks() + " |"));
+        assertTrue(doc.contains("| `reconcile.drift_per_chunk` | no | " + ReconcileConfig.DEFAULTS.driftPerChunk() + " |"));
     }
 }
