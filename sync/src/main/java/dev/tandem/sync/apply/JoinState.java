@@ -6,7 +6,6 @@ import dev.tandem.sync.mapping.CompiledJoin;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MergeSql;
 import dev.tandem.sync.mapping.SourceColumn;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -126,7 +125,7 @@ public final class JoinState {
                 try (PreparedStatement ps = c.prepareStatement(MergeSql.deleteState(kept.stateTable(), kept.keyColumns()))) {
                     int i = 1;
                     for (SourceColumn column : kept.keyColumns()) {
-                        ps.setArray(i++, texts(c, deletes, column.name(), true));
+                        ps.setArray(i++, ProjectionWriter.textArray(c, deletes, column.name(), true));
                     }
                     ps.executeUpdate();
                 }
@@ -140,20 +139,12 @@ public final class JoinState {
                     int i = 1;
                     for (SourceColumn column : kept.columns()) {
                         if (!group.getKey().contains(column.name())) {
-                            ps.setArray(i++, texts(c, group.getValue(), column.name(), false));
+                            ps.setArray(i++, ProjectionWriter.textArray(c, group.getValue(), column.name(), false));
                         }
                     }
                     ps.executeUpdate();
                 }
             }
         }
-    }
-
-    static Array texts(Connection c, List<ChangeEnvelope> rows, String column, boolean fromKey) throws SQLException {
-        String[] values = new String[rows.size()];
-        for (int r = 0; r < values.length; r++) {
-            values[r] = fromKey ? rows.get(r).key().get(column) : rows.get(r).after().get(column);
-        }
-        return c.createArrayOf("text", values);
     }
 }

@@ -117,7 +117,8 @@ final class ProjectionWriter implements TargetWriter {
         return affected;
     }
 
-    private static Array textArray(Connection c, List<ChangeEnvelope> rows, String column, boolean fromKey)
+    /** One column of {@code rows} as a text array: from each row's key, or from its after-image. */
+    static Array textArray(Connection c, List<ChangeEnvelope> rows, String column, boolean fromKey)
             throws SQLException {
         String[] values = new String[rows.size()];
         for (int r = 0; r < values.length; r++) {
