@@ -3,6 +3,7 @@ package dev.tandem.reconcile.repair;
 import static dev.tandem.capture.SqlIdentifiers.quote;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
+import dev.tandem.reconcile.chunk.KeySql;
 import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.mapping.CompiledJoin;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * Repairs rows of a merged table: the legacy rows of every table it joins are read for the drifted
@@ -62,21 +62,12 @@ final class JoinStateRepair {
      */
     private static void rewriteOne(Connection s, Connection t, String source, String stateTable, List<SourceColumn> columns,
                                    List<String> key, List<String> keyColumns, Collection<List<String>> keys) throws SQLException {
-        List<String> types = legacyTypes(s, source, keyColumns);
-        String probe = "(" + keyColumns.stream().map(c -> "l." + quote(c)).collect(Collectors.joining(", ")) + ") IN (SELECT "
-                + IntStream.range(0, keyColumns.size()).mapToObj(i -> "u.k" + i + "::" + types.get(i))
-                        .collect(Collectors.joining(", "))
-                + " FROM unnest(" + keyColumns.stream().map(c -> "?::text[]").collect(Collectors.joining(", ")) + ") AS u("
-                + IntStream.range(0, keyColumns.size()).mapToObj(i -> "k" + i).collect(Collectors.joining(", "))
-                + "))";
+        KeySql probe = Repairer.legacyKeySql(s, source, "l", keyColumns);
         String select = "SELECT " + columns.stream().map(c -> "l." + quote(c.name()) + "::text").collect(Collectors.joining(", "))
-                + " FROM " + quoteQualified(source) + " AS l WHERE " + probe + " FOR SHARE";
+                + " FROM " + quoteQualified(source) + " AS l WHERE " + probe.inPredicate() + " FOR SHARE";
         List<String[]> rows = new ArrayList<>();
         try (PreparedStatement ps = s.prepareStatement(select)) {
-            for (int i = 0; i < keyColumns.size(); i++) {
-                final int column = i;
-                ps.setArray(i + 1, s.createArrayOf("text", keys.stream().map(k -> k.get(column)).toArray(String[]::new)));
-            }
+            probe.bindKeys(s, ps, 1, keys);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String[] row = new String[columns.size()];
@@ -105,24 +96,5 @@ final class JoinStateRepair {
             }
             ps.executeUpdate();
         }
-    }
-
-    private static List<String> legacyTypes(Connection s, String source, List<String> columns) throws SQLException {
-        List<String> types = new ArrayList<>();
-        try (PreparedStatement ps = s.prepareStatement("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-                + "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped")) {
-            for (String column : columns) {
-                ps.setString(1, quoteQualified(source));
-                ps.setString(2, column);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new SQLException("key column " + column + " of " + source + " does not exist any more: the legacy "
-                                + "table changed; fix the mapping and restart with --rebackfill");
-                    }
-                    types.add(rs.getString(1));
-                }
-            }
-        }
-        return types;
     }
 }

@@ -152,24 +152,31 @@ public final class Repairer {
     }
 
     private static KeySql sourceKeySql(Connection s, CompiledTable table) throws SQLException {
-        String alias = quote(table.alias());
+        return legacyKeySql(s, table.source(), table.alias(), table.sourceKey());
+    }
+
+    /**
+     * Key-matching SQL over {@code columns} of legacy table {@code source} read as {@code alias}, typed as the legacy
+     * catalog has them (so the key's index is used).
+     */
+    static KeySql legacyKeySql(Connection s, String source, String alias, List<String> columns) throws SQLException {
         List<String> types = new ArrayList<>();
         try (PreparedStatement ps = s.prepareStatement("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-                + "WHERE a.attrelid = to_regclass(?) AND a.attname = ?")) {
-            for (String k : table.sourceKey()) {
-                ps.setString(1, quoteQualified(table.source()));
+                + "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped")) {
+            for (String k : columns) {
+                ps.setString(1, quoteQualified(source));
                 ps.setString(2, k);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
-                        throw new SQLException("source key column " + k + " of " + table.source() + " does not exist any more: "
+                        throw new SQLException("source key column " + k + " of " + source + " does not exist any more: "
                                 + "the legacy table changed; fix the mapping and restart");
                     }
                     types.add(rs.getString(1));
                 }
             }
         }
-        return new KeySql(table.sourceKey().stream().map(k -> alias + "." + quote(k)).toList(), types,
-                table.sourceKey().stream().map(k -> false).toList());
+        return new KeySql(columns.stream().map(k -> quote(alias) + "." + quote(k)).toList(), types,
+                columns.stream().map(k -> false).toList());
     }
 
     private static void write(Connection t, CompiledTable table, List<String[]> present, List<List<String>> gone,
