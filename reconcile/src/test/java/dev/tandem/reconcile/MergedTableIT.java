@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A table merged from three legacy tables: under random inserts, updates and deletes spread over all three (each
  * transaction touching one or several of them), the rows sync writes equal what the reconciler computes by joining
- * the legacy tables on the legacy side; a rogue write to the merged table is found with its key and repaired.
+ * the legacy tables on the legacy side; a rogue write to the merged table is found with its key and repaired, and DDL on
+ * a joined table pauses the merged table with the change named.
  */
 class MergedTableIT {
 
@@ -101,6 +102,19 @@ class MergedTableIT {
             RepairReport repaired = repairer.repair(pipeline.tables().get(0), rogue.tables().get(0).drift(), false);
             assertTrue(repaired.remaining().isEmpty(), "repair recomputed the row from the legacy tables: " + repaired);
             assertTrue(reconciler.verifyPass().consistent());
+
+            // DDL on a joined legacy table stops the line loudly: the merged table pauses naming the change, nothing is lost.
+            exec(legacy, "ALTER TABLE legacy.profile ADD COLUMN nickname text",
+                    "INSERT INTO legacy.profile VALUES (1000, 'gold', 'x@X.test', 'nick') ON CONFLICT (acct_id) DO NOTHING");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (queryLong(target, "SELECT count(*) FROM tandem.table_state WHERE target_table = 'app.customer'") == 0) {
+                assertTrue(System.nanoTime() < deadline, "app.customer did not pause on the changed legacy.profile");
+                Thread.sleep(100);
+            }
+            assertEquals(1, queryLong(target, "SELECT count(*) FROM tandem.table_state WHERE target_table = 'app.customer' "
+                    + "AND reason LIKE '%legacy.profile changed shape%columns added [nickname]%--rebackfill%'"));
+            assertTrue(queryLong(target, "SELECT count(*) FROM tandem.parked_change WHERE target_table = 'app.customer'") >= 1,
+                    "the change is parked, not dropped");
             assertNull(pipeline.failure());
         }
     }
