@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.deploy.TandemCli;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.metrics.ReconcileGauges;
@@ -20,13 +19,10 @@ import dev.tandem.sync.fence.SyncFence;
 import dev.tandem.sync.mapping.MappingParser;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,36 +75,36 @@ class ReconcileCommandsIT {
 
     @Test
     void commandsReportDriftWithExitCodesAndRepairIt() throws Exception {
-        Run clean = run("verify", "--config", config.toString(), "--no-fence", "--json");
-        assertEquals(0, clean.code, clean::toString);
-        assertTrue(JSON.readTree(clean.out).get("consistent").asBoolean());
-        assertEquals(3000, JSON.readTree(clean.out).get("rows_compared").asLong());
+        CliRun clean = run("verify", "--config", config.toString(), "--no-fence", "--json");
+        assertEquals(0, clean.code(), clean::toString);
+        assertTrue(JSON.readTree(clean.out()).get("consistent").asBoolean());
+        assertEquals(3000, JSON.readTree(clean.out()).get("rows_compared").asLong());
 
         exec(postgres, "rcmd_new", "UPDATE public.dst SET name = 'changed' WHERE id = 7", "DELETE FROM public.dst WHERE id = 2500");
-        Run drift = run("verify", "--config", config.toString(), "--no-fence", "--json");
-        assertEquals(1, drift.code, drift::toString);
-        JsonNode table = JSON.readTree(drift.out).get("tables").get(0);
+        CliRun drift = run("verify", "--config", config.toString(), "--no-fence", "--json");
+        assertEquals(1, drift.code(), drift::toString);
+        JsonNode table = JSON.readTree(drift.out()).get("tables").get(0);
         assertEquals(2, table.get("drifted_rows").asLong());
         assertEquals("different", table.get("drift").get(0).get("kind").asText().equals("missing")
                 ? table.get("drift").get(1).get("kind").asText() : table.get("drift").get(0).get("kind").asText());
 
-        Run ranged = run("diff", "--config", config.toString(), "--no-fence", "--table", "public.dst", "--key-range", "1..100", "--json");
-        assertEquals(1, ranged.code, ranged::toString);
-        JsonNode rangedTable = JSON.readTree(ranged.out);
+        CliRun ranged = run("diff", "--config", config.toString(), "--no-fence", "--table", "public.dst", "--key-range", "1..100", "--json");
+        assertEquals(1, ranged.code(), ranged::toString);
+        JsonNode rangedTable = JSON.readTree(ranged.out());
         assertEquals(1, rangedTable.get("drifted_rows").asLong(), "only id 7 lies in (1, 100]");
         assertEquals("[\"7\"]", rangedTable.get("drift").get(0).get("target_key").toString());
         assertEquals("[\"name\"]", rangedTable.get("drift").get(0).get("columns").toString());
-        assertEquals(2, run("diff", "--config", config.toString(), "--no-fence", "--table", "public.dst", "--key-range", "1,2..3").code,
+        assertEquals(2, run("diff", "--config", config.toString(), "--no-fence", "--table", "public.dst", "--key-range", "1,2..3").code(),
                 "a composite range for a one-column key is refused");
-        assertEquals(2, run("diff", "--config", config.toString(), "--no-fence", "--table", "public.nope").code);
+        assertEquals(2, run("diff", "--config", config.toString(), "--no-fence", "--table", "public.nope").code());
 
-        Run dry = run("repair", "--config", config.toString(), "--no-fence", "--dry-run", "--json");
-        assertEquals(0, dry.code, dry::toString);
-        assertEquals(2, JSON.readTree(dry.out).get("tables").get(0).get("actions").size());
+        CliRun dry = run("repair", "--config", config.toString(), "--no-fence", "--dry-run", "--json");
+        assertEquals(0, dry.code(), dry::toString);
+        assertEquals(2, JSON.readTree(dry.out()).get("tables").get(0).get("actions").size());
         assertEquals("changed", single(postgres, "rcmd_new", "SELECT name FROM public.dst WHERE id = 7"), "a dry run writes nothing");
-        Run repaired = run("repair", "--config", config.toString(), "--no-fence");
-        assertEquals(0, repaired.code, repaired::toString);
-        assertEquals(0, run("verify", "--config", config.toString(), "--no-fence").code);
+        CliRun repaired = run("repair", "--config", config.toString(), "--no-fence");
+        assertEquals(0, repaired.code(), repaired::toString);
+        assertEquals(0, run("verify", "--config", config.toString(), "--no-fence").code());
     }
 
     @Test
@@ -154,27 +150,7 @@ class ReconcileCommandsIT {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private record Run(int code, String out, String err) {
-
-        @Override
-        public String toString() {
-            return "exit " + code + ", stdout: " + out + ", stderr: " + err;
-        }
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream original = System.out;
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
-        try {
-            int code = TandemCli.commandLine().execute(args);
-            return new Run(code, captured.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(original);
-            System.setErr(originalErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 }

@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.deploy.TandemCli;
 import dev.tandem.embedded.EmbeddedPostgres;
 import dev.tandem.embedded.SharedTestStack;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,15 +60,15 @@ class VerifyProgressIT {
                   chunk_time: 50ms
                 """.formatted(postgres.jdbcUrl("vprog_legacy"), postgres.jdbcUrl("vprog_new")));
 
-        Run verify = run("verify", "--config", config.toString(), "--no-fence", "--json", "--progress", "lines", "--progress-interval", "10ms");
-        assertEquals(0, verify.code, verify::toString);
-        List<String> stdout = verify.out.lines().toList();
-        assertEquals(1, stdout.size(), "--json prints one JSON object and nothing else on stdout: " + verify.out);
+        CliRun verify = run("verify", "--config", config.toString(), "--no-fence", "--json", "--progress", "lines", "--progress-interval", "10ms");
+        assertEquals(0, verify.code(), verify::toString);
+        List<String> stdout = verify.out().lines().toList();
+        assertEquals(1, stdout.size(), "--json prints one JSON object and nothing else on stdout: " + verify.out());
         JsonNode result = JSON.readTree(stdout.get(0));
         assertEquals(ROWS, result.get("rows_compared").asLong());
 
-        List<String> reports = verify.err.lines().filter(l -> l.startsWith("verify: ") && !l.startsWith("verify: starting")).toList();
-        assertTrue(reports.size() >= 2, "a periodic line and the final one: " + verify.err);
+        List<String> reports = verify.err().lines().filter(l -> l.startsWith("verify: ") && !l.startsWith("verify: starting")).toList();
+        assertTrue(reports.size() >= 2, "a periodic line and the final one: " + verify.err());
         long previous = 0;
         for (String line : reports.subList(0, reports.size() - 1)) {
             Matcher m = REPORT.matcher(line);
@@ -94,46 +90,26 @@ class VerifyProgressIT {
         assertTrue(Long.parseLong(last.group(2)) > 1, "small chunks (chunk_time 50ms) over " + ROWS + " rows");
         assertEquals("1", last.group(3));
         assertEquals("0", last.group(5));
-        assertFalse(verify.err.contains("\r") || verify.err.contains("\u001b["), "plain lines carry no terminal control characters");
+        assertFalse(verify.err().contains("\r") || verify.err().contains("\u001b["), "plain lines carry no terminal control characters");
 
         exec(postgres, "vprog_new", "UPDATE public.dst SET name = 'changed' WHERE id = 7", "DELETE FROM public.dst WHERE id = 40000");
-        Run drift = run("verify", "--config", config.toString(), "--no-fence", "--progress", "none");
-        assertEquals(1, drift.code, drift::toString);
-        assertTrue(drift.out.startsWith("DRIFT FOUND"), "the human report stays on stdout: " + drift.out);
-        assertFalse(drift.out.contains("verify: ") || drift.err.contains("verify: "), "--progress none prints no progress: " + drift);
+        CliRun drift = run("verify", "--config", config.toString(), "--no-fence", "--progress", "none");
+        assertEquals(1, drift.code(), drift::toString);
+        assertTrue(drift.out().startsWith("DRIFT FOUND"), "the human report stays on stdout: " + drift.out());
+        assertFalse(drift.out().contains("verify: ") || drift.err().contains("verify: "), "--progress none prints no progress: " + drift);
 
-        Run repair = run("repair", "--config", config.toString(), "--no-fence", "--json", "--progress", "lines");
-        assertEquals(0, repair.code, repair::toString);
-        assertEquals(2, JSON.readTree(repair.out).get("tables").get(0).get("actions").size());
-        assertTrue(repair.err.lines().anyMatch(l -> l.matches("repair: done, 2 rows in 1 tables in [0-9.]+ s \\(\\d+ rows/s\\)")),
-                repair.err);
+        CliRun repair = run("repair", "--config", config.toString(), "--no-fence", "--json", "--progress", "lines");
+        assertEquals(0, repair.code(), repair::toString);
+        assertEquals(2, JSON.readTree(repair.out()).get("tables").get(0).get("actions").size());
+        assertTrue(repair.err().lines().anyMatch(l -> l.matches("repair: done, 2 rows in 1 tables in [0-9.]+ s \\(\\d+ rows/s\\)")),
+                repair.err());
 
-        Run wrong = run("verify", "--config", config.toString(), "--progress", "sometimes");
-        assertEquals(2, wrong.code, wrong::toString);
-        assertTrue(wrong.err.contains("--progress sometimes is not a progress mode: use one of [auto, bar, lines, none]"), wrong.err);
+        CliRun wrong = run("verify", "--config", config.toString(), "--progress", "sometimes");
+        assertEquals(2, wrong.code(), wrong::toString);
+        assertTrue(wrong.err().contains("--progress sometimes is not a progress mode: use one of [auto, bar, lines, none]"), wrong.err());
     }
 
-    private record Run(int code, String out, String err) {
-
-        @Override
-        public String toString() {
-            return "exit " + code + ", stdout: " + out + ", stderr: " + err;
-        }
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream original = System.out;
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
-        try {
-            int code = TandemCli.commandLine().execute(args);
-            return new Run(code, captured.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(original);
-            System.setErr(originalErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 }
