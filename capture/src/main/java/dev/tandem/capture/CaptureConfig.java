@@ -69,6 +69,11 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
         return "tandem." + migration + ".changes" + generationSuffix();
     }
 
+    /** Per-key ordering's copy of the change log, split by key over partitions (written by the sync's router). */
+    public String keyedChangeTopic() {
+        return changeTopic() + ".by-key";
+    }
+
     /** Where changes a paused target table could not take are copied for inspection. */
     public String deadLetterTopic() {
         return "tandem." + migration + ".dead-letter";

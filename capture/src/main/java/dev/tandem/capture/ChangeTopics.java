@@ -22,7 +22,8 @@ public final class ChangeTopics {
     public static void delete(CaptureConfig config) {
         try (Admin admin = Admin.create(adminProps(config))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<String> ours = List.of(config.changeTopic(), config.offsetTopic(), config.deadLetterTopic()).stream().filter(existing::contains).toList();
+            List<String> ours = List.of(config.changeTopic(), config.keyedChangeTopic(), config.offsetTopic(),
+                    config.deadLetterTopic()).stream().filter(existing::contains).toList();
             if (!ours.isEmpty()) {
                 admin.deleteTopics(ours).all().get(30, TimeUnit.SECONDS);
                 awaitGone(admin, ours);
@@ -61,6 +62,37 @@ public final class ChangeTopics {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create Kafka topics " + config.changeTopic() + " and "
                     + config.offsetTopic() + " at " + config.bootstrapServers()
+                    + ": check the broker is reachable and this client may create topics", e);
+        }
+    }
+
+    /**
+     * Creates per-key ordering's keyed change log with {@code partitions} partitions when missing (it keeps
+     * everything, like the ordered log). An existing one must have that many: a key's partition depends on the count,
+     * so changing it mid-stream could apply a key's changes out of order.
+     */
+    public static void ensureKeyed(CaptureConfig config, int partitions) {
+        String topic = config.keyedChangeTopic();
+        try (Admin admin = Admin.create(adminProps(config))) {
+            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                int existing = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(topic).partitions().size();
+                if (existing != partitions) {
+                    throw new IllegalArgumentException("the keyed change log " + topic + " has " + existing
+                            + " partitions but sync.partitions is " + partitions + "; a running migration keeps its count: "
+                            + "set sync.partitions back to " + existing + ", or re-run with --rebackfill to start over");
+                }
+                return;
+            }
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
+                    .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
+                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE))))
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create Kafka topic " + topic + " at " + config.bootstrapServers()
                     + ": check the broker is reachable and this client may create topics", e);
         }
     }

@@ -24,8 +24,18 @@ public final class KafkaChangeWriter implements AutoCloseable {
     private final String topic;
 
     public KafkaChangeWriter(CaptureConfig config) {
+        this.producer = new KafkaProducer<>(producerProperties(config.bootstrapServers(), "tandem-capture-" + config.migration()),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        this.topic = config.changeTopic();
+    }
+
+    /**
+     * Settings of a producer that writes a change log: idempotent with {@code acks=all}, so a retried send neither
+     * reorders nor doubles records, and it retries for as long as the broker is away.
+     */
+    public static Properties producerProperties(String bootstrapServers, String clientId) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
@@ -33,9 +43,16 @@ public final class KafkaChangeWriter implements AutoCloseable {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "tandem-capture-" + config.migration());
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-        this.topic = config.changeTopic();
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return props;
+    }
+
+    /** The record key of a change: its table and key (a transaction marker: its transaction). */
+    public static byte[] keyOf(ChangeEnvelope envelope) {
+        String key = envelope.table() == null
+                ? "tx:" + envelope.position().txId()
+                : envelope.table() + ":" + envelope.key().values();
+        return key.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Sends the envelopes in order and blocks until the broker acknowledged all of them. */
@@ -53,13 +70,6 @@ public final class KafkaChangeWriter implements AutoCloseable {
                         + topic + "; the capture stops so the change is re-read after restart", e.getCause());
             }
         }
-    }
-
-    private static byte[] keyOf(ChangeEnvelope envelope) {
-        String key = envelope.table() == null
-                ? "tx:" + envelope.position().txId()
-                : envelope.table() + ":" + envelope.key().values();
-        return key.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -35,8 +35,10 @@ public final class MigrationStatus {
             List<Map<String, Object>> position = rows(c, migration, """
                     SELECT pg_lsn(((tx_order >> 32)::bigint)::text || '/' || to_hex(tx_order & 4294967295)) AS after_commit,
                            tx_id, commit_time AS last_source_commit, applied_at,
-                           round(extract(epoch FROM applied_at - commit_time) * 1000) AS last_apply_delay_ms
-                    FROM tandem.applied_position WHERE migration = ?""");
+                           round(extract(epoch FROM applied_at - commit_time) * 1000) AS last_apply_delay_ms,
+                           count(*) OVER () AS partitions
+                    FROM tandem.applied_position WHERE migration = ?
+                    ORDER BY commit_time NULLS FIRST LIMIT 1""");
             status.put("applied", position.isEmpty() ? null : position.get(0));
             status.put("paused", rows(c, migration, """
                     SELECT s.target_table, s.state, s.reason, s.changed_at,

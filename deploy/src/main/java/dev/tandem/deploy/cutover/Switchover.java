@@ -3,6 +3,7 @@ package dev.tandem.deploy.cutover;
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.ControlSchema;
 import dev.tandem.sync.cutover.ChangeLogKeys;
 import dev.tandem.sync.cutover.KeyTranslation;
@@ -337,18 +338,14 @@ public final class Switchover {
         }
     }
 
+    /** How far into the ordered change log the sync has applied everything (over all partitions in per-key ordering). */
     private static Applied applied(Direction d, Connection to) throws SQLException {
-        try (PreparedStatement ps = to.prepareStatement(
-                     "SELECT topic, next_offset FROM tandem.applied_position WHERE migration = ?")) {
-            ps.setString(1, d.syncMigration());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new IllegalStateException("sync " + d.syncMigration() + " has applied nothing yet: start "
-                            + "`tandem run` and wait for it to stream before a " + d.operation());
-                }
-                return new Applied(rs.getString(1), rs.getLong(2));
-            }
+        AppliedPositions.LogPosition applied = AppliedPositions.logPosition(to, d.syncMigration());
+        if (applied == null) {
+            throw new IllegalStateException("sync " + d.syncMigration() + " has applied nothing yet: start "
+                    + "`tandem run` and wait for it to stream before a " + d.operation());
         }
+        return new Applied(applied.topic(), applied.offset());
     }
 
     /** Marks a restore point on both databases when allowed (it needs superuser or an explicit grant). */

@@ -3,6 +3,7 @@ package dev.tandem.deploy.run;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.backfill.BackfillSettings;
 import dev.tandem.sync.pipeline.PipelineConfig;
+import dev.tandem.sync.route.Ordering;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,22 @@ public final class ConfigLoader {
             throw new ConfigException(file + ": " + e.getMessage());
         }
         return new MigrationConfig(migration, reader.database("source"), reader.database("target"),
-                reader.string("kafka.bootstrap", null), mapping, workers, backfill);
+                reader.string("kafka.bootstrap", null), mapping, workers, backfill, ordering(file, reader));
+    }
+
+    private static Ordering ordering(Path file, Reader reader) {
+        String mode = reader.string("sync.ordering", "transactional");
+        boolean sized = reader.present("sync.partitions") || reader.present("sync.workers");
+        if (sized && mode.trim().equalsIgnoreCase("transactional")) {
+            throw new ConfigException(file + ": sync.partitions and sync.workers apply to per-key ordering only; "
+                    + "set sync.ordering: per-key or remove them");
+        }
+        try {
+            return Ordering.parse(mode, (int) reader.number("sync.partitions", Ordering.DEFAULT_PARTITIONS),
+                    (int) reader.number("sync.workers", Ordering.DEFAULT_WORKERS));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file + ": " + e.getMessage());
+        }
     }
 
     /** Looks keys up by dotted path and substitutes variables. */
@@ -107,11 +123,20 @@ public final class ConfigLoader {
             return Long.parseLong(m.group(1)) * unit;
         }
 
-        String string(String path, String fallback) {
+        boolean present(String path) {
+            return lookup(path) != null;
+        }
+
+        private Object lookup(String path) {
             Object value = root;
             for (String part : path.split("\\.")) {
                 value = value instanceof Map<?, ?> map ? map.get(part) : null;
             }
+            return value;
+        }
+
+        String string(String path, String fallback) {
+            Object value = lookup(path);
             if (value == null) {
                 if (fallback == null) {
                     throw new ConfigException(file + ": '" + path + "' is missing; add it (see docs/running.md)");

@@ -2,6 +2,7 @@ package dev.tandem.deploy.run;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.backfill.BackfillSettings;
+import dev.tandem.sync.route.Ordering;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -16,9 +17,10 @@ import java.util.Objects;
  * @param mapping          the mapping file
  * @param backfillWorkers  chunks copied in parallel during the backfill
  * @param backfill         chunk size, throttle and back-off thresholds of the backfill
+ * @param ordering         how the sync orders what it applies (transactional, or per-key with partitions and workers)
  */
 public record MigrationConfig(String migration, PgDatabase source, PgDatabase target, String bootstrapServers,
-                              Path mapping, int backfillWorkers, BackfillSettings backfill) {
+                              Path mapping, int backfillWorkers, BackfillSettings backfill, Ordering ordering) {
 
     public MigrationConfig {
         Objects.requireNonNull(migration, "migration");
@@ -27,12 +29,19 @@ public record MigrationConfig(String migration, PgDatabase source, PgDatabase ta
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(mapping, "mapping");
         backfill = backfill == null ? BackfillSettings.DEFAULTS : backfill;
+        ordering = ordering == null ? Ordering.TRANSACTIONAL : ordering;
+    }
+
+    public MigrationConfig(String migration, PgDatabase source, PgDatabase target, String bootstrapServers, Path mapping,
+                           int backfillWorkers, BackfillSettings backfill) {
+        this(migration, source, target, bootstrapServers, mapping, backfillWorkers, backfill, null);
     }
 
     @Override
     public String toString() {
         return "migration " + migration + ": " + source + " → " + target + " via Kafka " + bootstrapServers + ", mapping "
                 + mapping + ", " + backfillWorkers + " backfill workers, chunks of " + backfill.chunkRows() + " rows"
-                + (backfill.rowsPerSecond() == 0 ? "" : ", at most " + backfill.rowsPerSecond() + " rows/s");
+                + (backfill.rowsPerSecond() == 0 ? "" : ", at most " + backfill.rowsPerSecond() + " rows/s")
+                + ", " + ordering + " ordering";
     }
 }

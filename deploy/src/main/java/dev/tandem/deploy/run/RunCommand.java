@@ -90,7 +90,8 @@ public final class RunCommand implements Callable<Integer> {
         AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
-                mapping, migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill());
+                mapping, migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill(),
+                migration.ordering());
         CutoverStore store = new CutoverStore(migration.migration(), migration.target());
         Pipeline pipeline = new Pipeline(pipelineConfig);
         try (StopSignal stop = StopSignal.install();

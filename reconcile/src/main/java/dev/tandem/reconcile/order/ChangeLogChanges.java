@@ -1,5 +1,6 @@
 package dev.tandem.reconcile.order;
 
+import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.cutover.ChangeLogKeys;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -84,11 +85,7 @@ public final class ChangeLogChanges implements RecentChanges {
                 return null;
             }
         }
-        try (PreparedStatement ps = target.prepareStatement("SELECT topic, next_offset FROM tandem.applied_position WHERE migration = ?")) {
-            ps.setString(1, migration);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Position(rs.getString(1), rs.getLong(2)) : null;
-            }
-        }
+        AppliedPositions.LogPosition applied = AppliedPositions.logPosition(target, migration);
+        return applied == null ? null : new Position(applied.topic(), applied.offset());
     }
 }

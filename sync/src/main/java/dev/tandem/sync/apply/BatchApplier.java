@@ -99,7 +99,7 @@ final class BatchApplier {
             }
             String target = writer.table().target();
             List<ChangeEnvelope> all = allOf(mine);
-            if (paused.containsKey(target)) {
+            if (paused.containsKey(target) && states.holdPaused(c, target)) {
                 park(c, target, paused.get(target).reason(), all);
             } else if (applyOrPause(c, writer, mine)) {
                 appliedByTarget.merge(target, (long) all.size(), Long::sum);
@@ -108,7 +108,7 @@ final class BatchApplier {
             }
         }
         fencesSeen.record(c, fences);
-        positions.advance(c, current, next, newestCommit);
+        positions.advance(c, current, next, newestCommit, transactions.get(transactions.size() - 1).logEnd());
         return changes;
     }
 
@@ -125,9 +125,17 @@ final class BatchApplier {
     /** Carries out pending resume and skip requests; returns the tables still paused. Caller commits. */
     private Map<String, Pause> handleRequests(Connection c, Map<String, Pause> states) throws SQLException {
         Map<String, Pause> stillPaused = new LinkedHashMap<>();
-        for (Pause pause : states.values()) {
-            TargetWriter writer = writersByTarget.get(pause.table());
-            if (pause.state() == State.PAUSED || writer == null) {
+        for (Pause seen : states.values()) {
+            TargetWriter writer = writersByTarget.get(seen.table());
+            if (seen.state() == State.PAUSED || writer == null) {
+                stillPaused.put(seen.table(), seen);
+                continue;
+            }
+            Pause pause = this.states.lockForRequest(c, seen.table()); // parallel appliers: one carries it out
+            if (pause == null) {
+                continue;
+            }
+            if (pause.state() == State.PAUSED) {
                 stillPaused.put(pause.table(), pause);
                 continue;
             }

@@ -1,9 +1,8 @@
 package dev.tandem.sync.apply;
 
-import dev.tandem.capture.envelope.ChangeEnvelope;
-import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
+import dev.tandem.sync.control.FencedException;
 import dev.tandem.sync.control.FencesSeen;
 import dev.tandem.sync.control.TableStates;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -12,9 +11,15 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -25,12 +30,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the change log and applies whole source transactions to the new schema, in source commit
- * order; the only writer of the migration's target tables and of its applied position.
+ * order; the only writer of the migration's target tables and of its applied positions.
  *
- * <p>The change-log offset to resume from is stored with the data in the target, so Kafka's own
+ * <p>In transactional ordering it reads the one partition of the ordered change log. In per-key ordering it is
+ * one member of a Kafka consumer group over the keyed change log, and applies each partition Kafka assigns it
+ * in that partition's order, one target transaction per partition and batch.
+ *
+ * <p>The offset to resume from is stored with the data in the target, per partition, so Kafka's own
  * consumer offsets are never trusted; transactions the target already reflects (a capture replay)
  * are skipped by their source position. A lost connection makes the applier reconnect and resume
- * from the stored position; any other failure stops it with the cause in {@link #failure()}.
+ * from the stored positions; any other failure stops it with the cause in {@link #failure()}.
  */
 public final class ChangeApplier implements Runnable, AutoCloseable {
 
@@ -39,27 +48,42 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
 
     private final ApplierConfig config;
     private final List<CompiledTable> tables;
-    private final AppliedPositions positions;
-    private final ApplyStats stats = new ApplyStats();
+    private final TableStates states;
+    private final ApplyStats stats;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterWriter deadLetters;
-    private final TopicPartition partition;
+    private final boolean perKey;
+    private final Map<TopicPartition, PartitionState> partitions = new LinkedHashMap<>();
+    /** Partitions Kafka assigned that are not yet positioned at their stored offsets. */
+    private final Set<TopicPartition> toOpen = new HashSet<>();
+    private int partsInTopic = 1;
     private volatile boolean stopping;
     private volatile Throwable failure;
     private volatile boolean running;
     private volatile boolean started;
 
     public ChangeApplier(ApplierConfig config, List<CompiledTable> tables) {
+        this(config, tables, new ApplyStats());
+    }
+
+    /** An applier counting into {@code stats}, which the other appliers of this instance may share. */
+    public ChangeApplier(ApplierConfig config, List<CompiledTable> tables, ApplyStats stats) {
         this.config = config;
         this.tables = List.copyOf(tables);
-        this.positions = new AppliedPositions(config.migration(), config.changeTopic());
-        this.partition = new TopicPartition(config.changeTopic(), 0);
+        this.states = new TableStates(config.migration());
+        this.stats = stats;
+        this.perKey = config.ordering().perKey();
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tandem-applier-" + config.migration());
+        if (perKey) {
+            // the group only shares the partitions out; positions live in the target, never in Kafka's offsets
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "tandem-applier-" + config.changeTopic());
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        }
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.deadLetters = new DeadLetterWriter(config.bootstrapServers(), config.deadLetterTopic(),
                 "tandem-dead-letters-" + config.migration());
@@ -77,12 +101,22 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         return running;
     }
 
+    /** Partitions of its input this applier holds now (per-key: what the consumer group gave it). */
+    public synchronized List<Integer> partitions() {
+        return partitions.keySet().stream().map(TopicPartition::partition).sorted().toList();
+    }
+
     @Override
     public void run() {
         started = true;
         running = true;
-        consumer.assign(List.of(partition));
         try {
+            if (perKey) {
+                partsInTopic = consumer.partitionsFor(config.changeTopic(), Duration.ofSeconds(30)).size();
+                consumer.subscribe(List.of(config.changeTopic()), new Rebalance());
+            } else {
+                consumer.assign(List.of(new TopicPartition(config.changeTopic(), 0)));
+            }
             int attempt = 0;
             while (!stopping) {
                 try (Connection target = config.target().connectAsSyncWriter("tandem-applier-" + config.migration())) {
@@ -116,83 +150,106 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     }
 
     private void applyUntilStopped(Connection target) throws SQLException {
-        AppliedPosition position = positions.load(target);
-        target.commit();
-        consumer.seek(partition, position.nextOffset());
-        TransactionAssembler assembler = new TransactionAssembler();
-        BatchApplier batchApplier = new BatchApplier(tables, positions, new TableStates(config.migration()),
-                new FencesSeen(config.migration()));
+        synchronized (this) {
+            partitions.clear();
+        }
+        toOpen.addAll(consumer.assignment());
+        BatchApplier requests = batchApplier(0);
         long lastRequestCheck = System.nanoTime();
-        List<SourceTransaction> ready = new ArrayList<>();
-        int readyChanges = 0;
-        long readySince = 0;
-        long nextOffset = position.nextOffset();
         while (!stopping) {
+            openAssigned(target);
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
-                ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
-                nextOffset = record.offset() + 1;
-                SourceTransaction tx = assembler.add(envelope, record.offset());
-                if (tx == null) {
-                    continue;
+                PartitionState partition = partitions.get(new TopicPartition(record.topic(), record.partition()));
+                if (partition != null) { // null: assigned during this poll, read again from its stored position
+                    partition.add(record, stats, config.migration());
                 }
-                if (tx.changes().isEmpty()) {
-                    continue; // a transaction without captured changes, or a repeated COMMIT marker
-                }
-                if (position.covers(tx.txOrder(), tx.txId()) || isCoveredBy(ready, tx)) {
-                    stats.recordReplaySkipped();
-                    continue;
-                }
-                if (!tx.complete()) {
-                    throw new IncompleteTransactionException("source transaction " + tx.txId() + " committed "
-                            + tx.committed() + " changes but the change log holds " + tx.changes().size()
-                            + " of them before its COMMIT (offsets from " + tx.firstOffset() + "); applying it would lose "
-                            + "changes, so the applier stops: re-run the backfill for migration " + config.migration());
-                }
-                if (ready.isEmpty()) {
-                    readySince = System.nanoTime();
-                }
-                ready.add(tx);
-                readyChanges += tx.changes().size();
             }
-            boolean full = readyChanges >= config.maxBatchChanges();
-            boolean due = !ready.isEmpty() && System.nanoTime() - readySince >= config.maxBatchDelay().toNanos();
-            if (full || due) {
-                long resumeAt = assembler.earliestOpenOffset().orElse(nextOffset);
-                position = applyBatch(target, batchApplier, ready, position, resumeAt);
-                ready.clear();
-                readyChanges = 0;
+            boolean applied = false;
+            boolean waiting = false;
+            for (PartitionState partition : List.copyOf(partitions.values())) {
+                if (partition.due(config)) {
+                    applyBatch(target, partition);
+                    applied = true;
+                }
+                waiting |= !partition.ready.isEmpty();
+            }
+            if (applied) {
                 lastRequestCheck = System.nanoTime();
-            } else if (ready.isEmpty() && System.nanoTime() - lastRequestCheck > REQUEST_CHECK_INTERVAL_NANOS) {
-                handleRequestsWhileIdle(target, batchApplier);
+            } else if (!waiting && System.nanoTime() - lastRequestCheck > REQUEST_CHECK_INTERVAL_NANOS) {
+                handleRequestsWhileIdle(target, requests);
                 lastRequestCheck = System.nanoTime();
             }
         }
     }
 
-    private AppliedPosition applyBatch(Connection target, BatchApplier batchApplier, List<SourceTransaction> ready,
-                                       AppliedPosition current, long resumeAt) throws SQLException {
-        SourceTransaction last = ready.get(ready.size() - 1);
-        AppliedPosition next = new AppliedPosition(resumeAt, last.txOrder(), last.txId());
+    /** Loads the stored position of each newly assigned partition and reads on from there. */
+    private void openAssigned(Connection target) throws SQLException {
+        for (TopicPartition tp : List.copyOf(toOpen)) {
+            AppliedPositions positions = positions(tp.partition());
+            AppliedPositions.Stored stored = positions.loadStored(target);
+            target.commit();
+            if (!perKey && !stored.topic().equals(config.changeTopic())) {
+                throw new IllegalStateException("migration " + config.migration() + ": the applied position was written "
+                        + "for " + stored.topic() + " by per-key ordering; transactional ordering cannot take over from "
+                        + "it. Set sync.ordering back to per-key, or re-run with --rebackfill");
+            }
+            consumer.seek(tp, stored.readFrom());
+            synchronized (this) {
+                partitions.put(tp, new PartitionState(tp.partition(), batchApplier(tp.partition()), stored.position(),
+                        stored.readFrom(), perKey));
+            }
+            toOpen.remove(tp);
+        }
+    }
+
+    private AppliedPositions positions(int part) {
+        return new AppliedPositions(config.migration(), config.changeTopic(), part, config.logTopic());
+    }
+
+    private BatchApplier batchApplier(int part) {
+        return new BatchApplier(tables, positions(part), states, new FencesSeen(config.migration(), part, partsInTopic));
+    }
+
+    private void applyBatch(Connection target, PartitionState partition) throws SQLException {
+        AppliedPosition next = partition.next();
         try (Statement st = target.createStatement()) {
             st.execute("SET CONSTRAINTS ALL DEFERRED");
         }
+        BatchApplier batches = partition.batches;
         long changes;
         try {
-            changes = batchApplier.apply(target, ready, current, next);
+            changes = batches.apply(target, partition.ready, partition.position, next);
             target.commit();
+        } catch (FencedException e) {
+            batches.drainParked();
+            rollbackQuietly(target, e);
+            if (!perKey) {
+                throw e;
+            }
+            // another member of the group applied this partition meanwhile (a rebalance): start it over from the target
+            log.warn("applier {}: {}; re-reading partition {} from its stored position", config.migration(), e.getMessage(),
+                    partition.partition);
+            reopen(partition.partition);
+            return;
         } catch (SQLException | RuntimeException e) {
-            batchApplier.drainParked();
+            batches.drainParked();
             rollbackQuietly(target, e);
             throw e;
         }
-        deadLetters.publish(batchApplier.drainParked());
+        deadLetters.publish(batches.drainParked());
         long now = System.currentTimeMillis();
-        stats.recordBatch(ready.size(), changes);
-        stats.recordTables(batchApplier.appliedByTarget());
-        for (SourceTransaction tx : ready) {
+        stats.recordBatch(partition.ready.size(), changes);
+        stats.recordTables(batches.appliedByTarget());
+        for (SourceTransaction tx : partition.ready) {
             stats.recordLag(Math.max(0, now - tx.commitTimeMs()));
         }
-        return next;
+        partition.applied(next);
+    }
+
+    private synchronized void reopen(int part) {
+        TopicPartition tp = new TopicPartition(config.changeTopic(), part);
+        partitions.remove(tp);
+        toOpen.add(tp);
     }
 
     /** Without traffic, resume and skip requests are still carried out within about a second. */
@@ -208,12 +265,25 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         deadLetters.publish(batchApplier.drainParked());
     }
 
-    private static boolean isCoveredBy(List<SourceTransaction> ready, SourceTransaction tx) {
-        if (ready.isEmpty()) {
-            return false;
+    /** Kafka moves partitions between the group's members; what was not applied is read again by the new owner. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            synchronized (ChangeApplier.this) {
+                revoked.forEach(partitions::remove);
+            }
+            toOpen.removeAll(revoked);
         }
-        SourceTransaction last = ready.get(ready.size() - 1);
-        return new AppliedPosition(0, last.txOrder(), last.txId()).covers(tx.txOrder(), tx.txId());
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            toOpen.addAll(new ArrayList<>(assigned));
+            if (!assigned.isEmpty()) {
+                log.info("applier {}: applies partitions {} of {}", config.migration(),
+                        assigned.stream().map(TopicPartition::partition).sorted().toList(), config.changeTopic());
+            }
+        }
     }
 
     private static void rollbackQuietly(Connection c, Exception cause) {

@@ -18,8 +18,17 @@ public final class TransactionAssembler {
 
     private final Map<Long, Pending> open = new LinkedHashMap<>();
 
-    /** Adds one change-log record; returns the transaction it completed, if any. */
+    /** Adds one record of the ordered change log; returns the transaction it completed, if any. */
     public SourceTransaction add(ChangeEnvelope envelope, long offset) {
+        return add(envelope, offset, offset);
+    }
+
+    /**
+     * Adds one change-log record read at {@code offset}; {@code logOffset} is where the record sits in the ordered
+     * change log (the same offset unless a router copied it into a partition). Returns the transaction it
+     * completed, if any.
+     */
+    public SourceTransaction add(ChangeEnvelope envelope, long offset, long logOffset) {
         long txId = envelope.position().txId();
         Pending pending = open.computeIfAbsent(txId, id -> new Pending(offset));
         switch (envelope.kind()) {
@@ -35,7 +44,7 @@ public final class TransactionAssembler {
                 List<ChangeEnvelope> changes = new ArrayList<>(pending.changes.values());
                 long txOrder = changes.isEmpty() ? 0 : changes.get(changes.size() - 1).position().txOrder();
                 return new SourceTransaction(txId, txOrder, envelope.commitTimeMs(), changes, pending.firstOffset,
-                        envelope.eventCount());
+                        envelope.eventCount(), logOffset + 1);
             }
             default -> throw new IllegalStateException("unknown envelope kind " + envelope.kind());
         }

@@ -22,6 +22,14 @@ public final class ControlSchema {
                         tx_id       bigint NOT NULL,
                         commit_time timestamptz,
                         applied_at  timestamptz NOT NULL DEFAULT now())""");
+            // per-key ordering keeps one position per partition of its input, and each names the ordered change
+            // log's offset everything before which it has applied (log_offset), so readers of the log need no mode
+            st.execute("""
+                    ALTER TABLE tandem.applied_position
+                        ADD COLUMN IF NOT EXISTS part int NOT NULL DEFAULT 0,
+                        ADD COLUMN IF NOT EXISTS log_topic text,
+                        ADD COLUMN IF NOT EXISTS log_offset bigint""");
+            widenKey(st, "applied_position", "applied_position_pkey", "migration, part");
             st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.backfill (
                         migration    text NOT NULL,
@@ -65,6 +73,12 @@ public final class ControlSchema {
                         source_lsn  text NOT NULL,
                         applied_at  timestamptz NOT NULL DEFAULT now(),
                         PRIMARY KEY (migration, fence_id))""");
+            // a fence travels through every partition of a per-key change log; it is seen once all parts recorded it
+            st.execute("""
+                    ALTER TABLE tandem.fence_seen
+                        ADD COLUMN IF NOT EXISTS part int NOT NULL DEFAULT 0,
+                        ADD COLUMN IF NOT EXISTS parts int NOT NULL DEFAULT 1""");
+            widenKey(st, "fence_seen", "fence_seen_pkey", "migration, fence_id, part");
             st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.migration (
                         migration      text PRIMARY KEY,
@@ -72,5 +86,16 @@ public final class ControlSchema {
                         generation     int NOT NULL DEFAULT 1,
                         created_at     timestamptz NOT NULL DEFAULT now())""");
         }
+    }
+
+    /** Replaces a table's primary key by a wider one, once (schemas created before the wider key existed). */
+    private static void widenKey(Statement st, String table, String constraint, String columns) throws SQLException {
+        st.execute("""
+                DO $$ BEGIN
+                  IF (SELECT array_length(conkey, 1) FROM pg_constraint
+                      WHERE conrelid = 'tandem.%1$s'::regclass AND contype = 'p') < %3$d THEN
+                    ALTER TABLE tandem.%1$s DROP CONSTRAINT %2$s, ADD PRIMARY KEY (%4$s);
+                  END IF;
+                END $$""".formatted(table, constraint, columns.split(",").length, columns));
     }
 }

@@ -62,6 +62,39 @@ public final class TableStates {
         return paused;
     }
 
+    /**
+     * Locks {@code table}'s pause record against a concurrent resume until the caller's transaction ends, so changes
+     * parked now are among those the resume replays; false when the table is active (resumed meanwhile). Parallel
+     * appliers (per-key ordering) call this before parking.
+     */
+    public boolean holdPaused(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM tandem.table_state WHERE migration = ? AND target_table = ? FOR SHARE")) {
+            ps.setString(1, migration);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
+     * Takes {@code table}'s pause record for carrying out a request, waiting for appliers still parking behind it;
+     * returns its current state, or null when another applier already carried the request out.
+     */
+    public Pause lockForRequest(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT target_table, state, reason, position, row_key FROM tandem.table_state
+                WHERE migration = ? AND target_table = ? FOR UPDATE""")) {
+            ps.setString(1, migration);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Pause(rs.getString(1), State.valueOf(rs.getString(2).toUpperCase()),
+                        rs.getString(3), rs.getString(4), rs.getString(5)) : null;
+            }
+        }
+    }
+
     public void pause(Connection c, String table, String reason, String position, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO tandem.table_state (migration, target_table, state, reason, position, row_key)

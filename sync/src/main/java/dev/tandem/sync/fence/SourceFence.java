@@ -72,10 +72,15 @@ public final class SourceFence implements SyncFence {
         }
     }
 
-    /** True once the applier recorded the fence; the record is then deleted, the fence having served. */
+    /**
+     * True once the appliers of every partition recorded the fence (one in transactional ordering); the records
+     * are then deleted, the fence having served.
+     */
     private boolean consumeSeen(Connection target, String fenceId) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement(
-                "DELETE FROM tandem.fence_seen WHERE migration = ? AND fence_id = ?")) {
+        try (PreparedStatement ps = target.prepareStatement("""
+                DELETE FROM tandem.fence_seen f WHERE migration = ? AND fence_id = ?
+                AND (SELECT count(*) FROM tandem.fence_seen a WHERE a.migration = f.migration AND a.fence_id = f.fence_id)
+                    >= f.parts""")) {
             ps.setString(1, migration);
             ps.setString(2, fenceId);
             return ps.executeUpdate() > 0;

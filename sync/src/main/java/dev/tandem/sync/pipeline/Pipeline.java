@@ -9,7 +9,6 @@ import dev.tandem.capture.replication.ReplicationSetup;
 import dev.tandem.sync.apply.ApplierConfig;
 import dev.tandem.sync.apply.ApplyStats;
 import dev.tandem.sync.apply.SnapshotCatchUp;
-import dev.tandem.sync.apply.ChangeApplier;
 import dev.tandem.sync.backfill.Backfill;
 import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.backfill.BackfillProgress;
@@ -56,8 +55,7 @@ public final class Pipeline implements AutoCloseable {
     private JoinState joinState;
     private CaptureConfig captureConfig;
     private CaptureEngine capture;
-    private ChangeApplier applier;
-    private Thread applierThread;
+    private ApplySide applier;
     private ScheduledExecutorService slotWatch;
     private volatile Throwable slotFailure;
 
@@ -139,17 +137,14 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** (Re)starts the applier alone, e.g. after it was stopped; it resumes from the stored position. */
-    public void startApplier() {
-        applier = new ChangeApplier(config.applier(captureConfig), tables);
-        applierThread = new Thread(applier, "tandem-applier-" + config.migration());
-        applierThread.start();
+    public void startApplier() throws SQLException {
+        applier = ApplySide.start(config, captureConfig, tables);
     }
 
     /** Stops the applier and waits for it; the capture keeps running. */
     public void stopApplier() throws InterruptedException {
         if (applier != null) {
             applier.close();
-            applierThread.join(TimeUnit.SECONDS.toMillis(30));
         }
     }
 

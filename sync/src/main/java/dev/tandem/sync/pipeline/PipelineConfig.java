@@ -6,6 +6,7 @@ import dev.tandem.sync.apply.ApplierConfig;
 import dev.tandem.sync.backfill.BackfillSettings;
 import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.TableMapping;
+import dev.tandem.sync.route.Ordering;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -17,10 +18,11 @@ import java.util.Objects;
  * @param backfillWorkers    chunks copied in parallel during the backfill, each by its own pair of sessions
  * @param captureOffsetFlush how often capture offsets are flushed (what a crash replays at most)
  * @param backfill           chunk size, throttle and back-off thresholds of the backfill
+ * @param ordering           transactional (default) or per-key, with its partitions and workers
  */
 public record PipelineConfig(String migration, PgDatabase source, PgDatabase target, MappingSpec mapping,
                              String bootstrapServers, int backfillWorkers, Duration captureOffsetFlush,
-                             BackfillSettings backfill) {
+                             BackfillSettings backfill, Ordering ordering) {
 
     public static final int DEFAULT_BACKFILL_WORKERS = 2;
 
@@ -34,6 +36,13 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
         }
         captureOffsetFlush = captureOffsetFlush == null ? CaptureConfig.DEFAULT_OFFSET_FLUSH : captureOffsetFlush;
         backfill = backfill == null ? BackfillSettings.DEFAULTS : backfill;
+        ordering = ordering == null ? Ordering.TRANSACTIONAL : ordering;
+    }
+
+    public PipelineConfig(String migration, PgDatabase source, PgDatabase target, MappingSpec mapping,
+                          String bootstrapServers, int backfillWorkers, Duration captureOffsetFlush,
+                          BackfillSettings backfill) {
+        this(migration, source, target, mapping, bootstrapServers, backfillWorkers, captureOffsetFlush, backfill, null);
     }
 
     public PipelineConfig(String migration, PgDatabase source, PgDatabase target, MappingSpec mapping,
@@ -49,13 +58,20 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
 
     /** A copy whose capture flushes its offsets every {@code flush} (longer: more is replayed after a crash). */
     public PipelineConfig withCaptureOffsetFlush(Duration flush) {
-        return new PipelineConfig(migration, source, target, mapping, bootstrapServers, backfillWorkers, flush, backfill);
+        return new PipelineConfig(migration, source, target, mapping, bootstrapServers, backfillWorkers, flush, backfill,
+                ordering);
     }
 
     /** A copy with other backfill workers and settings. */
     public PipelineConfig withBackfill(int workers, BackfillSettings settings) {
         return new PipelineConfig(migration, source, target, mapping, bootstrapServers, workers, captureOffsetFlush,
-                settings);
+                settings, ordering);
+    }
+
+    /** A copy that applies with {@code order}. */
+    public PipelineConfig withOrdering(Ordering order) {
+        return new PipelineConfig(migration, source, target, mapping, bootstrapServers, backfillWorkers, captureOffsetFlush,
+                backfill, order);
     }
 
     public CaptureConfig capture() {
@@ -63,7 +79,7 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
                 null, captureOffsetFlush);
     }
 
-    /** The applier reading what {@code capture} writes. */
+    /** The applier reading what {@code capture} writes, in commit order (transactional ordering, and every catch-up). */
     public ApplierConfig applier(CaptureConfig capture) {
         return new ApplierConfig(migration, target, bootstrapServers, capture.changeTopic(), capture.deadLetterTopic());
     }
