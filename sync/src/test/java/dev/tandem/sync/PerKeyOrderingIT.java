@@ -8,6 +8,7 @@ import static dev.tandem.sync.TestDatabases.queryString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
@@ -125,6 +126,44 @@ class PerKeyOrderingIT {
             assertEquals("7", queryString(app, "SELECT amount FROM app.entry WHERE id = 900001"));
             assertEquals(0, queryLong(app, "SELECT count(*) FROM tandem.parked_change"), "nothing stays parked");
             assertNull(pipeline.failure());
+        }
+    }
+
+    @Test
+    void refusesWhatItCouldNotKeepInOrderBeforeCopyingAnything() throws Exception {
+        PgDatabase legacy = TestDatabases.fresh("perkey_refuse_legacy");
+        PgDatabase app = TestDatabases.fresh("perkey_refuse_app");
+        createSchemas(legacy, app);
+        exec(app, "ALTER TABLE app.entry ADD CONSTRAINT entry_account FOREIGN KEY (account_id) REFERENCES app.account (id) "
+                + "DEFERRABLE");
+        try (Pipeline pipeline = new Pipeline(config("perkey_fk", legacy, app))) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, pipeline::start);
+            assertTrue(refused.getMessage().contains("app.entry.entry_account → app.account")
+                    && refused.getMessage().contains("sync.ordering: transactional"), refused.getMessage());
+        }
+        assertEquals(0, queryLong(app, "SELECT count(*) FROM app.account"), "nothing was copied");
+
+        exec(legacy, "CREATE TABLE legacy.owner (id int PRIMARY KEY, name text NOT NULL)");
+        exec(app, "ALTER TABLE app.entry DROP CONSTRAINT entry_account",
+                "CREATE TABLE app.owner (id int PRIMARY KEY, name text NOT NULL, flag text)");
+        String twoMains = MAPPING + """
+                  - target: app.owner
+                    from: legacy.owner o
+                    join:
+                      - from: legacy.account_flag f
+                        on: { account_id: o.id }
+                    key: { id: o.id }
+                    columns:
+                      name: o.name
+                      flag: f.flag
+                """;
+        PipelineConfig conflicting = new PipelineConfig("perkey_twomains", legacy, app,
+                MappingParser.parse("perkey.yaml", new StringReader(twoMains)),
+                TestDatabases.stack().kafka().bootstrapServers()).withOrdering(FOUR_PARTITIONS);
+        try (Pipeline pipeline = new Pipeline(conflicting)) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, pipeline::start);
+            assertTrue(refused.getMessage().contains("cannot route legacy.account_flag")
+                    && refused.getMessage().contains("app.owner"), refused.getMessage());
         }
     }
 

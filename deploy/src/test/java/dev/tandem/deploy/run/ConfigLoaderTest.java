@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.sync.backfill.BackfillSettings;
+import dev.tandem.sync.route.Ordering;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -65,6 +66,29 @@ class ConfigLoaderTest {
         var size = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG
                 + "backfill: { maxRetainedWal: lots }\n"), Map.of("LEGACY_PW", "p")::get));
         assertTrue(size.getMessage().contains("'backfill.maxRetainedWal' is 'lots'"), size.getMessage());
+    }
+
+    @Test
+    void orderingIsTransactionalUnlessPerKeyIsAskedForAndBadValuesAreNamed() throws Exception {
+        Map<String, String> env = Map.of("LEGACY_PW", "p");
+        assertEquals(Ordering.TRANSACTIONAL, ConfigLoader.load(write(CONFIG), env::get).ordering());
+        MigrationConfig perKey = ConfigLoader.load(write(CONFIG + "sync: { ordering: per-key, partitions: 8, workers: 3 }\n"),
+                env::get);
+        assertEquals(Ordering.perKey(8, 3), perKey.ordering());
+        assertTrue(perKey.toString().contains("per-key (8 partitions, 3 workers here) ordering"), perKey.toString());
+        assertEquals(Ordering.perKey(Ordering.DEFAULT_PARTITIONS, Ordering.DEFAULT_WORKERS),
+                ConfigLoader.load(write(CONFIG + "sync: { ordering: per-key }\n"), env::get).ordering());
+
+        var unknown = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG
+                + "sync: { ordering: parallel }\n"), env::get));
+        assertTrue(unknown.getMessage().contains("sync.ordering is 'parallel'; use transactional"), unknown.getMessage());
+        var sizedTransactional = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG
+                + "sync: { partitions: 8 }\n"), env::get));
+        assertTrue(sizedTransactional.getMessage().contains("per-key ordering only"), sizedTransactional.getMessage());
+        var idleWorkers = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG
+                + "sync: { ordering: per-key, partitions: 2, workers: 3 }\n"), env::get));
+        assertTrue(idleWorkers.getMessage().contains("sync.workers is 3; use 1 to sync.partitions (2)"),
+                idleWorkers.getMessage());
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.tandem.sync.apply.ChangeApplier;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.route.ChangeRouter;
+import dev.tandem.sync.route.CrossKeyConstraints;
 import dev.tandem.sync.route.KeyRouting;
 import dev.tandem.sync.route.Ordering;
 import java.sql.Connection;
@@ -31,6 +32,17 @@ final class ApplySide implements AutoCloseable {
     private ApplySide() {
     }
 
+    /**
+     * Refuses, before anything is copied, a mapping or schema the ordering cannot keep in order (per-key: a merge
+     * whose rows cannot share a partition, foreign keys between mapped target tables).
+     */
+    static void check(PipelineConfig config, Connection target, List<CompiledTable> tables) throws SQLException {
+        if (config.ordering().perKey()) {
+            KeyRouting.of(tables);
+            CrossKeyConstraints.refuse(target, tables);
+        }
+    }
+
     /** Starts applying what {@code capture} writes, per {@code config}'s ordering; returns at once. */
     static ApplySide start(PipelineConfig config, CaptureConfig capture, List<CompiledTable> tables) throws SQLException {
         ApplySide side = new ApplySide();
@@ -44,6 +56,7 @@ final class ApplySide implements AutoCloseable {
         ChangeTopics.ensureKeyed(capture, ordering.partitions());
         long routeFrom;
         try (Connection target = config.target().connect("tandem-setup")) {
+            CrossKeyConstraints.refuse(target, tables);
             AppliedPositions.LogPosition applied = AppliedPositions.logPosition(target, config.migration());
             routeFrom = applied != null && applied.topic().equals(capture.changeTopic()) ? applied.offset() : 0;
         }

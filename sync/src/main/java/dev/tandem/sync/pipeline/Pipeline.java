@@ -77,6 +77,7 @@ public final class Pipeline implements AutoCloseable {
         try (Connection source = config.source().connect("tandem-setup");
              Connection target = config.target().connect("tandem-setup")) {
             tables = MappingCompiler.compile(config.mapping(), source, target);
+            ApplySide.check(config, target, tables);
             joinState = new JoinState(config.migration(), tables);
             ControlSchema.ensure(target);
             captureConfig = config.capture().withGeneration(generation(target));
