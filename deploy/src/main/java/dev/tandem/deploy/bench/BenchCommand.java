@@ -1,5 +1,6 @@
 package dev.tandem.deploy.bench;
 
+import dev.tandem.sync.route.Ordering;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cutover-rate", description = "Application transactions per second during the cutover part (default: 500).")
     Integer cutoverRate;
 
+    @Option(names = "--sync-ordering", defaultValue = "transactional", description = "How tandem applies in the sync "
+            + "and steady parts: transactional, or per-key (4 partitions, 2 appliers) (default: ${DEFAULT-VALUE}).")
+    String syncOrdering;
+
     @Option(names = "--out", description = "Also write the JSON report to this file.")
     Path out;
 
@@ -94,7 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
                 orDefault(reconcileRows, quick ? BenchSettings.QUICK_RECONCILE_ROWS : BenchSettings.DEFAULT_RECONCILE_ROWS),
                 orDefault(cutoverCycles, quick ? BenchSettings.QUICK_CUTOVER_CYCLES : BenchSettings.DEFAULT_CUTOVER_CYCLES),
                 orDefault(cutoverRate, quick ? BenchSettings.QUICK_CUTOVER_RATE : BenchSettings.DEFAULT_CUTOVER_RATE),
-                BenchSettings.Part.parse(allParts()), workDir);
+                BenchSettings.Part.parse(allParts()), workDir,
+                Ordering.parse(syncOrdering, Ordering.DEFAULT_PARTITIONS, Ordering.DEFAULT_WORKERS));
     }
 
     private List<String> allParts() {

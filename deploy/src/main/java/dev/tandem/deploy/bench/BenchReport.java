@@ -94,6 +94,7 @@ final class BenchReport {
         ObjectNode s = JSON.createObjectNode();
         s.put("runs", settings.runs());
         s.put("sync_rows", settings.syncRows());
+        s.put("sync_ordering", settings.syncOrdering().perKey() ? "per-key" : "transactional");
         s.put("update_rows", settings.updateRows());
         s.put("transaction_rows", BenchSettings.TRANSACTION_ROWS);
         s.put("steady_rate", settings.steadyRate());

@@ -1,5 +1,6 @@
 package dev.tandem.deploy.bench;
 
+import dev.tandem.sync.route.Ordering;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -20,10 +21,11 @@ import java.util.Set;
  * @param cutoverCycles  cutover + rollback pairs of the cutover part
  * @param cutoverRate    transactions per second the application writes during the cutover part
  * @param parts          the parts to run
+ * @param syncOrdering   how tandem orders what it applies in the sync and steady parts
  */
 record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, Duration steadyDuration,
                      Duration steadyWarmup, List<Long> backfillRows, List<Long> reconcileRows, int cutoverCycles, int cutoverRate, Set<Part> parts,
-                     Path workDir) {
+                     Path workDir, Ordering syncOrdering) {
 
     /** Rows per source transaction in the bulk sync part, as the issue specifies. */
     static final int TRANSACTION_ROWS = 1000;
@@ -110,6 +112,7 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
                     + " e.g. 1000000,10000000");
         }
         parts = Set.copyOf(parts);
+        syncOrdering = syncOrdering == null ? Ordering.TRANSACTIONAL : syncOrdering;
     }
 
     boolean runs(Part part) {

@@ -1,6 +1,7 @@
 package dev.tandem.deploy.bench;
 
 import dev.tandem.capture.PgDatabase;
+import java.time.Duration;
 
 /**
  * One way of carrying {@code legacy.item} from a source database to a target database: tandem, or
@@ -22,6 +23,13 @@ interface Replication extends AutoCloseable {
 
     /** The key column of {@link #targetTable()}. */
     String targetKey();
+
+    /**
+     * Waits until everything committed on the source before the call is applied, once the last row written is
+     * visible: nothing more for an ordered replication, a fence through every partition for per-key ordering.
+     */
+    default void awaitApplied(Duration timeout) throws Exception {
+    }
 
     /** Starts replicating; returns once changes committed from now on will arrive. */
     void start() throws Exception;

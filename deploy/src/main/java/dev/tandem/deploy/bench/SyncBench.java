@@ -50,7 +50,7 @@ final class SyncBench {
         for (int run = 1; run <= settings.runs(); run++) {
             int current = run;
             Alternating.Pair<Side> sides = Alternating.run(run,
-                    () -> measure(TandemReplication.create(servers, "sync_" + current, false), current),
+                    () -> measure(TandemReplication.create(servers, "sync_" + current, false, settings.syncOrdering()), current),
                     () -> measure(NativeReplication.create(servers, "sync_" + current, false), current));
             Side tandem = sides.tandem();
             Side nativeSide = sides.baseline();
@@ -83,6 +83,7 @@ final class SyncBench {
             double writerSeconds = new BulkWorkload(replication.source(), settings.syncRows(), settings.updateRows()).run();
             BulkWorkload.writeMarker(replication.source(), MARKER_KEY);
             Visibility.awaitKey(replication, MARKER_KEY, timeout);
+            replication.awaitApplied(timeout);
             double seconds = (System.nanoTime() - started) / 1e9;
             double cpu = meter.cpuSeconds() - cpuBefore;
             if (sampler == null) {

@@ -3,10 +3,13 @@ package dev.tandem.deploy.bench;
 import dev.tandem.capture.ChangeTopics;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
+import dev.tandem.sync.route.Ordering;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 
 /** tandem's pipeline (capture → Kafka → applier) from {@code legacy.item} on the source instance to {@code app.item} on the target. */
 final class TandemReplication implements Replication {
@@ -22,6 +25,12 @@ final class TandemReplication implements Replication {
 
     /** Creates both databases and tables; {@code stampVisibility} adds the {@code visible_at} trigger on the target. */
     static TandemReplication create(BenchServers servers, String tag, boolean stampVisibility) throws SQLException {
+        return create(servers, tag, stampVisibility, Ordering.TRANSACTIONAL);
+    }
+
+    /** As {@link #create(BenchServers, String, boolean)}, applying with {@code ordering}. */
+    static TandemReplication create(BenchServers servers, String tag, boolean stampVisibility, Ordering ordering)
+            throws SQLException {
         PgDatabase source = servers.sourceDatabase("tandem_src_" + tag);
         PgDatabase target = servers.targetDatabase("tandem_dst_" + tag);
         try (Connection c = source.connect("tandem-bench")) {
@@ -34,7 +43,14 @@ final class TandemReplication implements Replication {
             }
         }
         return new TandemReplication(new PipelineConfig("bench_" + tag, source, target, BenchTable.mapping(),
-                servers.bootstrapServers()));
+                servers.bootstrapServers()).withOrdering(ordering));
+    }
+
+    @Override
+    public void awaitApplied(Duration timeout) throws Exception {
+        if (config.ordering().perKey()) {
+            new SourceFence(config.migration(), config.source(), config.target()).await(timeout);
+        }
     }
 
     @Override

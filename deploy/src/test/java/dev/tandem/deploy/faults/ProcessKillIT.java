@@ -17,8 +17,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The whole tandem process ({@code tandem run}) is killed with SIGKILL at random moments, once
@@ -39,16 +40,21 @@ class ProcessKillIT {
     private static final String MERGED_NEW = "SELECT count(*) || ':' || md5(string_agg(id || '/' || version || '/' "
             + "|| coalesce(score::text, '-'), ',' ORDER BY id)) FROM public.account_score";
 
-    @Test
-    void killedAndRestartedRunLosesAndDoublesNothing(@TempDir Path dir) throws Exception {
+    /** Both orderings: per-key adds the router, the keyed change log's partitions and a position per partition. */
+    @ParameterizedTest
+    @ValueSource(strings = {"transactional", "per-key"})
+    void killedAndRestartedRunLosesAndDoublesNothing(String ordering, @TempDir Path dir) throws Exception {
+        String suffix = ordering.equals("transactional") ? "" : "_per_key";
+        String legacyDb = "kill_legacy" + suffix;
+        String newDb = "kill_new" + suffix;
         EmbeddedPostgres postgres = SharedTestStack.get().postgres();
-        postgres.createDatabase("kill_legacy");
-        postgres.createDatabase("kill_new");
-        exec(postgres, "kill_legacy", "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
+        postgres.createDatabase(legacyDb);
+        postgres.createDatabase(newDb);
+        exec(postgres, legacyDb, "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
                 "INSERT INTO public.account SELECT g, 1, repeat('n', 200) || g FROM generate_series(1, 200000) g",
                 "CREATE TABLE public.account_extra (id int PRIMARY KEY, score int NOT NULL)",
                 "INSERT INTO public.account_extra SELECT g, g % 100 FROM generate_series(1, 200000, 2) g");
-        exec(postgres, "kill_new", "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
+        exec(postgres, newDb, "CREATE TABLE public.account (id int PRIMARY KEY, version int NOT NULL, note text)",
                 "CREATE TABLE public.history (seq bigserial PRIMARY KEY, id int, version int)",
                 "CREATE TABLE public.account_score (id int PRIMARY KEY, version int NOT NULL, score int)",
                 """
@@ -70,21 +76,22 @@ class ProcessKillIT {
                 """);
         Path config = dir.resolve("migration.yaml");
         Files.writeString(config, """
-                migration: kill_it
+                migration: kill_it%s
                 source: { url: "%s" }
                 target: { url: "%s" }
                 kafka: { bootstrap: "%s" }
                 mapping: mapping.yaml
                 backfill: { chunkRows: 20000 }
-                """.formatted(postgres.jdbcUrl("kill_legacy"), postgres.jdbcUrl("kill_new"),
-                SharedTestStack.get().kafka().bootstrapServers()));
+                sync: { ordering: %s }
+                """.formatted(suffix, postgres.jdbcUrl(legacyDb), postgres.jdbcUrl(newDb),
+                SharedTestStack.get().kafka().bootstrapServers(), ordering));
 
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong committed = new AtomicLong();
-        Thread workload = new Thread(() -> write(postgres, writing, committed), "workload");
+        Thread workload = new Thread(() -> write(postgres, legacyDb, writing, committed), "workload");
         workload.start();
         // A transaction that is still open when tandem is killed, committed after it restarted.
-        Connection open = postgres.connect("kill_legacy");
+        Connection open = postgres.connect(legacyDb);
         open.setAutoCommit(false);
         try {
             for (int kill = 1; kill <= KILLS; kill++) {
@@ -113,7 +120,7 @@ class ProcessKillIT {
                     assertTrue(tandem.waitFor(30, TimeUnit.SECONDS));
                 }
             }
-            assertEquals("2000", single(postgres, "kill_legacy", "SELECT count(*) FROM public.account WHERE note = 'long' AND id > 900000"));
+            assertEquals("2000", single(postgres, legacyDb, "SELECT count(*) FROM public.account WHERE note = 'long' AND id > 900000"));
             assertTrue(Files.readString(dir.resolve("run-2.log")).contains("was interrupted; resuming it"),
                     "the backfill killed in run 1 must resume in run 2, not start over");
         } finally {
@@ -124,25 +131,25 @@ class ProcessKillIT {
         Process last = start(config, dir.resolve("run-final.log"));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            String legacy = digest(postgres, "kill_legacy");
-            String merged = single(postgres, "kill_legacy", MERGED_LEGACY);
-            while (!(legacy.equals(digest(postgres, "kill_new")) && merged.equals(single(postgres, "kill_new", MERGED_NEW)))
+            String legacy = digest(postgres, legacyDb);
+            String merged = single(postgres, legacyDb, MERGED_LEGACY);
+            while (!(legacy.equals(digest(postgres, newDb)) && merged.equals(single(postgres, newDb, MERGED_NEW)))
                     && System.nanoTime() < deadline) {
                 Thread.sleep(500);
             }
-            assertEquals(legacy, digest(postgres, "kill_new"), "new table differs from legacy after " + KILLS + " kills; "
+            assertEquals(legacy, digest(postgres, newDb), "new table differs from legacy after " + KILLS + " kills; "
                     + "logs in " + dir);
-            assertEquals(merged, single(postgres, "kill_new", MERGED_NEW), "the merged table differs from the legacy join after "
+            assertEquals(merged, single(postgres, newDb, MERGED_NEW), "the merged table differs from the legacy join after "
                     + KILLS + " kills; logs in " + dir);
         } finally {
             last.destroy();
             last.waitFor(60, TimeUnit.SECONDS);
         }
         assertTrue(committed.get() > 200, "workload committed " + committed.get());
-        assertEquals("0", single(postgres, "kill_new", """
+        assertEquals("0", single(postgres, newDb, """
                 SELECT count(*) FROM (SELECT id, version FROM public.history GROUP BY 1, 2 HAVING count(*) > 1) d"""),
                 "a version was applied twice");
-        assertEquals("0", single(postgres, "kill_new", """
+        assertEquals("0", single(postgres, newDb, """
                 SELECT count(*) FROM (SELECT version, lag(version) OVER (PARTITION BY id ORDER BY seq) AS previous
                                       FROM public.history) h WHERE version <= previous"""),
                 "a row went back to an older version");
@@ -166,8 +173,8 @@ class ProcessKillIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static void write(EmbeddedPostgres postgres, AtomicBoolean writing, AtomicLong committed) {
-        try (Connection c = postgres.connect("kill_legacy");
+    private static void write(EmbeddedPostgres postgres, String legacyDb, AtomicBoolean writing, AtomicLong committed) {
+        try (Connection c = postgres.connect(legacyDb);
              PreparedStatement update = c.prepareStatement("UPDATE public.account SET version = version + 1 WHERE id = ?");
              PreparedStatement insert = c.prepareStatement("INSERT INTO public.account VALUES (?, 1, 'new') ON CONFLICT DO NOTHING");
              PreparedStatement extra = c.prepareStatement("INSERT INTO public.account_extra VALUES (?, ?) "
