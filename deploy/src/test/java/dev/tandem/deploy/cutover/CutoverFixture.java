@@ -13,6 +13,7 @@ import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.ReverseMapping;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
+import dev.tandem.sync.route.Ordering;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,6 +53,7 @@ final class CutoverFixture implements AutoCloseable {
                     balance: %s
             """;
     final String migration;
+    final Ordering forwardOrdering;
     final PgDatabase legacy;
     final PgDatabase fresh;
     final CutoverStore store;
@@ -63,7 +65,13 @@ final class CutoverFixture implements AutoCloseable {
     RouteFollowingClient lastClient;
 
     CutoverFixture(String migration, String reverseBalance) throws Exception {
+        this(migration, reverseBalance, Ordering.TRANSACTIONAL);
+    }
+
+    /** A fixture whose forward sync applies with {@code forwardOrdering} (the reverse sync is always transactional). */
+    CutoverFixture(String migration, String reverseBalance, Ordering forwardOrdering) throws Exception {
         this.migration = migration;
+        this.forwardOrdering = forwardOrdering;
         stack.postgres().createDatabase(migration + "_legacy");
         stack.postgres().createDatabase(migration + "_new");
         legacy = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_legacy", "postgres", "");
@@ -82,7 +90,8 @@ final class CutoverFixture implements AutoCloseable {
 
     void startSync() throws Exception {
         follower = new DirectionFollower(store,
-                () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, stack.kafka().bootstrapServers())),
+                () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, stack.kafka().bootstrapServers())
+                        .withOrdering(forwardOrdering)),
                 () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), fresh, legacy,
                         ReverseMapping.of(mapping), stack.kafka().bootstrapServers())));
         follower.follow(); // starts the forward sync: backfill, then streaming

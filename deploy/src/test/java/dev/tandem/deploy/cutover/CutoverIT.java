@@ -14,6 +14,7 @@ import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.ReverseMapping;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
+import dev.tandem.sync.route.Ordering;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,6 +31,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Cutover and rollback on the real stack while an application keeps writing through the route: every
@@ -42,9 +45,16 @@ class CutoverIT {
 
 
 
-    @Test
-    void cutoverAndRollbackUnderLoadLoseNoWrite() throws Exception {
-        try (CutoverFixture f = new CutoverFixture("co", "(n.balance_cents / 100.0)::numeric(12,2)")) {
+    /**
+     * Under both forward orderings: per-key drains through a fence in every partition and re-verifies from the lowest
+     * partition's place in the ordered change log.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"transactional", "per-key"})
+    void cutoverAndRollbackUnderLoadLoseNoWrite(String ordering) throws Exception {
+        Ordering forward = Ordering.parse(ordering, 4, 2);
+        try (CutoverFixture f = new CutoverFixture(forward.perKey() ? "co_pk" : "co", "(n.balance_cents / 100.0)::numeric(12,2)",
+                forward)) {
             f.startSync();
             RouteFollowingClient client = new RouteFollowingClient(f.store, f.legacy, f.fresh, 1_000);
             f.lastClient = client;
