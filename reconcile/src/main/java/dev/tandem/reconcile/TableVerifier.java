@@ -16,6 +16,7 @@ import dev.tandem.reconcile.digest.TableShape;
 import dev.tandem.reconcile.store.ChunkRecord;
 import dev.tandem.reconcile.store.ReconcileStore;
 import dev.tandem.sync.fence.SyncFence;
+import dev.tandem.sync.mapping.CompiledJoin;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.math.BigInteger;
 import java.sql.Connection;
@@ -174,11 +175,20 @@ final class TableVerifier {
         NavigableSet<Long> marks = previous.stream().map(ChunkRecord::changeOffset).collect(Collectors.toCollection(TreeSet::new));
         try (Connection t = target.connect("tandem-reconcile-order")) {
             Map<List<String>, Long> changed = new HashMap<>();
-            changes.changedSince(marks, t).getOrDefault(table.source(), Map.of()).forEach((k, mark) -> {
+            Map<String, Map<List<String>, Long>> bySource = changes.changedSince(marks, t);
+            bySource.getOrDefault(table.source(), Map.of()).forEach((k, mark) -> {
                 if (k.size() == shape.targetKey().size()) {
-                    changed.put(k, mark);
+                    changed.merge(k, mark, Math::max);
                 }
             });
+            for (CompiledJoin join : table.joins()) { // a joined row's change changes the merged row it maps onto
+                bySource.getOrDefault(join.source(), Map.of()).forEach((k, mark) -> {
+                    List<String> mainKey = mainKeyOf(join, k);
+                    if (mainKey != null && mainKey.size() == shape.targetKey().size()) {
+                        changed.merge(mainKey, mark, Math::max);
+                    }
+                });
+            }
             List<ChunkPriority.Ranked> order = ChunkPriority.order(t, shape.targetKey(), previous, changed);
             if (order.isEmpty()) {
                 return List.of();
@@ -193,6 +203,24 @@ final class TableVerifier {
                     order.size(), changed.size());
             return planned;
         }
+    }
+
+    /** The main table's key a joined row's key maps onto, or null when the join names only part of it. */
+    private List<String> mainKeyOf(CompiledJoin join, List<String> joinedKey) {
+        List<String> mainKey = new ArrayList<>();
+        for (String mainColumn : table.sourceKey()) {
+            int at = -1;
+            for (int i = 0; i < join.sourceKey().size(); i++) {
+                if (mainColumn.equals(join.mainKeyOf().get(join.sourceKey().get(i)))) {
+                    at = i;
+                }
+            }
+            if (at < 0 || at >= joinedKey.size()) {
+                return null;
+            }
+            mainKey.add(joinedKey.get(at));
+        }
+        return mainKey;
     }
 
     private void work(TableShape shape, Side.Mode mode, ChunkPlanner planner) throws SQLException, InterruptedException, TimeoutException {

@@ -84,6 +84,51 @@ class ChangedFirstIT {
         }
     }
 
+    static final String MERGED_MAPPING = """
+            tables:
+              - target: app.item
+                from: legacy.item i
+                join:
+                  - from: legacy.item_note n
+                    on: { item_id: i.id }
+                key: { id: i.id }
+                columns: { v: i.v, note: n.body }
+            """;
+
+    @Test
+    void aChangeToAJoinedRowPutsTheMergedRowsChunkFirst() throws Exception {
+        PgDatabase legacy = ReconcileFixture.fresh("rc_order_merge_legacy");
+        PgDatabase target = ReconcileFixture.fresh("rc_order_merge_new");
+        exec(legacy, "CREATE SCHEMA legacy", "CREATE TABLE legacy.item (id int PRIMARY KEY, v int NOT NULL)",
+                "CREATE TABLE legacy.item_note (item_id int PRIMARY KEY, body text NOT NULL)",
+                "INSERT INTO legacy.item SELECT g, g FROM generate_series(1, 10000) g",
+                "INSERT INTO legacy.item_note SELECT g, 'note ' || g FROM generate_series(1, 10000, 10) g");
+        exec(target, "CREATE SCHEMA app", "CREATE TABLE app.item (id int PRIMARY KEY, v int, note text)");
+        String kafka = SharedTestStack.get().kafka().bootstrapServers();
+        PipelineConfig config = new PipelineConfig("order_merge", legacy, target,
+                MappingParser.parse("order.yaml", new StringReader(MERGED_MAPPING)), kafka);
+        try (Pipeline pipeline = new Pipeline(config)) {
+            pipeline.start();
+            SourceFence fence = new SourceFence("order_merge", legacy, target);
+            ReconcileSettings settings = new ReconcileSettings(Duration.ofSeconds(30), 1_000, 1_000, 1, 3, Duration.ofSeconds(30),
+                    100, 10, 1000, Duration.ZERO);
+            Reconciler reconciler = new Reconciler("order_merge", legacy, target, pipeline.tables(), settings, fence)
+                    .changedFirst(new ChangeLogChanges("order_merge", kafka, Duration.ofSeconds(20)));
+            assertTrue(reconciler.verifyPass().consistent());
+
+            // Only the joined table changes: notes of items in (5000, 6000] and one in (2000, 3000].
+            exec(legacy, "UPDATE legacy.item_note SET body = 'edited' WHERE item_id IN (5001, 5011)",
+                    "INSERT INTO legacy.item_note VALUES (5002, 'new')", "DELETE FROM legacy.item_note WHERE item_id = 2001");
+            fence.await(Duration.ofSeconds(30));
+            PassReport second = reconciler.verifyPass();
+            assertTrue(second.consistent(), second::toString);
+            List<String> order = verifiedUppers(target, second.passId());
+            assertEquals(List.of("6000", "3000"), order.subList(0, 2),
+                    "the chunks of the merged rows whose joined rows changed go first, the most changed first: " + order);
+            assertNull(pipeline.failure());
+        }
+    }
+
     /** The upper bound of each chunk of a pass ({@code +} for open-ended), in the order the chunks were verified. */
     private static List<String> verifiedUppers(PgDatabase target, long pass) throws Exception {
         List<String> uppers = new ArrayList<>();
