@@ -79,10 +79,13 @@ public final class Gates {
         long rows = 0;
         try (Connection fresh = sides.fresh().connect("tandem-round-trip");
              Connection legacy = sides.legacy().connect("tandem-round-trip")) {
-            for (CompiledTable forward : sides.forward()) {
-                CompiledTable reverse = sides.reverse().stream().filter(r -> r.source().equals(forward.target()))
-                        .findFirst().orElseThrow(() -> new IllegalStateException(forward.target() + " has no reverse projection"));
-                RoundTrip.Result result = RoundTrip.check(legacy, fresh, forward, reverse, settings.roundTripSample());
+            for (CompiledTable reverse : sides.reverse()) {
+                // the new tables this legacy table comes back from: one, or the parts of a split (main table first)
+                List<CompiledTable> forwards = reverse.sources().stream().map(newTable -> sides.forward().stream()
+                        .filter(f -> f.target().equals(newTable)).findFirst().orElseThrow(() ->
+                                new IllegalStateException(newTable + " reverses into " + reverse.target()
+                                        + " but no forward table writes it"))).toList();
+                RoundTrip.Result result = RoundTrip.check(legacy, fresh, forwards, reverse, settings.roundTripSample());
                 rows += result.rowsCompared();
                 result.losses().forEach(loss -> losses.add(loss.toString()));
             }

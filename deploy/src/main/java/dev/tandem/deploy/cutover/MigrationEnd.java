@@ -63,12 +63,14 @@ public final class MigrationEnd {
                 fence.uninstall(fresh, sides.newTables());
                 new JoinState(sides.migration(), sides.forward()).drop(fresh);
             }
-            if (next == Phase.CANCELLED) {
-                try (Connection legacy = sides.legacy().connect("tandem-" + operation)) {
+            try (Connection legacy = sides.legacy().connect("tandem-" + operation)) {
+                new JoinState(sides.reverseMigration(), sides.reverse()).drop(legacy); // a split's way back
+                if (next == Phase.CANCELLED) {
                     fence.uninstall(legacy, sides.legacyTables());
                 }
             }
-            boolean merges = sides.forward().stream().anyMatch(CompiledTable::merged);
+            boolean merges = sides.forward().stream().anyMatch(CompiledTable::merged)
+                    || sides.reverse().stream().anyMatch(CompiledTable::merged);
             String detail = "dropped " + dropped + (merges ? " and the merged tables' join state" : "") + (next == Phase.COMPLETED
                     ? "; the legacy tables keep their write fence (they are retired)" : "; write fences removed");
             store.record(control, actor, operation + " done", detail);

@@ -2,16 +2,13 @@ package dev.tandem.deploy.cutover;
 
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.capture.replication.ReplicationSetup;
 import dev.tandem.sync.control.AppliedPositions;
-import dev.tandem.sync.control.ControlSchema;
 import dev.tandem.sync.cutover.ChangeLogKeys;
 import dev.tandem.sync.cutover.KeyTranslation;
 import dev.tandem.sync.cutover.WriteFence;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -129,25 +126,7 @@ public final class Switchover {
             fence.block(to); // the side that is not live takes no application writes
         }
         if (d.operation().equals("cutover")) {
-            prepareReverse();
-        }
-    }
-
-    /** The reverse slot exists before the cutover (creating it waits for running transactions). */
-    private void prepareReverse() throws SQLException {
-        ReplicationSetup reverse = new ReplicationSetup(sides.reverseCapture());
-        reverse.ensurePublication();
-        if (!reverse.slotExists()) {
-            reverse.createSlotWithSnapshot().close();
-        }
-        try (Connection legacy = sides.legacy().connect("tandem-prepare")) {
-            ControlSchema.ensure(legacy);
-            // The reverse sync never backfills: the legacy tables already hold every row.
-            try (PreparedStatement ps = legacy.prepareStatement("INSERT INTO tandem.migration (migration, backfill_done) "
-                    + "VALUES (?, true) ON CONFLICT (migration) DO NOTHING")) {
-                ps.setString(1, sides.reverseMigration());
-                ps.executeUpdate();
-            }
+            new ReturnSlot(sides).prepare(); // the reverse slot exists before the cutover
         }
     }
 

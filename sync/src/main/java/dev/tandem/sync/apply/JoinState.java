@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.CopyOut;
 
 /**
  * The legacy rows the new database keeps for merged tables (see {@link MergeSql}): one table per
@@ -69,6 +73,37 @@ public final class JoinState {
             for (Kept kept : bySource.values()) {
                 st.execute("DROP TABLE IF EXISTS " + SqlIdentifiers.quoteQualified(kept.stateTable()));
                 st.execute(MergeSql.createState(kept.stateTable(), kept.columns(), kept.key()));
+            }
+        }
+    }
+
+    /**
+     * Recreates every state table and fills it with its source table's rows as {@code source} reads them, in the
+     * caller's transaction there (under an exported snapshot, so the state matches where a slot starts); streamed
+     * with COPY, nothing held in memory. The caller commits {@code target}.
+     */
+    public void copyFrom(Connection source, Connection target) throws SQLException {
+        recreate(target);
+        CopyManager out = source.unwrap(PGConnection.class).getCopyAPI();
+        CopyManager in = target.unwrap(PGConnection.class).getCopyAPI();
+        for (Kept kept : bySource.values()) {
+            String columns = kept.columns().stream().map(c -> SqlIdentifiers.quote(c.name())).collect(Collectors.joining(", "));
+            CopyOut reading = out.copyOut("COPY (SELECT " + columns + " FROM " + SqlIdentifiers.quoteQualified(kept.source())
+                    + ") TO STDOUT");
+            CopyIn writing = in.copyIn("COPY " + SqlIdentifiers.quoteQualified(kept.stateTable()) + " (" + columns
+                    + ") FROM STDIN");
+            try {
+                for (byte[] row = reading.readFromCopy(); row != null; row = reading.readFromCopy()) {
+                    writing.writeToCopy(row, 0, row.length);
+                }
+                writing.endCopy();
+            } finally {
+                if (writing.isActive()) {
+                    writing.cancelCopy();
+                }
+                if (reading.isActive()) {
+                    reading.cancelCopy();
+                }
             }
         }
     }

@@ -15,7 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
@@ -53,32 +55,56 @@ public final class RoundTrip {
      */
     public static Result check(Connection legacyDb, Connection newDb, CompiledTable forward, CompiledTable reverse,
                                int sampleRows) throws SQLException {
-        List<String> legacyColumns = forward.sourceColumns().stream().map(SourceColumn::name).toList();
-        byte[] sample = copyOut(legacyDb, "SELECT " + quoteAll(legacyColumns) + " FROM " + quoteQualified(forward.source())
+        return check(legacyDb, newDb, List.of(forward), reverse, sampleRows);
+    }
+
+    /**
+     * The round trip of a legacy table split into several new tables: {@code forwards} are the projections into
+     * each of {@code reverse}'s sources (its main table first, then its joins), all from the same legacy table, and
+     * {@code reverse} merges them back.
+     */
+    public static Result check(Connection legacyDb, Connection newDb, List<CompiledTable> forwards, CompiledTable reverse,
+                               int sampleRows) throws SQLException {
+        CompiledTable first = forwards.get(0);
+        List<String> legacyColumns = first.sourceColumns().stream().map(SourceColumn::name).toList();
+        byte[] sample = copyOut(legacyDb, "SELECT " + quoteAll(legacyColumns) + " FROM " + quoteQualified(first.source())
                 + " TABLESAMPLE BERNOULLI (10) LIMIT " + sampleRows);
-        byte[] projected = inTransaction(newDb, () -> {
-            stage(newDb, FORWARD, forward.sourceColumns(), sample);
-            String newRow = reverse.sourceColumns().stream()
-                    .map(c -> forward.written().containsKey(c.name()) ? "p." + quote(c.name()) : "NULL")
-                    .collect(Collectors.joining(", "));
-            return copyOut(newDb, "SELECT " + newRow + " FROM (" + ProjectionSql.select(forward, quote(FORWARD)) + ") AS p");
+        List<List<SourceColumn>> backColumns = new ArrayList<>();
+        backColumns.add(reverse.sourceColumns());
+        reverse.joins().forEach(j -> backColumns.add(j.sourceColumns()));
+        List<byte[]> projected = inTransaction(newDb, () -> {
+            stage(newDb, FORWARD, first.sourceColumns(), sample);
+            List<byte[]> rows = new ArrayList<>();
+            for (int i = 0; i < forwards.size(); i++) {
+                CompiledTable forward = forwards.get(i);
+                String newRow = backColumns.get(i).stream()
+                        .map(c -> forward.written().containsKey(c.name()) ? "p." + quote(c.name()) : "NULL")
+                        .collect(Collectors.joining(", "));
+                rows.add(copyOut(newDb, "SELECT " + newRow + " FROM (" + ProjectionSql.select(forward, quote(FORWARD)) + ") AS p"));
+            }
+            return rows;
         });
         return inTransaction(legacyDb, () -> {
             stage(legacyDb, ORIGINAL, legacyColumns.stream().map(c -> new SourceColumn(c, "text")).toList(), sample);
-            stage(legacyDb, BACK, reverse.sourceColumns(), projected);
-            return compare(legacyDb, reverse);
+            Map<String, String> staged = new HashMap<>();
+            for (int i = 0; i < forwards.size(); i++) {
+                String name = BACK + "_" + i;
+                stage(legacyDb, name, backColumns.get(i), projected.get(i));
+                staged.put(forwards.get(i).target(), quote(name));
+            }
+            return compare(legacyDb, reverse, ProjectionSql.selectFrom(reverse, ProjectionSql.sourceFrom(reverse, staged::get)));
         });
     }
 
     /** Reverse images (cast to the legacy column types, as writing them would) against the original rows, as text. */
-    private static Result compare(Connection legacyDb, CompiledTable reverse) throws SQLException {
+    private static Result compare(Connection legacyDb, CompiledTable reverse, String back) throws SQLException {
         List<String> key = reverse.targetKey();
         List<String> columns = new ArrayList<>(reverse.columns().keySet());
         String join = key.stream().map(k -> asLegacy(reverse, "b", k) + " = o." + quote(k)).collect(Collectors.joining(" AND "));
         String keyText = key.stream().map(k -> "o." + quote(k)).collect(Collectors.joining(" || ',' || "));
         String checks = columns.stream().map(c -> "(" + literal(c) + ", " + asLegacy(reverse, "b", c) + " IS DISTINCT FROM o."
                 + quote(c) + ")").collect(Collectors.joining(", "));
-        String sql = "WITH b AS (" + ProjectionSql.select(reverse, quote(BACK)) + "), pairs AS (SELECT " + keyText
+        String sql = "WITH b AS (" + back + "), pairs AS (SELECT " + keyText
                 + " AS k, v.col, v.differs FROM b JOIN " + quote(ORIGINAL) + " o ON " + join
                 + " CROSS JOIN LATERAL (VALUES " + checks + ") AS v(col, differs)) "
                 + "SELECT col, count(*) FILTER (WHERE differs), min(k) FILTER (WHERE differs), count(DISTINCT k) "

@@ -28,6 +28,9 @@ public final class MappingCompiler {
     private final Catalog target;
     private final List<MappingProblem> problems = new ArrayList<>();
 
+    /** Legacy table → the columns all reverse projections into it fill. */
+    private final Map<String, Set<String>> reverseFilled = new LinkedHashMap<>();
+
     private MappingCompiler(Connection source, Connection target) {
         this.source = new Catalog(source);
         this.target = new Catalog(target);
@@ -36,6 +39,12 @@ public final class MappingCompiler {
     /** Compiles every table of {@code spec}, or throws a {@link MappingException} listing every problem. */
     public static List<CompiledTable> compile(MappingSpec spec, Connection source, Connection target) throws SQLException {
         MappingCompiler compiler = new MappingCompiler(source, target);
+        for (TableSpec table : spec.tables()) { // the parts of a split fill their legacy table together
+            if (table.reverse() != null) {
+                compiler.reverseFilled.computeIfAbsent(table.reverse().target(), t -> new java.util.HashSet<>())
+                        .addAll(table.reverse().columns().keySet());
+            }
+        }
         List<CompiledTable> tables = new ArrayList<>();
         for (TableSpec table : spec.tables()) {
             CompiledTable compiled = compiler.compile(table);
@@ -143,8 +152,9 @@ public final class MappingCompiler {
                     "reverse expressions read the new row as " + reverse.alias() + ".<column> of " + spec.target()
                             + ", whose columns are " + newTypes.keySet());
         }
+        Set<String> filled = reverseFilled.getOrDefault(reverse.target(), reverse.columns().keySet());
         for (String column : legacyTypes.keySet()) {
-            if (!reverse.columns().containsKey(column) && !source.mayBeOmitted(reverse.target(), column)) {
+            if (!filled.contains(column) && !source.mayBeOmitted(reverse.target(), column)) {
                 problem(spec, "reverse", column, "NOT NULL legacy column is not filled by the reverse projection, so a "
                         + "rollback could not insert rows", "add '" + column + ":' under 'reverse: columns:'");
             }

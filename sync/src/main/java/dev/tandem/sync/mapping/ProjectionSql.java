@@ -121,9 +121,14 @@ public final class ProjectionSql {
      * columns): key and columns in written order, only rows passing the filter.
      */
     public static String select(CompiledTable t, String fromRows) {
+        return selectFrom(t, fromRows + " AS " + quote(t.alias()));
+    }
+
+    /** The projection over a FROM clause that names every row the expressions read (see {@link #sourceFrom}). */
+    public static String selectFrom(CompiledTable t, String from) {
         String projected = t.written().entrySet().stream().map(e -> "(" + e.getValue() + ") AS " + quote(e.getKey()))
                 .collect(Collectors.joining(", "));
-        return "SELECT " + projected + " FROM " + fromRows + " AS " + quote(t.alias()) + " WHERE " + keepExpression(t);
+        return "SELECT " + projected + " FROM " + from + " WHERE " + keepExpression(t);
     }
 
     static String keepExpression(CompiledTable t) {

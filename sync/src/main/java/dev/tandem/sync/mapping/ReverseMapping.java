@@ -8,6 +8,10 @@ import java.util.Map;
 /**
  * Turns a mapping's {@code reverse:} projections into a mapping of their own (new tables → legacy
  * tables), which the same compiler validates and the same pipeline runs after a cutover.
+ *
+ * <p>A legacy table split into several new tables comes back as a merge: its first new table (in file order)
+ * is the main one and the others are joined to it by key, each contributing the legacy columns its own
+ * {@code reverse:} names.
  */
 public final class ReverseMapping {
 
@@ -19,9 +23,8 @@ public final class ReverseMapping {
      * projection, since a rollback would lose its writes.
      */
     public static MappingSpec of(MappingSpec forward) {
-        List<TableSpec> reversed = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        Map<String, String> reverseTargets = new LinkedHashMap<>();
+        Map<String, List<TableSpec>> byLegacyTable = new LinkedHashMap<>();
         for (TableSpec t : forward.tables()) {
             ReverseSpec r = t.reverse();
             if (r == null) {
@@ -37,16 +40,21 @@ public final class ReverseMapping {
                         + "verified)");
                 continue;
             }
-            String earlier = reverseTargets.putIfAbsent(r.target(), t.target());
-            if (earlier != null) {
-                problems.add(forward.file() + ":" + t.where().line() + ": " + t.target() + " and " + earlier
-                        + " both reverse into " + r.target() + "; writing one legacy row back from several new tables "
-                        + "needs a merge, which reverse sync does not do yet: keep both parts in one new table, or "
-                        + "do not cut this mapping over");
-                continue;
+            byLegacyTable.computeIfAbsent(r.target(), l -> new ArrayList<>()).add(t);
+        }
+        List<TableSpec> reversed = new ArrayList<>();
+        for (List<TableSpec> parts : byLegacyTable.values()) {
+            if (parts.size() == 1) {
+                TableSpec t = parts.get(0);
+                ReverseSpec r = t.reverse();
+                reversed.add(new TableSpec(r.target(), t.target(), r.alias(), new LinkedHashMap<>(), r.columns(),
+                        new LinkedHashMap<>(), null, false, null, t.where()));
+            } else {
+                TableSpec merged = SplitReverse.merge(forward.file(), parts, problems);
+                if (merged != null) {
+                    reversed.add(merged);
+                }
             }
-            reversed.add(new TableSpec(r.target(), t.target(), r.alias(), new LinkedHashMap<>(), r.columns(),
-                    new LinkedHashMap<>(), null, false, null, t.where()));
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("the mapping cannot run in reverse:\n  " + String.join("\n  ", problems));
