@@ -3,6 +3,7 @@ package dev.tandem.sync.cutover;
 import static dev.tandem.capture.SqlIdentifiers.quote;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
+import dev.tandem.sync.mapping.CompiledJoin;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.ProjectionSql;
 import dev.tandem.sync.mapping.SourceColumn;
@@ -16,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -29,6 +31,9 @@ import org.postgresql.PGConnection;
  */
 public final class RoundTrip {
 
+    private static final String SAMPLE = "tandem_round_trip_sample";
+    /** The {@link Loss} column of rows the reverse would create that the legacy table did not have. */
+    static final String MADE_UP = "(rows it did not have)";
     private static final String ORIGINAL = "tandem_round_trip_original";
     private static final String FORWARD = "tandem_round_trip_forward";
     private static final String BACK = "tandem_round_trip_back";
@@ -37,6 +42,10 @@ public final class RoundTrip {
     public record Loss(String legacyTable, String column, long rows, String exampleKey) {
         @Override
         public String toString() {
+            if (column.equals(MADE_UP)) {
+                return legacyTable + " would get " + rows + " sampled rows it did not have (e.g. key " + exampleKey
+                        + "): give its reverse projection a 'filter:' saying which new rows have a row there";
+            }
             return legacyTable + "." + column + " differs after reverse(forward(row)) in " + rows + " sampled rows (e.g. key "
                     + exampleKey + ")";
         }
@@ -59,33 +68,41 @@ public final class RoundTrip {
     }
 
     /**
-     * The round trip of a legacy table split into several new tables: {@code forwards} are the projections into
-     * each of {@code reverse}'s sources (its main table first, then its joins), all from the same legacy table, and
-     * {@code reverse} merges them back.
+     * The round trip through several new tables or from several legacy tables: {@code forwards} are the projections
+     * into each of {@code reverse}'s sources (its main table first, then its joins), all with the same main legacy
+     * table, whose rows are sampled; a merged forward also reads the rows its joined legacy tables hold for the
+     * sampled keys. {@code reverse} writes one of those legacy tables, whose rows it is compared with.
      */
     public static Result check(Connection legacyDb, Connection newDb, List<CompiledTable> forwards, CompiledTable reverse,
                                int sampleRows) throws SQLException {
         CompiledTable first = forwards.get(0);
-        List<String> legacyColumns = first.sourceColumns().stream().map(SourceColumn::name).toList();
-        byte[] sample = copyOut(legacyDb, "SELECT " + quoteAll(legacyColumns) + " FROM " + quoteQualified(first.source())
-                + " TABLESAMPLE BERNOULLI (10) LIMIT " + sampleRows);
-        List<List<SourceColumn>> backColumns = new ArrayList<>();
-        backColumns.add(reverse.sourceColumns());
-        reverse.joins().forEach(j -> backColumns.add(j.sourceColumns()));
-        List<byte[]> projected = inTransaction(newDb, () -> {
-            stage(newDb, FORWARD, first.sourceColumns(), sample);
-            List<byte[]> rows = new ArrayList<>();
-            for (int i = 0; i < forwards.size(); i++) {
-                CompiledTable forward = forwards.get(i);
-                String newRow = backColumns.get(i).stream()
-                        .map(c -> forward.written().containsKey(c.name()) ? "p." + quote(c.name()) : "NULL")
-                        .collect(Collectors.joining(", "));
-                rows.add(copyOut(newDb, "SELECT " + newRow + " FROM (" + ProjectionSql.select(forward, quote(FORWARD)) + ") AS p"));
-            }
-            return rows;
-        });
         return inTransaction(legacyDb, () -> {
-            stage(legacyDb, ORIGINAL, legacyColumns.stream().map(c -> new SourceColumn(c, "text")).toList(), sample);
+            try (Statement st = legacyDb.createStatement()) {
+                st.execute("CREATE TEMP TABLE " + quote(SAMPLE) + " ON COMMIT DROP AS SELECT " + quoteAll(names(first.sourceColumns()))
+                        + " FROM " + quoteQualified(first.source()) + " TABLESAMPLE BERNOULLI (10) LIMIT " + sampleRows);
+            }
+            Map<String, List<SourceColumn>> columnsOf = new LinkedHashMap<>();
+            Map<String, byte[]> rowsOf = new LinkedHashMap<>();
+            columnsOf.put(first.source(), first.sourceColumns());
+            rowsOf.put(first.source(), copyOut(legacyDb, "SELECT * FROM " + quote(SAMPLE)));
+            for (CompiledTable forward : forwards) {
+                for (CompiledJoin join : forward.joins()) {
+                    if (!rowsOf.containsKey(join.source())) {
+                        columnsOf.put(join.source(), join.sourceColumns());
+                        rowsOf.put(join.source(), copyOut(legacyDb, joinedRows(join)));
+                    }
+                }
+            }
+            List<List<SourceColumn>> backColumns = new ArrayList<>();
+            backColumns.add(reverse.sourceColumns());
+            reverse.joins().forEach(j -> backColumns.add(j.sourceColumns()));
+            List<byte[]> projected = inTransaction(newDb, () -> forward(newDb, forwards, columnsOf, rowsOf, backColumns));
+            List<SourceColumn> original = columnsOf.get(reverse.target());
+            if (original == null) {
+                throw new IllegalStateException(reverse.target() + " is neither " + first.source() + " nor joined to it");
+            }
+            stage(legacyDb, ORIGINAL, original.stream().map(c -> new SourceColumn(c.name(), "text")).toList(),
+                    rowsOf.get(reverse.target()));
             Map<String, String> staged = new HashMap<>();
             for (int i = 0; i < forwards.size(); i++) {
                 String name = BACK + "_" + i;
@@ -94,6 +111,40 @@ public final class RoundTrip {
             }
             return compare(legacyDb, reverse, ProjectionSql.selectFrom(reverse, ProjectionSql.sourceFrom(reverse, staged::get)));
         });
+    }
+
+    /** The rows of a joined legacy table that the sampled main rows join. */
+    private static String joinedRows(CompiledJoin join) {
+        String on = join.mainKeyOf().entrySet().stream().map(e -> "j." + quote(e.getKey()) + " = s." + quote(e.getValue()))
+                .collect(Collectors.joining(" AND "));
+        String columns = join.sourceColumns().stream().map(c -> "j." + quote(c.name())).collect(Collectors.joining(", "));
+        return "SELECT " + columns + " FROM " + quoteQualified(join.source()) + " AS j JOIN " + quote(SAMPLE) + " AS s ON " + on;
+    }
+
+    /** Each forward projection of the sampled rows, as rows of the reverse source it feeds (unwritten columns NULL). */
+    private static List<byte[]> forward(Connection newDb, List<CompiledTable> forwards, Map<String, List<SourceColumn>> columnsOf,
+                                        Map<String, byte[]> rowsOf, List<List<SourceColumn>> backColumns) throws SQLException {
+        Map<String, String> staged = new HashMap<>();
+        int n = 0;
+        for (Map.Entry<String, List<SourceColumn>> e : columnsOf.entrySet()) {
+            String name = FORWARD + "_" + n++;
+            stage(newDb, name, e.getValue(), rowsOf.get(e.getKey()));
+            staged.put(e.getKey(), quote(name));
+        }
+        List<byte[]> rows = new ArrayList<>();
+        for (int i = 0; i < forwards.size(); i++) {
+            CompiledTable forward = forwards.get(i);
+            String newRow = backColumns.get(i).stream()
+                    .map(c -> forward.written().containsKey(c.name()) ? "p." + quote(c.name()) : "NULL")
+                    .collect(Collectors.joining(", "));
+            rows.add(copyOut(newDb, "SELECT " + newRow + " FROM (" + ProjectionSql.selectFrom(forward,
+                    ProjectionSql.sourceFrom(forward, staged::get)) + ") AS p"));
+        }
+        return rows;
+    }
+
+    private static List<String> names(List<SourceColumn> columns) {
+        return columns.stream().map(SourceColumn::name).toList();
     }
 
     /** Reverse images (cast to the legacy column types, as writing them would) against the original rows, as text. */
@@ -117,6 +168,15 @@ public final class RoundTrip {
                 if (rs.getLong(2) > 0) {
                     losses.add(new Loss(reverse.target(), rs.getString(1), rs.getLong(2), rs.getString(3)));
                 }
+            }
+        }
+        // a row the reverse writes that the legacy table did not have (a joined table's missing row, written back)
+        String madeUpKey = key.stream().map(k -> asLegacy(reverse, "b", k)).collect(Collectors.joining(" || ',' || "));
+        try (Statement st = legacyDb.createStatement(); ResultSet rs = st.executeQuery("WITH b AS (" + back + ") SELECT count(*), min("
+                + madeUpKey + ") FROM b WHERE NOT EXISTS (SELECT 1 FROM " + quote(ORIGINAL) + " o WHERE " + join + ")")) {
+            rs.next();
+            if (rs.getLong(1) > 0) {
+                losses.add(new Loss(reverse.target(), MADE_UP, rs.getLong(1), rs.getString(2)));
             }
         }
         return new Result(reverse.target(), compared, losses);

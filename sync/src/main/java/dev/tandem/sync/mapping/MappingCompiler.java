@@ -43,6 +43,10 @@ public final class MappingCompiler {
             if (table.reverse() != null) {
                 compiler.reverseFilled.computeIfAbsent(table.reverse().target(), t -> new java.util.HashSet<>())
                         .addAll(table.reverse().columns().keySet());
+                for (ReverseSpec joined : table.reverse().joins()) {
+                    compiler.reverseFilled.computeIfAbsent(joined.target(), t -> new java.util.HashSet<>())
+                            .addAll(joined.columns().keySet());
+                }
             }
         }
         List<CompiledTable> tables = new ArrayList<>();
@@ -117,7 +121,10 @@ public final class MappingCompiler {
                 new LinkedHashMap<>(spec.defaults()), writtenTypes, reads, joins);
         typeCheck(compiled);
         if (spec.reverse() != null) {
-            checkReverse(spec, spec.reverse(), targetTypes);
+            checkReverse(spec, spec.reverse(), targetTypes, "reverse.");
+            for (ReverseSpec joined : spec.reverse().joins()) {
+                checkReverse(spec, joined, targetTypes, "reverse.joins." + joined.target() + ".");
+            }
         }
         return problems.size() > before ? null : compiled;
     }
@@ -127,10 +134,12 @@ public final class MappingCompiler {
      * there, its expressions type-check over a row of the new table, and it must fill every legacy
      * column an insert cannot leave out.
      */
-    private void checkReverse(TableSpec spec, ReverseSpec reverse, Map<String, String> newTypes) throws SQLException {
+    private void checkReverse(TableSpec spec, ReverseSpec reverse, Map<String, String> newTypes, String at)
+            throws SQLException {
+        String where = at.equals("reverse.") ? "reverse" : at.substring(0, at.length() - 1);
         LinkedHashMap<String, String> legacyTypes = source.columnTypes(reverse.target());
         if (legacyTypes.isEmpty()) {
-            problem(spec, "reverse", null, "reverse target " + reverse.target() + " does not exist in the legacy database",
+            problem(spec, where, null, "reverse target " + reverse.target() + " does not exist in the legacy database",
                     "name the legacy table under 'reverse: target:'");
             return;
         }
@@ -140,8 +149,12 @@ public final class MappingCompiler {
             row.add("NULL::" + type + " AS " + quote(e.getKey()));
         }
         String newRow = "(SELECT " + String.join(", ", row) + ")";
+        if (reverse.filter() != null) {
+            explainIn(source, spec, where, null, "SELECT 1 FROM " + newRow + " AS " + quote(reverse.alias()) + " WHERE ("
+                    + reverse.filter() + ")::boolean", "the filter reads the new row as " + reverse.alias() + ".<column>");
+        }
         for (var e : reverse.columns().entrySet()) {
-            String path = "reverse.columns." + e.getKey();
+            String path = at + "columns." + e.getKey();
             if (!legacyTypes.containsKey(e.getKey())) {
                 problem(spec, path, e.getKey(), "no such column in " + reverse.target(),
                         "reverse columns are legacy columns: use one of " + legacyTypes.keySet());
@@ -155,7 +168,7 @@ public final class MappingCompiler {
         Set<String> filled = reverseFilled.getOrDefault(reverse.target(), reverse.columns().keySet());
         for (String column : legacyTypes.keySet()) {
             if (!filled.contains(column) && !source.mayBeOmitted(reverse.target(), column)) {
-                problem(spec, "reverse", column, "NOT NULL legacy column is not filled by the reverse projection, so a "
+                problem(spec, where, column, "NOT NULL legacy column is not filled by the reverse projection, so a "
                         + "rollback could not insert rows", "add '" + column + ":' under 'reverse: columns:'");
             }
         }

@@ -31,7 +31,8 @@ public final class MappingParser {
     private static final Set<String> TABLE_KEYS = Set.of("target", "from", "key", "columns", "defaults", "filter",
             "copy_same_named", "reverse", "join");
     private static final Set<String> JOIN_KEYS = Set.of("from", "on");
-    private static final Set<String> REVERSE_KEYS = Set.of("target", "as", "columns");
+    private static final Set<String> REVERSE_KEYS = Set.of("target", "as", "columns", "joins");
+    private static final Set<String> REVERSE_JOIN_KEYS = Set.of("target", "columns", "filter");
     /** One part of a qualified name: a double-quoted name (inner quotes doubled) or a run without dots, quotes or spaces. */
     private static final String PART = "(?:\"(?:[^\"]|\"\")+\"|[^\\s.\"]+)";
     private static final String QUALIFIED = PART + "\\." + PART;
@@ -192,7 +193,43 @@ public final class MappingParser {
                     "qualify it, e.g. legacy.customers, with double quotes around a part that contains a dot, a quote or a space");
             target = null;
         }
-        return new ReverseSpec(target != null ? SqlIdentifiers.canonical(target) : source, alias != null ? alias : "n", columns);
+        String rowAlias = alias != null ? alias : "n";
+        return new ReverseSpec(target != null ? SqlIdentifiers.canonical(target) : source, rowAlias, columns, null,
+                reverseJoins(reverse, label, rowAlias, lines));
+    }
+
+    /** {@code reverse: joins:} of a merged table: one item per joined legacy table, with its columns and filter. */
+    private List<ReverseSpec> reverseJoins(MappingNode reverse, String label, String alias, HashMap<String, Integer> lines) {
+        Node node = child(reverse, "joins");
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode list)) {
+            fail(node, label, null, "'reverse: joins' must be a list", "write one item per joined legacy table: "
+                    + "'- target: legacy.t' with 'columns:' (and optionally 'filter:')");
+            return List.of();
+        }
+        List<ReverseSpec> joins = new ArrayList<>();
+        for (Node item : list.getValue()) {
+            if (!(item instanceof MappingNode join)) {
+                fail(item, label, null, "a 'reverse: joins' item must be a mapping", "write 'target:' and 'columns:' under '- '");
+                continue;
+            }
+            unknownKeys(join, REVERSE_JOIN_KEYS, label);
+            String target = scalar(join, "target");
+            if (target == null || !target.matches(QUALIFIED)) {
+                fail(item, label, null, target == null ? "a 'reverse: joins' item has no 'target:'"
+                        : "reverse join target '" + target + "' is not schema.table", "name the joined legacy table, e.g. "
+                        + "'target: legacy.customer_profile'");
+                continue;
+            }
+            String canonical = SqlIdentifiers.canonical(target);
+            String path = "reverse.joins." + canonical;
+            LinkedHashMap<String, String> columns = expressions(join, "columns", label, lines, path + ".columns.");
+            lines.put(path, line(item));
+            joins.add(new ReverseSpec(canonical, alias, columns, scalar(join, "filter"), List.of()));
+        }
+        return joins;
     }
 
     private LinkedHashMap<String, String> expressions(MappingNode map, String field, String label,

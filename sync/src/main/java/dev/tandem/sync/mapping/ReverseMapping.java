@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * <p>A legacy table split into several new tables comes back as a merge: its first new table (in file order)
  * is the main one and the others are joined to it by key, each contributing the legacy columns its own
- * {@code reverse:} names.
+ * {@code reverse:} names. A new table merged from several legacy tables comes back as a split: one reverse
+ * projection into its main legacy table and one per joined table ({@code reverse: joins:}), each with its filter.
  */
 public final class ReverseMapping {
 
@@ -24,7 +25,7 @@ public final class ReverseMapping {
      */
     public static MappingSpec of(MappingSpec forward) {
         List<String> problems = new ArrayList<>();
-        Map<String, List<TableSpec>> byLegacyTable = new LinkedHashMap<>();
+        Map<String, List<Part>> byLegacyTable = new LinkedHashMap<>();
         for (TableSpec t : forward.tables()) {
             ReverseSpec r = t.reverse();
             if (r == null) {
@@ -33,22 +34,32 @@ public final class ReverseMapping {
                         + "'reverse: columns:' mapping each legacy column of " + t.source() + " from the new row");
                 continue;
             }
-            if (!t.joins().isEmpty()) {
-                problems.add(forward.file() + ":" + t.where().line() + ": " + t.target() + " merges " + t.source() + " with "
-                        + t.joins().stream().map(JoinSpec::source).toList() + "; writing one new row back into several legacy "
-                        + "tables is not done by reverse sync yet, so this mapping cannot be cut over (it can be synced and "
-                        + "verified)");
-                continue;
+            byLegacyTable.computeIfAbsent(r.target(), l -> new ArrayList<>()).add(new Part(t, r));
+            List<String> joined = t.joins().stream().map(JoinSpec::source).toList();
+            for (String table : joined) {
+                if (r.joins().stream().noneMatch(j -> j.target().equals(table))) {
+                    problems.add(forward.file() + ":" + t.where().line() + ": " + t.target() + " merges " + table
+                            + " in, so writes made to it after a cutover must flow back there too: add under 'reverse:' "
+                            + "'joins: - target: " + table + "' with the columns of " + table + " (and a 'filter:' saying "
+                            + "which new rows have a row there)");
+                }
             }
-            byLegacyTable.computeIfAbsent(r.target(), l -> new ArrayList<>()).add(t);
+            for (ReverseSpec j : r.joins()) {
+                if (!joined.contains(j.target())) {
+                    problems.add(forward.file() + ":" + t.where().line() + ": 'reverse: joins' names " + j.target() + ", which "
+                            + t.target() + " does not join; use one of " + joined);
+                } else {
+                    byLegacyTable.computeIfAbsent(j.target(), l -> new ArrayList<>()).add(new Part(t, j));
+                }
+            }
         }
         List<TableSpec> reversed = new ArrayList<>();
-        for (List<TableSpec> parts : byLegacyTable.values()) {
+        for (List<Part> parts : byLegacyTable.values()) {
             if (parts.size() == 1) {
-                TableSpec t = parts.get(0);
-                ReverseSpec r = t.reverse();
+                TableSpec t = parts.get(0).forward();
+                ReverseSpec r = parts.get(0).reverse();
                 reversed.add(new TableSpec(r.target(), t.target(), r.alias(), new LinkedHashMap<>(), r.columns(),
-                        new LinkedHashMap<>(), null, false, null, t.where()));
+                        new LinkedHashMap<>(), r.filter(), false, null, t.where()));
             } else {
                 TableSpec merged = SplitReverse.merge(forward.file(), parts, problems);
                 if (merged != null) {
@@ -60,5 +71,9 @@ public final class ReverseMapping {
             throw new IllegalArgumentException("the mapping cannot run in reverse:\n  " + String.join("\n  ", problems));
         }
         return new MappingSpec(forward.file() + " (reverse)", reversed);
+    }
+
+    /** One new table's way back into one legacy table: the forward table and its reverse projection for it. */
+    record Part(TableSpec forward, ReverseSpec reverse) {
     }
 }

@@ -20,14 +20,22 @@ final class SplitReverse {
     }
 
     /** The merged reverse of {@code parts} (all reversing into one legacy table), or null after adding to {@code problems}. */
-    static TableSpec merge(String file, List<TableSpec> parts, List<String> problems) {
+    static TableSpec merge(String file, List<ReverseMapping.Part> reverseParts, List<String> problems) {
+        List<TableSpec> parts = reverseParts.stream().map(ReverseMapping.Part::forward).toList();
         TableSpec main = parts.get(0);
-        ReverseSpec mainReverse = main.reverse();
+        ReverseSpec mainReverse = reverseParts.get(0).reverse();
         String legacy = mainReverse.target();
         int before = problems.size();
         String names = parts.stream().map(TableSpec::target).toList().toString();
         Map<String, String> mainKeyByExpression = new LinkedHashMap<>();
         main.key().forEach((column, expression) -> mainKeyByExpression.put(normalized(expression, main.alias()), column));
+        for (ReverseMapping.Part part : reverseParts) {
+            if (part.reverse().filter() != null) {
+                problems.add(file + ":" + part.forward().where().line() + ": " + names + " all reverse into " + legacy
+                        + ", which a rollback joins back into one row; a 'filter:' on one of them cannot say which rows "
+                        + "exist there: remove it");
+            }
+        }
         for (TableSpec part : parts) {
             if (part.key().isEmpty()) {
                 problems.add(file + ":" + part.where().line() + ": " + names + " all reverse into " + legacy + ", so a "
@@ -37,8 +45,9 @@ final class SplitReverse {
         LinkedHashMap<String, String> columns = new LinkedHashMap<>(mainReverse.columns());
         Set<String> aliases = new HashSet<>(Set.of(mainReverse.alias()));
         List<JoinSpec> joins = new java.util.ArrayList<>();
-        for (TableSpec part : parts.subList(1, parts.size())) {
-            ReverseSpec r = part.reverse();
+        for (int i = 1; i < parts.size(); i++) {
+            TableSpec part = parts.get(i);
+            ReverseSpec r = reverseParts.get(i).reverse();
             String alias = unique(r.alias(), aliases);
             LinkedHashMap<String, String> on = new LinkedHashMap<>();
             part.key().forEach((column, expression) -> {
