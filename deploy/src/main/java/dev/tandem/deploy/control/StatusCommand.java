@@ -67,7 +67,9 @@ public final class StatusCommand implements Callable<Integer> {
         System.out.println(applied == null ? "  applied: nothing streamed yet"
                 : "  applied: source transaction " + applied.get("tx_id") + " (after commit " + applied.get("after_commit")
                   + ", committed " + applied.get("last_source_commit") + "), applied " + applied.get("applied_at")
-                  + ", " + applied.get("last_apply_delay_ms") + " ms after its commit");
+                  + ", " + applied.get("last_apply_delay_ms") + " ms after its commit"
+                  + (applied.get("partitions") instanceof Number n && n.longValue() > 1
+                        ? " (per-key ordering: the furthest behind of " + n + " partitions)" : ""));
         List<Map<String, Object>> paused = list(status, "paused");
         System.out.println(paused.isEmpty() ? "  paused tables: none" : "  paused tables:");
         for (Map<String, Object> table : paused) {
