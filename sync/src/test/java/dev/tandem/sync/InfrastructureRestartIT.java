@@ -12,6 +12,7 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.mapping.TableMapping;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
+import dev.tandem.sync.route.Ordering;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -20,7 +21,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The servers tandem depends on go away under a write workload: the Kafka broker is stopped and
@@ -30,19 +32,23 @@ import org.junit.jupiter.api.Test;
  */
 class InfrastructureRestartIT {
 
-    @Test
-    void brokerAndDatabaseRestartsLoseAndDoubleNothing() throws Exception {
-        PgDatabase legacy = TestDatabases.fresh("infra_legacy");
-        PgDatabase app = TestDatabases.fresh("infra_app");
+    /** Both orderings: per-key adds the router and a consumer group, both of which must ride out the broker's absence. */
+    @ParameterizedTest
+    @ValueSource(strings = {"transactional", "per-key"})
+    void brokerAndDatabaseRestartsLoseAndDoubleNothing(String ordering) throws Exception {
+        Ordering order = Ordering.parse(ordering, 4, 2);
+        String migration = order.perKey() ? "infra_pk" : "infra";
+        PgDatabase legacy = TestDatabases.fresh(migration + "_legacy");
+        PgDatabase app = TestDatabases.fresh(migration + "_app");
         exec(legacy, "CREATE SCHEMA legacy",
                 "CREATE TABLE legacy.account (id int PRIMARY KEY, version int NOT NULL, note text)",
                 "INSERT INTO legacy.account SELECT g, 1, 'n' FROM generate_series(1, 1000) g");
         exec(app, "CREATE SCHEMA app",
                 "CREATE TABLE app.account (id int PRIMARY KEY, version int NOT NULL, note text)");
         HistoryChecks.recordHistory(app, "app.account", "id");
-        PipelineConfig config = new PipelineConfig("infra", legacy, app,
+        PipelineConfig config = new PipelineConfig(migration, legacy, app,
                 List.of(new TableMapping("legacy.account", "app.account", Map.of())),
-                TestDatabases.stack().kafka().bootstrapServers());
+                TestDatabases.stack().kafka().bootstrapServers()).withOrdering(order);
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong committed = new AtomicLong();
         Thread workload = new Thread(() -> write(legacy, writing, committed), "workload");

@@ -66,12 +66,18 @@ public final class CaptureEngine implements DebeziumEngine.ChangeConsumer<Record
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         List<ChangeEnvelope> envelopes = new ArrayList<>(records.size());
-        for (RecordChangeEvent<SourceRecord> event : records) {
-            mapper.map(event.record()).ifPresent(envelopes::add);
+        int lastBetween = -1;
+        for (int i = 0; i < records.size(); i++) {
+            mapper.map(records.get(i).record()).ifPresent(envelopes::add);
+            if (mapper.betweenTransactions()) {
+                lastBetween = i;
+            }
         }
         writer.writeAcknowledged(envelopes);
-        for (RecordChangeEvent<SourceRecord> event : records) {
-            committer.markProcessed(event);
+        // Offsets move only to the end of a whole transaction: Debezium restarted inside one numbers the rest of it
+        // from 1 again and counts only that rest at its END, which no reader could tell from a lost change.
+        for (int i = 0; i <= lastBetween; i++) {
+            committer.markProcessed(records.get(i));
         }
         committer.markBatchFinished();
         changesWritten.addAndGet(envelopes.size());
@@ -86,7 +92,6 @@ public final class CaptureEngine implements DebeziumEngine.ChangeConsumer<Record
         return !stopped.isDone();
     }
 
-    /** Why the engine stopped, or null while it runs or after a clean stop. */
     private static final long START_WAIT_MILLIS = 60_000;
 
     private void closeEngine() throws IOException {
@@ -109,6 +114,7 @@ public final class CaptureEngine implements DebeziumEngine.ChangeConsumer<Record
         }
     }
 
+    /** Why the engine stopped, or null while it runs or after a clean stop. */
     public Throwable failure() {
         return failure.get();
     }

@@ -2,6 +2,7 @@ package dev.tandem.capture.debezium;
 
 import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.EnvelopeKind;
 import dev.tandem.capture.envelope.Operation;
 import dev.tandem.capture.envelope.SourcePosition;
 import java.nio.ByteBuffer;
@@ -26,6 +27,8 @@ public final class RecordMapper {
     /** The transaction whose BEGIN or changes were mapped last, and the txOrder they carried. */
     private long currentTxId = -1;
     private long currentTxOrder;
+    /** Whether the records mapped so far end inside a source transaction (its BEGIN or changes seen, not its END). */
+    private boolean insideTransaction;
 
     /** @param topicPrefix the connector's {@code topic.prefix}, which names its transaction topic */
     public RecordMapper(String topicPrefix) {
@@ -41,7 +44,9 @@ public final class RecordMapper {
             return Optional.empty(); // tombstone
         }
         if (transactionTopic.equals(record.topic())) {
-            return Optional.of(transactionMarker(record, value));
+            ChangeEnvelope marker = transactionMarker(record, value);
+            insideTransaction = marker.kind() == EnvelopeKind.BEGIN;
+            return Optional.of(marker);
         }
         if (value.schema().field("op") == null || value.schema().field("source") == null) {
             return Optional.empty(); // heartbeat or other non-change record
@@ -66,6 +71,7 @@ public final class RecordMapper {
                 Optional.ofNullable(source.getInt64("txId")).orElse(0L),
                 transaction.getInt64("total_order"));
         remember(position.txId(), position.txOrder());
+        insideTransaction = true;
         byte[] content = bytes(message.get("content"));
         return Optional.of(ChangeEnvelope.fence(position, Optional.ofNullable(source.getInt64("ts_ms")).orElse(0L),
                 ChangeEnvelope.FENCE_PREFIX, new String(content, StandardCharsets.UTF_8)));
@@ -115,6 +121,7 @@ public final class RecordMapper {
                 transaction == null ? 0 : transaction.getInt64("total_order"));
         long commitTime = Optional.ofNullable(source.getInt64("ts_ms")).orElse(0L);
         remember(position.txId(), position.txOrder());
+        insideTransaction |= transaction != null;
 
         Set<String> unavailable = new HashSet<>();
         LinkedHashMap<String, String> before = image(value.getStruct("before"), null);
@@ -126,6 +133,14 @@ public final class RecordMapper {
     private void remember(long txId, long txOrder) {
         currentTxId = txId;
         currentTxOrder = txOrder;
+    }
+
+    /**
+     * True when the records mapped so far end between source transactions: a capture restarted from there replays
+     * whole transactions, numbered from their start again.
+     */
+    public boolean betweenTransactions() {
+        return !insideTransaction;
     }
 
     private static LinkedHashMap<String, String> image(Struct row, Set<String> unavailable) {
