@@ -25,9 +25,12 @@ public final class ChangeLogChanges implements RecentChanges {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeLogChanges.class);
 
+    private static final String UNDEFINED_TABLE = "42P01";
+
     private final String migration;
     private final String bootstrapServers;
     private final Duration budget;
+    private volatile boolean positionsExist;
 
     /**
      * @param budget how long reading the log may take per pass; past it the pass runs in key order
@@ -78,17 +81,28 @@ public final class ChangeLogChanges implements RecentChanges {
     }
 
     private Position position(Connection target) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass('tandem.applied_position') IS NOT NULL");
-             ResultSet rs = ps.executeQuery()) {
-            if (!rs.next() || !rs.getBoolean(1)) {
-                return null;
+        if (!positionsExist) {
+            // asked before every chunk: once the table exists, look again only if it disappears
+            try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass('tandem.applied_position') IS NOT NULL");
+                 ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return null;
+                }
             }
+            positionsExist = true;
         }
         try (PreparedStatement ps = target.prepareStatement("SELECT topic, next_offset FROM tandem.applied_position WHERE migration = ?")) {
             ps.setString(1, migration);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Position(rs.getString(1), rs.getLong(2)) : null;
             }
+        } catch (SQLException e) {
+            if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                // the control schema was dropped and the sync has not recreated it yet: nothing is applied
+                positionsExist = false;
+                return null;
+            }
+            throw e;
         }
     }
 }
