@@ -67,6 +67,7 @@ final class TableVerifier {
     private final AtomicLong driftCount = new AtomicLong();
     private final AtomicLong unsettledCount = new AtomicLong();
     private final RecentChanges changes;
+    private final VerifyTimings timings = new VerifyTimings();
     private BigInteger sourceSum = BigInteger.ZERO;
     private BigInteger targetSum = BigInteger.ZERO;
 
@@ -125,6 +126,7 @@ final class TableVerifier {
             Side planOn = Side.source(shape, Side.Mode.PUSHDOWN, s, null);
             planner = new ChunkPlanner(planOn, store, passId, table.target(), settings.initialChunkRows(), settings.maxChunkRows(),
                     settings.chunkTime(), within, !shape.aligned(), earlier);
+            timings.since(VerifyTimings.Phase.SETUP, started);
             List<Future<Void>> running = new ArrayList<>();
             for (int i = 0; i < settings.parallelism(); i++) {
                 TableShape shaped = shape;
@@ -153,6 +155,8 @@ final class TableVerifier {
             workers.shutdownNow();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        log.info("{}: {} s in {} chunks; summed over {} workers: {}; chunk boundaries {} ms", table.target(),
+                String.format("%.2f", seconds), chunks.get(), settings.parallelism(), timings.summary(), planner.boundaryMillis());
         List<RowDrift> driftSamples;
         List<RowDrift> unsettledSamples;
         synchronized (drift) {
@@ -238,25 +242,39 @@ final class TableVerifier {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException("reconciler stopped while verifying " + table.target());
                 }
+                long mark = System.nanoTime();
                 var next = planner.next();
+                mark = timings.since(VerifyTimings.Phase.NEXT_CHUNK, mark);
                 if (next.isEmpty()) {
                     return;
                 }
                 backOffWhileBusy(s);
+                mark = timings.since(VerifyTimings.Phase.BUSY_CHECK, mark);
                 ChunkPlanner.Chunk chunk = next.get();
                 Long changeOffset = changes.applied(t);
-                long begin = System.nanoTime();
+                long begin = timings.since(VerifyTimings.Phase.CHANGE_OFFSET, mark);
                 ChunkDigest sd;
                 ChunkDigest td;
                 if (mode == Side.Mode.PUSHDOWN) {
-                    Future<ChunkDigest> onSource = sourceThread.submit(() -> source.digest(KeyFilter.range(chunk.range())));
+                    Future<ChunkDigest> onSource = sourceThread.submit(() -> {
+                        long sent = System.nanoTime();
+                        ChunkDigest digest = source.digest(KeyFilter.range(chunk.range()));
+                        timings.since(VerifyTimings.Phase.SOURCE_DIGEST, sent);
+                        return digest;
+                    });
                     td = targetSide.digest(KeyFilter.range(chunk.range()));
+                    timings.since(VerifyTimings.Phase.TARGET_DIGEST, begin);
                     sd = joined(onSource);
                 } else {
                     sd = source.digest(KeyFilter.range(chunk.range()));
+                    long half = timings.since(VerifyTimings.Phase.SOURCE_DIGEST, begin);
                     td = targetSide.digest(KeyFilter.range(chunk.range()));
+                    timings.since(VerifyTimings.Phase.TARGET_DIGEST, half);
                 }
-                planner.observe(Math.max(sd.rows(), td.rows()), Duration.ofNanos(System.nanoTime() - begin));
+                mark = timings.since(VerifyTimings.Phase.DIGEST_PAIR, begin);
+                log.debug("{}: chunk {} {}: {} rows, digests {} ms", table.target(), chunk.number(), chunk.range(), sd.rows(),
+                        (mark - begin) / 1_000_000);
+                planner.observe(Math.max(sd.rows(), td.rows()), Duration.ofNanos(mark - begin));
                 List<RowDrift> found = List.of();
                 List<RowDrift> hot = List.of();
                 if (!sd.equals(td)) {
@@ -278,8 +296,10 @@ final class TableVerifier {
                                     chunk.number(), chunk.range(), settings.maxHotRechecks() + 1, hot.get(0).targetKey());
                         }
                     }
+                    mark = timings.since(VerifyTimings.Phase.NARROW, mark);
                 }
                 finish(chunk, sd, td, found, hot, changeOffset);
+                timings.since(VerifyTimings.Phase.FINISH, mark);
             }
         } finally {
             sourceThread.shutdownNow();

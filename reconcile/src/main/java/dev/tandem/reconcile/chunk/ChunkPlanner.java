@@ -9,11 +9,14 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hands out a table's chunks one at a time: first the chunks a previous attempt of this pass planned but did not
  * finish, then new ranges whose size adapts so one chunk takes about the target time. Each new chunk is persisted
- * before it is handed out, so a restart resumes where the pass stopped. The next boundary is looked up in the
+ * before it is handed out, so a restart resumes where the pass stopped. Boundaries come from a sample of the key taken
+ * once ({@link KeySample}); past its end (or when the source cannot be sampled) the next boundary is looked up in the
  * background while the workers compare, so walking the key is off their path. Thread-safe.
  */
 public final class ChunkPlanner {
@@ -21,6 +24,12 @@ public final class ChunkPlanner {
     /** A chunk to verify. */
     public record Chunk(int number, KeyRange range) {
     }
+
+    private static final Logger log = LoggerFactory.getLogger(ChunkPlanner.class);
+    /** Table blocks a key sample reads: a few ms, and boundaries within about 1/500 of the table. */
+    private static final int SAMPLE_BLOCKS = 500;
+    /** Sampled keys kept in memory (the sample is thinned out to about this many). */
+    private static final int SAMPLE_KEYS = 5_000;
 
     private final Side planOn;
     private final ReconcileStore store;
@@ -37,6 +46,9 @@ public final class ChunkPlanner {
     private double chunkRows;
     private java.util.concurrent.CompletableFuture<Optional<List<String>>> lookahead;
     private List<String> lookaheadFrom;
+    private boolean sampled;
+    private KeySample sample;
+    private final java.util.concurrent.atomic.LongAdder boundaryNanos = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param planOn side whose raw key order splits ranges (the source, for aligned keys)
@@ -89,23 +101,42 @@ public final class ChunkPlanner {
         }
         nextLower = upper;
         planned = upper == null || upper.equals(bound);
-        if (!planned && !single) {
+        if (!planned && !single && sample == null) {
             long rows = Math.max(1, Math.round(chunkRows));
             KeyRange rest = new KeyRange(upper, bound);
             lookaheadFrom = upper;
             lookahead = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                long started = System.nanoTime();
                 try {
                     return planOn.keyAt(rest, rows - 1);
                 } catch (SQLException e) {
                     throw new java.util.concurrent.CompletionException(e);
+                } finally {
+                    boundaryNanos.add(System.nanoTime() - started);
                 }
             });
         }
         return Optional.of(chunk);
     }
 
-    /** The boundary {@code chunkRows} after {@code lower}: the looked-ahead one when it was computed from there. */
+    /**
+     * The boundary {@code chunkRows} after {@code lower}: from the key sample while it reaches, else the looked-ahead one
+     * when it was computed from there, else looked up now.
+     */
     private Optional<List<String>> boundaryAfter(List<String> lower) throws SQLException {
+        long wanted = Math.max(1, Math.round(chunkRows));
+        if (!sampled) {
+            sampled = true;
+            sample = sample(lower);
+        }
+        if (sample != null) {
+            Optional<List<String>> sampledBoundary = sample.continuesFrom(lower) ? sample.after(wanted) : Optional.empty();
+            if (sampledBoundary.isPresent()) {
+                return sampledBoundary;
+            }
+            log.debug("{}: the key sample ends at {}; walking the key from here", table, lower);
+            sample = null;
+        }
         if (lookahead != null && java.util.Objects.equals(lookaheadFrom, lower)) {
             var pending = lookahead;
             lookahead = null;
@@ -118,8 +149,32 @@ public final class ChunkPlanner {
                 throw e;
             }
         }
-        long rows = Math.max(1, Math.round(chunkRows));
-        return planOn.keyAt(new KeyRange(lower, bound), rows - 1);
+        long started = System.nanoTime();
+        try {
+            return planOn.keyAt(new KeyRange(lower, bound), wanted - 1);
+        } finally {
+            boundaryNanos.add(System.nanoTime() - started);
+        }
+    }
+
+    /** A sample of the keys from {@code lower} on, or null when it holds too few keys or cannot be sampled (a foreign table, say). */
+    private KeySample sample(List<String> lower) {
+        long started = System.nanoTime();
+        try {
+            KeySample taken = planOn.keySample(new KeyRange(lower, bound), SAMPLE_BLOCKS, SAMPLE_KEYS);
+            log.debug("{}: {} sampled keys, each for about {} rows", table, taken.size(), Math.round(taken.rowsPerKey()));
+            return taken.size() < 2 ? null : taken;
+        } catch (SQLException e) {
+            log.info("{}: cannot sample the key ({}); looking chunk boundaries up row by row", table, e.getMessage());
+            return null;
+        } finally {
+            boundaryNanos.add(System.nanoTime() - started);
+        }
+    }
+
+    /** Time spent looking up chunk boundaries so far, ahead or not. */
+    public long boundaryMillis() {
+        return boundaryNanos.sum() / 1_000_000;
     }
 
     /** Adapts the chunk size after a chunk of {@code rows} rows took {@code took}. */

@@ -1,8 +1,8 @@
 package dev.tandem.reconcile.digest;
 
 /**
- * Row count and order-independent content digest of one side of a key range: the sum of
- * {@code hashtextextended(row_text, 0)} over the rows in the target's shape.
+ * Row count and order-independent content digest of one side of a key range: the sum of the row hashes
+ * ({@link TableShape#rowHash}) over the rows in the target's shape.
  */
 public record ChunkDigest(long rows, String sum) {
 }

@@ -5,6 +5,7 @@ import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
 import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.KeySample;
 import dev.tandem.reconcile.chunk.KeySql;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.ProjectionSql;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * One side of a mapped table as rows in the target's shape, queried in SQL so only digests (and, when narrowing a
@@ -101,17 +103,12 @@ public final class Side {
         }
     }
 
-    private String rowText() {
-        return "ROW(" + shape.table().written().keySet().stream().map(c -> "r." + quote(c)).collect(Collectors.joining(", "))
-                + ")::text";
-    }
-
     private String rows(KeyFilter filter) {
         return projection + "(" + filter.sql(chunkKey, sourceKey) + ")";
     }
 
     private String digestSql(KeyFilter filter) {
-        return "SELECT count(*), coalesce(sum(hashtextextended(" + rowText() + ", 0)), 0)::text FROM (" + rows(filter) + ") r";
+        return "SELECT count(*), coalesce(sum(" + shape.rowHash() + "), 0)::text FROM (" + rows(filter) + ") r";
     }
 
     public ChunkDigest digest(KeyFilter filter) throws SQLException {
@@ -131,7 +128,7 @@ public final class Side {
         List<String> keys = shape.table().targetKey();
         String keyTexts = keys.stream().map(k -> "r." + quote(k) + "::text").collect(Collectors.joining(", "));
         int sourceKeys = sourceSide ? shape.table().sourceKey().size() : 0;
-        StringBuilder sql = new StringBuilder("SELECT " + keyTexts + ", hashtextextended(" + rowText() + ", 0)");
+        StringBuilder sql = new StringBuilder("SELECT " + keyTexts + ", " + shape.rowHash());
         for (int i = 0; i < sourceKeys; i++) {
             sql.append(", r.").append(quote("__sk" + i));
         }
@@ -258,6 +255,56 @@ public final class Side {
         }
         in.executeUpdate();
         batch.clear();
+    }
+
+    /**
+     * The chunk keys in {@code range} of about {@code blocks} table blocks picked at random ({@code TABLESAMPLE SYSTEM}), in
+     * chunk order and thinned out to at most about {@code maxKeys}; reads the raw table (no filter), like {@link #keyAt}.
+     */
+    public KeySample keySample(KeyRange range, int blocks, int maxKeys) throws SQLException {
+        CompiledTable t = shape.table();
+        String table = sourceSide ? t.source() : t.target();
+        String alias = sourceSide ? quote(t.alias()) : quote(TableShape.TARGET_ALIAS);
+        KeySql key = sourceSide ? shape.sourceChunk() : shape.targetKey();
+        Connection on = copyFrom != null ? copyFrom : connection;
+        long pages;
+        // a partitioned table's own size is zero: its partitions hold the blocks
+        try (PreparedStatement ps = on.prepareStatement("SELECT greatest(pg_relation_size(r.oid), (SELECT coalesce(sum(pg_relation_size("
+                + "p.relid)), 0) FROM pg_partition_tree(r.oid) p))::bigint / current_setting('block_size')::bigint "
+                + "FROM (SELECT to_regclass(?) AS oid) r")) {
+            ps.setString(1, quoteQualified(table));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                pages = Math.max(1, rs.getLong(1));
+            }
+        }
+        double percent = Math.min(100.0, 100.0 * blocks / pages);
+        String keys = IntStream.range(0, key.size()).mapToObj(i -> "s.k" + i + "::text")
+                .collect(Collectors.joining(", "));
+        String sql = "SELECT " + keys + ", greatest(1, s.total / ?) FROM (SELECT " + String.join(", ",
+                IntStream.range(0, key.size()).mapToObj(i -> key.expressions().get(i) + " AS k" + i).toList())
+                + ", row_number() OVER (ORDER BY " + key.orderBy() + ") AS n, count(*) OVER () AS total FROM "
+                + quoteQualified(table) + " AS " + alias + " TABLESAMPLE SYSTEM (?::real) WHERE " + key.predicate(range)
+                + ") s WHERE s.n % greatest(1, s.total / ?) = 0 ORDER BY s.n";
+        List<List<String>> sample = new ArrayList<>();
+        long every = 1;
+        try (PreparedStatement ps = on.prepareStatement(sql)) {
+            ps.setLong(1, maxKeys);
+            ps.setDouble(2, percent);
+            int next = key.bind(ps, 3, range);
+            ps.setLong(next, maxKeys);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> values = new ArrayList<>();
+                    for (int i = 1; i <= key.size(); i++) {
+                        values.add(rs.getString(i));
+                    }
+                    sample.add(values);
+                    every = rs.getLong(key.size() + 1);
+                }
+            }
+        }
+        return new KeySample(range.lower(), sample, 100.0 / percent * every);
     }
 
     /**

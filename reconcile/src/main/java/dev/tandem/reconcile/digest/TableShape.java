@@ -29,11 +29,14 @@ import java.util.Set;
  * @param sourceKey    the source key columns with their source types (for source-key lookups on the source)
  * @param stagedKey    the source key columns typed as staged in the target
  * @param sourceTypes  source column → its type in the source database
+ * @param typedHash    whether both servers hash rows from typed values ({@link RowHashSql#typed}), else from their text
  */
 public record TableShape(CompiledTable table, boolean aligned, KeySql targetKey, KeySql sourceChunk, KeySql sourceKey,
-                         KeySql stagedKey, Map<String, String> sourceTypes) {
+                         KeySql stagedKey, Map<String, String> sourceTypes, boolean typedHash) {
 
     static final String TARGET_ALIAS = "t";
+    /** {@code hash_record_extended}, which the typed row hash needs, came with PostgreSQL 14. */
+    private static final int TYPED_HASH_VERSION = 140_000;
 
     public static TableShape load(CompiledTable table, Connection source, Connection target) throws SQLException {
         Map<String, String> sourceTypes = columnTypes(source, table.source());
@@ -61,7 +64,14 @@ public record TableShape(CompiledTable table, boolean aligned, KeySql targetKey,
         Map<String, String> staged = new LinkedHashMap<>();
         table.sourceColumns().forEach(c -> staged.put(c.name(), c.type()));
         KeySql stagedKey = new KeySql(sourceColumns, table.sourceKey().stream().map(staged::get).toList(), noCollation);
-        return new TableShape(table, aligned, targetKey, sourceChunk, sourceKey, stagedKey, Map.copyOf(sourceTypes));
+        boolean typedHash = serverVersion(source) >= TYPED_HASH_VERSION && serverVersion(target) >= TYPED_HASH_VERSION;
+        return new TableShape(table, aligned, targetKey, sourceChunk, sourceKey, stagedKey, Map.copyOf(sourceTypes), typedHash);
+    }
+
+    /** One row's hash over the written columns of a row {@code r} in the target's shape; the same SQL on both sides. */
+    public String rowHash() {
+        List<String> columns = List.copyOf(table.written().keySet());
+        return typedHash ? RowHashSql.typed(columns, table.targetTypes(), table.targetKey()) : RowHashSql.text(columns);
     }
 
     /**
@@ -107,6 +117,14 @@ public record TableShape(CompiledTable table, boolean aligned, KeySql targetKey,
             throw new SQLException("table " + table + " does not exist in " + c.getCatalog() + ": create it or fix the mapping");
         }
         return types;
+    }
+
+    private static int serverVersion(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('server_version_num')::int");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     private static boolean collatable(Connection c, String type) throws SQLException {

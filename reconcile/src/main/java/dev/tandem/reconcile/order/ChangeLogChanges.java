@@ -26,9 +26,12 @@ public final class ChangeLogChanges implements RecentChanges {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeLogChanges.class);
 
+    private static final String UNDEFINED_TABLE = "42P01";
+
     private final String migration;
     private final String bootstrapServers;
     private final Duration budget;
+    private volatile boolean positionsExist;
 
     /**
      * @param budget how long reading the log may take per pass; past it the pass runs in key order
@@ -79,13 +82,26 @@ public final class ChangeLogChanges implements RecentChanges {
     }
 
     private Position position(Connection target) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass('tandem.applied_position') IS NOT NULL");
-             ResultSet rs = ps.executeQuery()) {
-            if (!rs.next() || !rs.getBoolean(1)) {
+        if (!positionsExist) {
+            // asked before every chunk: once the table exists, look again only if it disappears
+            try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass('tandem.applied_position') IS NOT NULL");
+                 ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return null;
+                }
+            }
+            positionsExist = true;
+        }
+        try {
+            AppliedPositions.LogPosition applied = AppliedPositions.logPosition(target, migration);
+            return applied == null ? null : new Position(applied.topic(), applied.offset());
+        } catch (SQLException e) {
+            if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                // the control schema was dropped and the sync has not recreated it yet: nothing is applied
+                positionsExist = false;
                 return null;
             }
+            throw e;
         }
-        AppliedPositions.LogPosition applied = AppliedPositions.logPosition(target, migration);
-        return applied == null ? null : new Position(applied.topic(), applied.offset());
     }
 }

@@ -128,30 +128,40 @@ public final class ReconcileStore {
      */
     public synchronized void finishChunk(long passId, String table, ChunkRecord chunk, List<RowDrift> drift, int storedDrift)
             throws SQLException {
+        List<RowDrift> stored = drift.subList(0, Math.min(drift.size(), Math.max(storedDrift, 0)));
+        if (stored.isEmpty()) {
+            // one statement commits alone: one round trip instead of a transaction's two
+            markDone(passId, table, chunk);
+            return;
+        }
         c.setAutoCommit(false);
         try {
-            recordDrift(passId, drift.subList(0, Math.min(drift.size(), Math.max(storedDrift, 0))));
-            try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_chunk SET done = true, source_rows = ?, "
-                    + "target_rows = ?, source_digest = ?, target_digest = ?, drifted_rows = ?, unsettled_rows = ?, change_offset = ?, "
-                    + "verified_at = now() WHERE pass_id = ? AND target_table = ? AND chunk_no = ?")) {
-                ps.setLong(1, chunk.sourceRows());
-                ps.setLong(2, chunk.targetRows());
-                ps.setString(3, chunk.sourceDigest());
-                ps.setString(4, chunk.targetDigest());
-                ps.setInt(5, chunk.driftedRows());
-                ps.setInt(6, chunk.unsettledRows());
-                ps.setObject(7, chunk.changeOffset(), java.sql.Types.BIGINT);
-                ps.setLong(8, passId);
-                ps.setString(9, table);
-                ps.setInt(10, chunk.chunkNo());
-                ps.executeUpdate();
-            }
+            recordDrift(passId, stored);
+            markDone(passId, table, chunk);
             c.commit();
         } catch (SQLException e) {
             c.rollback();
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    private void markDone(long passId, String table, ChunkRecord chunk) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_chunk SET done = true, source_rows = ?, "
+                + "target_rows = ?, source_digest = ?, target_digest = ?, drifted_rows = ?, unsettled_rows = ?, change_offset = ?, "
+                + "verified_at = now() WHERE pass_id = ? AND target_table = ? AND chunk_no = ?")) {
+            ps.setLong(1, chunk.sourceRows());
+            ps.setLong(2, chunk.targetRows());
+            ps.setString(3, chunk.sourceDigest());
+            ps.setString(4, chunk.targetDigest());
+            ps.setInt(5, chunk.driftedRows());
+            ps.setInt(6, chunk.unsettledRows());
+            ps.setObject(7, chunk.changeOffset(), java.sql.Types.BIGINT);
+            ps.setLong(8, passId);
+            ps.setString(9, table);
+            ps.setInt(10, chunk.chunkNo());
+            ps.executeUpdate();
         }
     }
 
