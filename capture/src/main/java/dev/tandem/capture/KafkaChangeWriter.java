@@ -49,10 +49,20 @@ public final class KafkaChangeWriter implements AutoCloseable {
 
     /** The record key of a change: its table and key (a transaction marker: its transaction). */
     public static byte[] keyOf(ChangeEnvelope envelope) {
-        String key = envelope.table() == null
-                ? "tx:" + envelope.position().txId()
-                : envelope.table() + ":" + envelope.key().values();
-        return key.getBytes(StandardCharsets.UTF_8);
+        if (envelope.table() == null) {
+            return ("tx:" + envelope.position().txId()).getBytes(StandardCharsets.UTF_8);
+        }
+        // table:[v1, v2], as the key's values print as a list, built in one go: this runs for every change
+        StringBuilder key = new StringBuilder(envelope.table().length() + 24).append(envelope.table()).append(":[");
+        boolean first = true;
+        for (String value : envelope.key().values()) {
+            if (!first) {
+                key.append(", ");
+            }
+            key.append(value);
+            first = false;
+        }
+        return key.append(']').toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Sends the envelopes in order and blocks until the broker acknowledged all of them. */

@@ -9,9 +9,6 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.temporal.ChronoField;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,11 +32,6 @@ final class PgTextValues {
     /** Debezium's placeholder in a {@code uuid[]} column. */
     private static final String UNAVAILABLE_UUID = UUID.nameUUIDFromBytes(UNAVAILABLE_BYTES).toString();
     private static final HexFormat HEX = HexFormat.of();
-    /** PostgreSQL's time of day: seconds always, fraction only when non-zero and without trailing zeros. */
-    private static final DateTimeFormatter CLOCK = new DateTimeFormatterBuilder()
-            .appendPattern("HH:mm:ss")
-            .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
-            .toFormatter();
     private static final long MICROS_PER_DAY = 86_400_000_000L;
     // Debezium's stand-ins for PostgreSQL's 'infinity' and '-infinity' dates and timestamps.
     private static final long INFINITY_DAY = PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();
@@ -147,7 +139,11 @@ final class PgTextValues {
     /** {@code 24:00:00} is a valid PostgreSQL time that {@link LocalTime} cannot hold. */
     private static String time(long units, long microsPerUnit) {
         long micros = Math.multiplyExact(units, microsPerUnit);
-        return micros == MICROS_PER_DAY ? "24:00:00" : CLOCK.format(LocalTime.ofNanoOfDay(micros * 1_000L));
+        if (micros == MICROS_PER_DAY) {
+            return "24:00:00";
+        }
+        LocalTime t = LocalTime.ofNanoOfDay(micros * 1_000L);
+        return appendClock(new StringBuilder(15), t.getHour(), t.getMinute(), t.getSecond(), t.getNano()).toString();
     }
 
     /** {@code 1969-12-31 23:59:59.999999}, {@code 0044-03-15 12:00:00 BC}, from a count of units since the epoch. */
@@ -159,9 +155,9 @@ final class PgTextValues {
             return local.equals(INFINITY_TIMESTAMP) ? "infinity" : "-infinity";
         }
         StringBuilder sb = new StringBuilder(32);
-        appendDate(sb, local.toLocalDate());
+        appendDate(sb, local.getYear(), local.getMonthValue(), local.getDayOfMonth());
         sb.append(' ');
-        CLOCK.formatTo(local, sb);
+        appendClock(sb, local.getHour(), local.getMinute(), local.getSecond(), local.getNano());
         return bc(sb, local.getYear()).toString();
     }
 
@@ -173,11 +169,15 @@ final class PgTextValues {
         if (iso.endsWith("infinity")) {
             return iso;
         }
+        String common = utcTimestampInCommonShape(iso);
+        if (common != null) {
+            return common;
+        }
         OffsetDateTime t = OffsetDateTime.parse(iso);
         StringBuilder sb = new StringBuilder(40);
-        appendDate(sb, t.toLocalDate());
+        appendDate(sb, t.getYear(), t.getMonthValue(), t.getDayOfMonth());
         sb.append(' ');
-        CLOCK.formatTo(t, sb);
+        appendClock(sb, t.getHour(), t.getMinute(), t.getSecond(), t.getNano());
         int offset = t.getOffset().getTotalSeconds();
         sb.append(offset < 0 ? '-' : '+');
         offset = Math.abs(offset);
@@ -191,23 +191,82 @@ final class PgTextValues {
         return bc(sb, t.getYear()).toString();
     }
 
+    /**
+     * The PostgreSQL text of Debezium's {@code 2024-02-29T18:29:59.123456Z} without parsing it into objects, which is
+     * what almost every value looks like (capture normalises to UTC); null for any other shape (a sign, a five-digit
+     * year, year 0, no seconds, an offset), which the general path handles.
+     */
+    static String utcTimestampInCommonShape(String iso) {
+        int n = iso.length();
+        if (n < 20 || iso.charAt(n - 1) != 'Z' || iso.charAt(4) != '-' || iso.charAt(7) != '-' || iso.charAt(10) != 'T'
+                || iso.charAt(13) != ':' || iso.charAt(16) != ':'
+                || !digits(iso, 0, 4) || !digits(iso, 5, 7) || !digits(iso, 8, 10) || !digits(iso, 11, 13)
+                || !digits(iso, 14, 16) || !digits(iso, 17, 19) || iso.startsWith("0000")) {
+            return null;
+        }
+        int fractionEnd = 19; // past the last fraction digit kept (trailing zeros dropped)
+        if (n > 20) {
+            if (iso.charAt(19) != '.' || n == 21 || !digits(iso, 20, n - 1)) {
+                return null;
+            }
+            for (int i = 20; i < n - 1; i++) {
+                if (iso.charAt(i) != '0') {
+                    fractionEnd = i + 1;
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder(fractionEnd + 3);
+        return sb.append(iso, 0, 10).append(' ').append(iso, 11, fractionEnd).append("+00").toString();
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void appendDate(StringBuilder sb, LocalDate date) {
-        int year = date.getYear() > 0 ? date.getYear() : 1 - date.getYear();
-        pad(sb, year, 4).append('-');
-        pad(sb, date.getMonthValue(), 2).append('-');
-        pad(sb, date.getDayOfMonth(), 2);
+        appendDate(sb, date.getYear(), date.getMonthValue(), date.getDayOfMonth());
+    }
+
+    private static void appendDate(StringBuilder sb, int isoYear, int month, int day) {
+        pad(sb, isoYear > 0 ? isoYear : 1 - isoYear, 4).append('-');
+        pad(sb, month, 2).append('-');
+        pad(sb, day, 2);
+    }
+
+    /** PostgreSQL's time of day: seconds always, fraction only when non-zero and without trailing zeros. */
+    private static StringBuilder appendClock(StringBuilder sb, int hour, int minute, int second, int nano) {
+        pad(sb, hour, 2).append(':');
+        pad(sb, minute, 2).append(':');
+        pad(sb, second, 2);
+        if (nano != 0) {
+            int digits = 9;
+            while (nano % 10 == 0) {
+                nano /= 10;
+                digits--;
+            }
+            pad(sb.append('.'), nano, digits);
+        }
+        return sb;
     }
 
     private static StringBuilder bc(StringBuilder sb, int isoYear) {
         return isoYear > 0 ? sb : sb.append(" BC");
     }
 
+    /** {@code value} (not negative) in at least {@code width} digits, zeros in front. */
     private static StringBuilder pad(StringBuilder sb, int value, int width) {
-        String digits = Integer.toString(value);
-        for (int i = digits.length(); i < width; i++) {
-            sb.append('0');
+        for (int bound = 10, i = 1; i < width; i++, bound *= 10) {
+            if (value < bound) {
+                sb.append('0');
+            }
         }
-        return sb.append(digits);
+        return sb.append(value);
     }
 
     private static String arrayLiteral(String column, Schema elementSchema, List<?> values) {

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,11 +25,16 @@ public final class RecordMapper {
 
 
     private final String transactionTopic;
+    private final RecordFields fields = new RecordFields();
     /** The transaction whose BEGIN or changes were mapped last, and the txOrder they carried. */
     private long currentTxId = -1;
     private long currentTxOrder;
     /** Whether the records mapped so far end inside a source transaction (its BEGIN or changes seen, not its END). */
     private boolean insideTransaction;
+    /** The table of the change mapped last, in Debezium's parts and in canonical form: most changes repeat it. */
+    private String lastSchema;
+    private String lastTable;
+    private String lastQualified;
 
     /** @param topicPrefix the connector's {@code topic.prefix}, which names its transaction topic */
     public RecordMapper(String topicPrefix) {
@@ -48,13 +54,15 @@ public final class RecordMapper {
             insideTransaction = marker.kind() == EnvelopeKind.BEGIN;
             return Optional.of(marker);
         }
-        if (value.schema().field("op") == null || value.schema().field("source") == null) {
+        RecordFields.Change layout = fields.change(value.schema());
+        if (layout.op() == null || layout.source() == null) {
             return Optional.empty(); // heartbeat or other non-change record
         }
-        if ("m".equals(value.getString("op"))) {
+        String op = (String) value.get(layout.op());
+        if ("m".equals(op)) {
             return fence(value);
         }
-        return Optional.of(change(record, value));
+        return Optional.of(change(record, value, layout, op));
     }
 
     /** A logical decoding message: tandem's own fences become FENCE envelopes, anyone else's are not ours to carry. */
@@ -67,13 +75,13 @@ public final class RecordMapper {
         Struct source = value.getStruct("source");
         SourcePosition position = new SourcePosition(
                 lastCommitLsn(source.getString("sequence")),
-                Optional.ofNullable(source.getInt64("lsn")).orElse(0L),
-                Optional.ofNullable(source.getInt64("txId")).orElse(0L),
+                orZero(source.getInt64("lsn")),
+                orZero(source.getInt64("txId")),
                 transaction.getInt64("total_order"));
         remember(position.txId(), position.txOrder());
         insideTransaction = true;
         byte[] content = bytes(message.get("content"));
-        return Optional.of(ChangeEnvelope.fence(position, Optional.ofNullable(source.getInt64("ts_ms")).orElse(0L),
+        return Optional.of(ChangeEnvelope.fence(position, orZero(source.getInt64("ts_ms")),
                 ChangeEnvelope.FENCE_PREFIX, new String(content, StandardCharsets.UTF_8)));
     }
 
@@ -99,7 +107,7 @@ public final class RecordMapper {
             txOrder = currentTxOrder;
         }
         remember(txId, txOrder);
-        long commitTime = Optional.ofNullable(value.getInt64("ts_ms")).orElse(0L);
+        long commitTime = orZero(value.getInt64("ts_ms"));
         SourcePosition position = new SourcePosition(txOrder, lsn, txId, 0);
         return switch (value.getString("status")) {
             case "BEGIN" -> ChangeEnvelope.begin(position, commitTime);
@@ -109,25 +117,35 @@ public final class RecordMapper {
         };
     }
 
-    private ChangeEnvelope change(SourceRecord record, Struct value) {
-        Struct source = value.getStruct("source");
-        String table = SqlIdentifiers.qualified(source.getString("schema"), source.getString("table"));
-        Operation operation = operation(value.getString("op"), table);
-        Struct transaction = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
+    private ChangeEnvelope change(SourceRecord record, Struct value, RecordFields.Change layout, String op) {
+        Struct source = (Struct) value.get(layout.source());
+        RecordFields.Source at = fields.source(source.schema());
+        String table = table((String) source.get(at.schema()), (String) source.get(at.table()));
+        Operation operation = operation(op, table);
+        Struct transaction = layout.transaction() == null ? null : (Struct) value.get(layout.transaction());
         SourcePosition position = new SourcePosition(
-                lastCommitLsn(source.getString("sequence")),
-                Optional.ofNullable(source.getInt64("lsn")).orElse(0L),
-                Optional.ofNullable(source.getInt64("txId")).orElse(0L),
-                transaction == null ? 0 : transaction.getInt64("total_order"));
-        long commitTime = Optional.ofNullable(source.getInt64("ts_ms")).orElse(0L);
+                lastCommitLsn((String) source.get(at.sequence())),
+                orZero((Long) source.get(at.lsn())),
+                orZero((Long) source.get(at.txId())),
+                transaction == null ? 0 : (Long) transaction.get(fields.totalOrder(transaction.schema())));
+        long commitTime = orZero((Long) source.get(at.tsMs()));
         remember(position.txId(), position.txOrder());
         insideTransaction |= transaction != null;
 
         Set<String> unavailable = new HashSet<>();
-        LinkedHashMap<String, String> before = image(value.getStruct("before"), null);
-        LinkedHashMap<String, String> after = image(value.getStruct("after"), unavailable);
+        LinkedHashMap<String, String> before = image(layout.before() == null ? null : (Struct) value.get(layout.before()), null);
+        LinkedHashMap<String, String> after = image(layout.after() == null ? null : (Struct) value.get(layout.after()), unavailable);
         LinkedHashMap<String, String> key = image((Struct) record.key(), null);
         return ChangeEnvelope.change(position, commitTime, table, operation, key, before, after, unavailable);
+    }
+
+    private String table(String schema, String table) {
+        if (!schema.equals(lastSchema) || !table.equals(lastTable)) {
+            lastQualified = SqlIdentifiers.qualified(schema, table);
+            lastSchema = schema;
+            lastTable = table;
+        }
+        return lastQualified;
     }
 
     private void remember(long txId, long txOrder) {
@@ -147,8 +165,10 @@ public final class RecordMapper {
         if (row == null) {
             return null;
         }
-        LinkedHashMap<String, String> values = new LinkedHashMap<>();
-        for (Field field : row.schema().fields()) {
+        List<Field> columns = row.schema().fields();
+        LinkedHashMap<String, String> values = new LinkedHashMap<>(Math.max(4, columns.size() * 4 / 3 + 1));
+        for (int i = 0; i < columns.size(); i++) {
+            Field field = columns.get(i);
             Object raw = row.get(field);
             if (unavailable != null && PgTextValues.isUnavailable(raw)) {
                 unavailable.add(field.name());
@@ -176,15 +196,35 @@ public final class RecordMapper {
         if (sequence == null) {
             return 0;
         }
-        String body = sequence.replace("[", "").replace("]", "").replace("\"", "");
-        String first = body.split(",", -1)[0].trim();
-        return first.isEmpty() || first.equals("null") ? 0 : Long.parseLong(first);
+        int from = sequence.indexOf('[') + 1;
+        int to = sequence.indexOf(',', from);
+        if (to < 0) {
+            to = sequence.length();
+        }
+        while (from < to && isPadding(sequence.charAt(from))) {
+            from++;
+        }
+        while (to > from && isPadding(sequence.charAt(to - 1))) {
+            to--;
+        }
+        if (from == to || (to - from == 4 && sequence.startsWith("null", from))) {
+            return 0;
+        }
+        return Long.parseLong(sequence, from, to, 10);
+    }
+
+    private static boolean isPadding(char c) {
+        return c == '"' || c == ']' || Character.isWhitespace(c);
     }
 
     /** Debezium names a PostgreSQL transaction {@code "<xid>:<lsn>"}. */
     static long parseTxId(String id) {
         int colon = id.indexOf(':');
         return Long.parseLong(colon < 0 ? id : id.substring(0, colon));
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
     }
 
     private static long longOf(Object value) {

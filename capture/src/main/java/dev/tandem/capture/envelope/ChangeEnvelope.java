@@ -42,7 +42,7 @@ public record ChangeEnvelope(
     public ChangeEnvelope {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(position, "position");
-        unavailable = unavailable == null ? Set.of() : Set.copyOf(unavailable);
+        unavailable = unavailable == null || unavailable.isEmpty() ? Set.of() : Set.copyOf(unavailable);
         if (kind == EnvelopeKind.CHANGE) {
             Objects.requireNonNull(table, "table");
             Objects.requireNonNull(operation, "operation");

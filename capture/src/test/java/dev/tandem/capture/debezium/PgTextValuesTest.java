@@ -7,11 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.debezium.time.ZonedTimestamp;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -27,6 +34,39 @@ class PgTextValuesTest {
     void everyCarriedValueBecomesItsPostgresLiteral() {
         assertAll(PgTextCases.all().stream().map(c -> (Executable) () ->
                 assertEquals(c.literal(), PgTextValues.toText(c.name(), c.schema(), c.value()), c.name())));
+    }
+
+    @Test
+    void commonTimestamptzShapeMatchesTheGeneralPath() {
+        // Debezium's spellings of UTC instants (ISO, fraction padded to the column's precision or not) against an
+        // independent formatting of the same instant as PostgreSQL prints it.
+        DateTimeFormatter postgres = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss");
+        Random random = new Random(7);
+        for (int n = 0; n < 5_000; n++) {
+            long second = random.nextLong(LocalDate.of(1, 1, 1).toEpochDay() * 86_400, LocalDate.of(9999, 12, 31).toEpochDay() * 86_400);
+            int nano = switch (random.nextInt(4)) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1_000) * 1_000_000;
+                default -> random.nextInt(1_000_000) * 1_000;
+            };
+            OffsetDateTime t = OffsetDateTime.ofInstant(Instant.ofEpochSecond(second, nano), ZoneOffset.UTC);
+            String fraction = nano == 0 ? "" : ("." + String.format("%09d", nano)).replaceAll("0+$", "");
+            String expected = postgres.format(t) + fraction + "+00";
+            String iso = ZonedTimestamp.FORMATTER.format(t);
+            String padded = t.format(DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'"));
+            assertEquals(expected, PgTextValues.toText("t", ZonedTimestamp.schema(), iso), iso);
+            assertEquals(expected, PgTextValues.toText("t", ZonedTimestamp.schema(), padded), padded);
+            assertEquals(expected, PgTextValues.utcTimestampInCommonShape(padded), padded);
+        }
+    }
+
+    @Test
+    void otherTimestamptzShapesTakeTheGeneralPath() {
+        for (String iso : List.of("+10000-01-01T00:00:00Z", "-0043-03-15T12:00:00Z", "0000-03-15T12:00:00Z",
+                "2024-02-29T18:29:59-03:30", "2024-02-29T18:29Z", "2024-02-29T18:29:59.Z", "2024-02-29 18:29:59Z",
+                "2024-02-29T18:29:5xZ")) {
+            assertNull(PgTextValues.utcTimestampInCommonShape(iso), iso);
+        }
     }
 
     @Test

@@ -45,11 +45,14 @@ class RecordMapperTest {
     void lastCommitLsnIsTheFirstElementOfDebeziumsSequence() {
         assertEquals(123, RecordMapper.lastCommitLsn("[\"123\",\"456\"]"));
         assertEquals(123, RecordMapper.lastCommitLsn("[\"123\", \"456\"]"));
+        assertEquals(123, RecordMapper.lastCommitLsn("[\"123\"]"));
         assertEquals(0x1_0000_0000L + 0x16B3748, RecordMapper.lastCommitLsn("[\"4318771016\",\"4318771200\"]"));
     }
 
     @Test
     void missingLastCommitLsnIsZero() {
+        assertEquals(0, RecordMapper.lastCommitLsn("[null, \"456\"]"));
+        assertEquals(0, RecordMapper.lastCommitLsn("[]"));
         assertEquals(0, RecordMapper.lastCommitLsn("[null,\"456\"]"));
         assertEquals(0, RecordMapper.lastCommitLsn("[null,null]"));
         assertEquals(0, RecordMapper.lastCommitLsn(null));
@@ -110,6 +113,40 @@ class RecordMapperTest {
         assertEquals(1500, insert.position().lsn());
         assertEquals(571, insert.position().txId());
         assertEquals(3, insert.position().orderInTx());
+    }
+
+    @Test
+    void changesOfTablesWithDifferentLayoutsInterleave() {
+        // Fields are resolved once per schema: each record must still be read with its own schema's fields.
+        Schema otherRow = SchemaBuilder.struct().optional()
+                .field("code", Schema.STRING_SCHEMA).field("id", Schema.INT64_SCHEMA).build();
+        Schema otherEnvelope = SchemaBuilder.struct()
+                .field("op", Schema.STRING_SCHEMA).field("transaction", BLOCK).field("source", SOURCE)
+                .field("after", otherRow).field("before", otherRow).build();
+        RecordMapper mapper = new RecordMapper(PREFIX);
+        for (int i = 0; i < 3; i++) {
+            ChangeEnvelope order = mapper.map(change("c", 571, 2 * i + 1, 1000, 1500, null, row(i, "n" + i, null))).orElseThrow();
+            assertEquals("app.orders", order.table());
+            assertEquals(List.of("id", "note", "nums"), List.copyOf(order.after().keySet()));
+            assertEquals(String.valueOf(i), order.after().get("id"));
+            assertEquals(2 * i + 1, order.position().orderInTx());
+
+            Struct source = new Struct(SOURCE).put("schema", "app").put("table", "codes")
+                    .put("sequence", "[\"1000\",\"1700\"]").put("lsn", 1700L).put("txId", 571L).put("ts_ms", 5L);
+            Struct value = new Struct(otherEnvelope).put("op", "u").put("source", source)
+                    .put("after", new Struct(otherRow).put("code", "c" + i).put("id", (long) i))
+                    .put("transaction", new Struct(BLOCK).put("id", "571:1700").put("total_order", 2L * i + 2)
+                            .put("data_collection_order", 1L));
+            ChangeEnvelope code = mapper.map(new SourceRecord(Map.of(), Map.of("lsn", 1700L), PREFIX + ".app.codes", 0,
+                    KEY, key(i), otherEnvelope, value)).orElseThrow();
+            assertEquals("app.codes", code.table());
+            assertEquals(Operation.UPDATE, code.operation());
+            assertEquals(List.of("code", "id"), List.copyOf(code.after().keySet()));
+            assertEquals("c" + i, code.after().get("code"));
+            assertEquals(2 * i + 2, code.position().orderInTx());
+            assertEquals(1700, code.position().lsn());
+            assertEquals(5, code.commitTimeMs());
+        }
     }
 
     @Test

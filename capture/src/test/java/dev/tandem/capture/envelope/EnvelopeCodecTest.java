@@ -1,11 +1,17 @@
 package dev.tandem.capture.envelope;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -105,6 +111,73 @@ class EnvelopeCodecTest {
         assertThrows(IllegalArgumentException.class, () -> EnvelopeCodec.decode(new byte[0]));
         byte[] binary = {(byte) 0xff, 0x00, (byte) 0xfe, 0x01};
         assertThrows(IllegalArgumentException.class, () -> EnvelopeCodec.decode(binary));
+    }
+
+    @Test
+    void theBinaryLayoutIsTheDocumentedOne() throws IOException {
+        // Change logs and parked changes written by earlier versions must keep reading: the bytes may not move.
+        LinkedHashMap<String, String> after = map("id", "17", "région", "東京 𝄞 \uD800", "note", null);
+        ChangeEnvelope change = ChangeEnvelope.change(AT, 1_709_251_199_123L, "legacy.items", Operation.UPDATE,
+                map("id", "17"), null, after, Set.of("doc"));
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(expected);
+        out.writeByte('T');
+        out.writeByte(1);
+        out.writeByte(EnvelopeKind.CHANGE.ordinal());
+        out.writeLong(AT.txOrder());
+        out.writeLong(AT.lsn());
+        out.writeLong(AT.txId());
+        out.writeLong(AT.orderInTx());
+        out.writeLong(1_709_251_199_123L);
+        writeString(out, "legacy.items");
+        out.writeByte(Operation.UPDATE.ordinal());
+        out.writeInt(1);
+        writeString(out, "id");
+        writeString(out, "17");
+        out.writeInt(-1);
+        out.writeInt(3);
+        for (var entry : after.entrySet()) {
+            writeString(out, entry.getKey());
+            writeString(out, entry.getValue());
+        }
+        out.writeInt(1);
+        writeString(out, "doc");
+        out.writeLong(0);
+        assertArrayEquals(expected.toByteArray(), EnvelopeCodec.encode(change));
+    }
+
+    @Test
+    void decodedNamesAreSharedAndValuesAreNot() {
+        ChangeEnvelope change = ChangeEnvelope.change(AT, 0, "legacy.items", Operation.INSERT, map("id", "1"), null,
+                map("id", "1", "name", "x"), Set.of());
+        ChangeEnvelope first = roundTrip(change);
+        ChangeEnvelope second = roundTrip(change);
+        assertSame(first.table(), second.table());
+        List<String> firstColumns = List.copyOf(first.after().keySet());
+        List<String> secondColumns = List.copyOf(second.after().keySet());
+        for (int i = 0; i < firstColumns.size(); i++) {
+            assertSame(firstColumns.get(i), secondColumns.get(i), "column " + firstColumns.get(i));
+        }
+        assertNotSame(first.after().get("name"), second.after().get("name"));
+    }
+
+    @Test
+    void aLengthPastTheEndIsRefused() {
+        byte[] bytes = EnvelopeCodec.encode(ChangeEnvelope.change(AT, 0, "s.t", Operation.INSERT, map("id", "1"), null,
+                map("id", "1"), Set.of()));
+        bytes[2 + 1 + 40 + 3] = 0x7f; // the table name's length, now far beyond the array
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnvelopeCodec.decode(bytes));
+        assertTrue(e.getMessage().startsWith("not a tandem change envelope"), e.getMessage());
+    }
+
+    private static void writeString(DataOutputStream out, String value) throws IOException {
+        if (value == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
     }
 
     private static ChangeEnvelope roundTrip(ChangeEnvelope envelope) {

@@ -11,8 +11,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -154,29 +154,25 @@ public final class JoinState {
             if (kept == null) {
                 continue;
             }
-            Set<String> names = kept.columns().stream().map(SourceColumn::name).collect(Collectors.toCollection(LinkedHashSet::new));
+            String[] names = kept.columns().stream().map(SourceColumn::name).toArray(String[]::new);
+            Set<String> nameSet = Set.of(names);
             List<ChangeEnvelope> deletes = entry.getValue().deletes();
             if (!deletes.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement(MergeSql.deleteState(kept.stateTable(), kept.keyColumns()))) {
-                    int i = 1;
-                    for (SourceColumn column : kept.keyColumns()) {
-                        ps.setArray(i++, ProjectionWriter.textArray(c, deletes, column.name(), true));
-                    }
+                    String[] keyNames = kept.keyColumns().stream().map(SourceColumn::name).toArray(String[]::new);
+                    ProjectionWriter.setTextArrays(c, ps, 1, ProjectionWriter.columnValues(deletes, keyNames, true));
                     ps.executeUpdate();
                 }
             }
             Map<Set<String>, List<ChangeEnvelope>> byUnsent = entry.getValue().upserts().stream()
-                    .filter(change -> change.after().keySet().equals(names))
+                    .filter(change -> ProjectionWriter.hasColumnsInOrder(change.after(), names)
+                            || change.after().keySet().equals(nameSet))
                     .collect(Collectors.groupingBy(ChangeEnvelope::unavailable, LinkedHashMap::new, Collectors.toList()));
             for (var group : byUnsent.entrySet()) {
                 try (PreparedStatement ps = c.prepareStatement(
                         MergeSql.upsertState(kept.stateTable(), kept.columns(), kept.key(), group.getKey()))) {
-                    int i = 1;
-                    for (SourceColumn column : kept.columns()) {
-                        if (!group.getKey().contains(column.name())) {
-                            ps.setArray(i++, ProjectionWriter.textArray(c, group.getValue(), column.name(), false));
-                        }
-                    }
+                    String[] sent = Arrays.stream(names).filter(name -> !group.getKey().contains(name)).toArray(String[]::new);
+                    ProjectionWriter.setTextArrays(c, ps, 1, ProjectionWriter.columnValues(group.getValue(), sent, false));
                     ps.executeUpdate();
                 }
             }

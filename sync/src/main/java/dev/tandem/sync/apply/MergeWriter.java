@@ -29,6 +29,8 @@ final class MergeWriter implements TargetWriter {
     /** legacy table → for each main key column, the column of that table carrying its value */
     private final Map<String, List<String>> keyColumnsBySource = new LinkedHashMap<>();
     private final Map<String, Set<String>> columnsBySource = new LinkedHashMap<>();
+    /** The same columns in table order, as the change images list them. */
+    private final Map<String, String[]> columnOrderBySource = new LinkedHashMap<>();
 
     MergeWriter(CompiledTable table, JoinState state) {
         this.table = table;
@@ -42,6 +44,7 @@ final class MergeWriter implements TargetWriter {
             keyColumnsBySource.put(j.source(), mainKey.stream().map(k -> joinedOf.get(k.name())).toList());
             columnsBySource.put(j.source(), names(j.sourceColumns()));
         }
+        columnsBySource.forEach((source, columns) -> columnOrderBySource.put(source, columns.toArray(String[]::new)));
     }
 
     @Override
@@ -84,6 +87,9 @@ final class MergeWriter implements TargetWriter {
             return;
         }
         Set<String> expected = columnsBySource.get(source);
+        if (ProjectionWriter.hasColumnsInOrder(change.after(), columnOrderBySource.get(source))) {
+            return;
+        }
         Set<String> columns = change.after().keySet();
         if (!columns.equals(expected)) {
             List<String> added = columns.stream().filter(col -> !expected.contains(col)).toList();

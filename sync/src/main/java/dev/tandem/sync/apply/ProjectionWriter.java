@@ -5,7 +5,6 @@ import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.ProjectionSql;
 import dev.tandem.sync.mapping.SourceColumn;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -27,12 +26,18 @@ final class ProjectionWriter implements TargetWriter {
     private final String deleteSql;
     private final Map<Set<String>, String> upsertSqlByKept = new HashMap<>();
     private final Set<String> sourceColumnNames;
+    /** Every source column (the upsert's parameters), and the key columns (the delete's), in table order. */
+    private final String[] columns;
+    private final String[] keyColumns;
 
     ProjectionWriter(CompiledTable table) {
         this.table = table;
         this.deleteSql = ProjectionSql.delete(table);
         this.sourceColumnNames = table.sourceColumns().stream().map(SourceColumn::name)
                 .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+        this.columns = sourceColumnNames.toArray(String[]::new);
+        this.keyColumns = table.sourceColumns().stream().map(SourceColumn::name)
+                .filter(table.sourceKey()::contains).toArray(String[]::new);
     }
 
     @Override
@@ -45,28 +50,50 @@ final class ProjectionWriter implements TargetWriter {
         apply(c, bySource.get(table.source()));
     }
 
-    /** Applies the deletes, then the upserts (grouped by which TOAST columns were not sent). */
+    /**
+     * Applies the deletes, then the upserts (grouped by which TOAST columns were not sent). Every upsert's shape is
+     * checked before anything is written; in the usual case (all columns sent) that check is the walk that collects
+     * the upsert's values.
+     */
     void apply(Connection c, NetChanges changes) throws SQLException {
-        for (ChangeEnvelope change : changes.upserts()) {
-            checkShape(change);
+        List<ChangeEnvelope> upserts = changes.upserts();
+        boolean allSent = true;
+        for (ChangeEnvelope change : upserts) {
+            allSent &= change.unavailable().isEmpty();
+        }
+        String[][] upsertValues = null;
+        if (allSent && !upserts.isEmpty()) {
+            upsertValues = new String[columns.length][upserts.size()];
+            if (!fillColumns(upserts, columns, false, upsertValues)) {
+                upserts.forEach(this::checkShape);
+            }
+        } else {
+            upserts.forEach(this::checkShape);
         }
         List<ChangeEnvelope> deletes = changes.deletes();
         if (!deletes.isEmpty()) {
             delete(c, deletes);
         }
-        Map<Set<String>, List<ChangeEnvelope>> byMissing = changes.upserts().stream()
+        if (upsertValues != null) {
+            upsert(c, Set.of(), upsertValues);
+            return;
+        }
+        Map<Set<String>, List<ChangeEnvelope>> byMissing = upserts.stream()
                 .collect(Collectors.groupingBy(ChangeEnvelope::unavailable, LinkedHashMap::new, Collectors.toList()));
         for (var group : byMissing.entrySet()) {
-            upsert(c, keptColumns(group.getKey(), group.getValue().get(0)), group.getValue());
+            upsert(c, keptColumns(group.getKey(), group.getValue().get(0)), columnValues(group.getValue(), columns, false));
         }
     }
 
     /** A change whose columns differ from the compiled ones means DDL ran on the legacy table. */
     private void checkShape(ChangeEnvelope change) {
-        Set<String> columns = change.after().keySet();
-        if (!columns.equals(sourceColumnNames)) {
-            List<String> added = columns.stream().filter(col -> !sourceColumnNames.contains(col)).toList();
-            List<String> dropped = sourceColumnNames.stream().filter(col -> !columns.contains(col)).toList();
+        if (hasColumnsInOrder(change.after(), columns)) {
+            return;
+        }
+        Set<String> present = change.after().keySet();
+        if (!present.equals(sourceColumnNames)) {
+            List<String> added = present.stream().filter(col -> !sourceColumnNames.contains(col)).toList();
+            List<String> dropped = sourceColumnNames.stream().filter(col -> !present.contains(col)).toList();
             throw new UnappliableChangeException(table.source() + " changed shape at " + change.position() + ": columns added "
                     + added + ", dropped " + dropped + "; adapt the new schema and the mapping (check it with "
                     + "`tandem check`), restart tandem, then `tandem resume --table " + table.target() + "`");
@@ -75,23 +102,15 @@ final class ProjectionWriter implements TargetWriter {
 
     private void delete(Connection c, List<ChangeEnvelope> deletes) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
-            int i = 1;
-            for (SourceColumn column : table.sourceColumns()) {
-                if (table.sourceKey().contains(column.name())) {
-                    ps.setArray(i++, textArray(c, deletes, column.name(), true));
-                }
-            }
+            setTextArrays(c, ps, 1, columnValues(deletes, keyColumns, true));
             ps.executeUpdate();
         }
     }
 
-    private void upsert(Connection c, Set<String> kept, List<ChangeEnvelope> rows) throws SQLException {
+    private void upsert(Connection c, Set<String> kept, String[][] values) throws SQLException {
         String sql = upsertSqlByKept.computeIfAbsent(kept, k -> ProjectionSql.upsert(table, k));
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            for (SourceColumn column : table.sourceColumns()) {
-                ps.setArray(i++, textArray(c, rows, column.name(), false));
-            }
+            setTextArrays(c, ps, 1, values);
             ps.executeUpdate();
         }
     }
@@ -117,14 +136,59 @@ final class ProjectionWriter implements TargetWriter {
         return affected;
     }
 
-    /** One column of {@code rows} as a text array: from each row's key, or from its after-image. */
-    static Array textArray(Connection c, List<ChangeEnvelope> rows, String column, boolean fromKey)
-            throws SQLException {
-        String[] values = new String[rows.size()];
-        for (int r = 0; r < values.length; r++) {
-            ChangeEnvelope row = rows.get(r);
-            values[r] = fromKey ? row.key().get(column) : row.after().get(column);
+    /** Binds each of {@code values} as a text array, the first at parameter {@code first}. */
+    static void setTextArrays(Connection c, PreparedStatement ps, int first, String[][] values) throws SQLException {
+        int parameter = first;
+        for (String[] column : values) {
+            ps.setArray(parameter++, c.createArrayOf("text", column));
         }
-        return c.createArrayOf("text", values);
+    }
+
+    /** The values of {@code names} in each row's key or after-image, one array per name. */
+    static String[][] columnValues(List<ChangeEnvelope> rows, String[] names, boolean fromKey) {
+        String[][] values = new String[names.length][rows.size()];
+        fillColumns(rows, names, fromKey, values);
+        return values;
+    }
+
+    /**
+     * Fills {@code values[column][row]} with the values of {@code names} in each row's key or after-image. Images
+     * list their columns in table order, so one walk over each image picks them up without a lookup per value; a
+     * name the walk did not meet in order is looked up. Returns whether every image had exactly {@code names}, in
+     * that order.
+     */
+    static boolean fillColumns(List<ChangeEnvelope> rows, String[] names, boolean fromKey, String[][] values) {
+        boolean exact = true;
+        for (int r = 0; r < rows.size(); r++) {
+            ChangeEnvelope row = rows.get(r);
+            Map<String, String> image = fromKey ? row.key() : row.after();
+            int next = 0;
+            for (Map.Entry<String, String> entry : image.entrySet()) {
+                if (next < names.length && names[next].equals(entry.getKey())) {
+                    values[next++][r] = entry.getValue();
+                } else {
+                    exact = false;
+                }
+            }
+            exact &= next == names.length; // and no entry was left over: each one either matched or cleared exact
+            for (; next < names.length; next++) {
+                values[next][r] = image.get(names[next]);
+            }
+        }
+        return exact;
+    }
+
+    /** True when {@code image} has exactly {@code names}, in that order: the usual shape, checked without hashing. */
+    static boolean hasColumnsInOrder(Map<String, String> image, String[] names) {
+        if (image.size() != names.length) {
+            return false;
+        }
+        int i = 0;
+        for (String column : image.keySet()) {
+            if (!names[i++].equals(column)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,0 +1,63 @@
+package dev.tandem.capture.envelope;
+
+/**
+ * UTF-8 written straight into a caller's array, byte for byte what {@code String.getBytes(UTF_8)} gives (an
+ * unpaired surrogate becomes {@code '?'}), so an envelope is encoded without a temporary array per string.
+ */
+final class Utf8 {
+
+    private Utf8() {
+    }
+
+    /** How many bytes {@link #encode} writes for {@code s}. */
+    static int length(String s) {
+        int n = s.length();
+        int bytes = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                continue;
+            }
+            if (c < 0x800) {
+                bytes += 1;
+            } else if (!Character.isSurrogate(c)) {
+                bytes += 2;
+            } else if (pairAt(s, i)) {
+                bytes += 2; // two chars, four bytes
+                i++;
+            }
+        }
+        return bytes;
+    }
+
+    /** Writes {@code s} at {@code at}; returns the index just past it. */
+    static int encode(String s, byte[] out, int at) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                out[at++] = (byte) c;
+            } else if (c < 0x800) {
+                out[at++] = (byte) (0xc0 | c >> 6);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (!Character.isSurrogate(c)) {
+                out[at++] = (byte) (0xe0 | c >> 12);
+                out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (pairAt(s, i)) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                out[at++] = (byte) (0xf0 | cp >> 18);
+                out[at++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                out[at++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | cp & 0x3f);
+            } else {
+                out[at++] = '?';
+            }
+        }
+        return at;
+    }
+
+    private static boolean pairAt(String s, int i) {
+        return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    }
+}

@@ -1,0 +1,82 @@
+package dev.tandem.sync.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.Operation;
+import dev.tandem.capture.envelope.SourcePosition;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class NetChangesTest {
+
+    @Test
+    void theLastChangeOfEachKeyCountsInTheOrderOfLastChanges() {
+        NetChanges net = new NetChanges();
+        ChangeEnvelope insert1 = upsert(1, "1", "a");
+        ChangeEnvelope insert2 = upsert(2, "2", "b");
+        ChangeEnvelope update1 = upsert(3, "1", "c");
+        ChangeEnvelope delete3 = delete(4, "3");
+        net.add(insert1);
+        net.add(insert2);
+        net.add(update1);
+        net.add(delete3);
+        assertEquals(List.of(insert2, update1, delete3), net.all());
+        assertEquals(List.of(insert2, update1), net.upserts());
+        assertEquals(List.of(delete3), net.deletes());
+
+        ChangeEnvelope delete2 = delete(5, "2");
+        net.add(delete2);
+        assertEquals(List.of(update1, delete3, delete2), net.all());
+        assertEquals(List.of(update1), net.upserts(), "the split follows later changes");
+        assertEquals(List.of(delete3, delete2), net.deletes());
+    }
+
+    @Test
+    void keysOfSeveralColumnsCompareAllOfThem() {
+        NetChanges net = new NetChanges();
+        ChangeEnvelope first = change(1, Operation.INSERT, map("a", "1", "b", "x"));
+        ChangeEnvelope other = change(2, Operation.INSERT, map("a", "1", "b", "y"));
+        ChangeEnvelope again = change(3, Operation.UPDATE, map("a", "1", "b", "x"));
+        net.add(first);
+        net.add(other);
+        net.add(again);
+        assertEquals(List.of(other, again), net.all());
+    }
+
+    @Test
+    void aOneColumnKeyIsNotConfusedWithItsText() {
+        NetChanges net = new NetChanges();
+        ChangeEnvelope single = change(1, Operation.INSERT, map("a", "[1, 2]"));
+        ChangeEnvelope pair = change(2, Operation.INSERT, map("a", "1", "b", "2"));
+        net.add(single);
+        net.add(pair);
+        assertEquals(List.of(single, pair), net.all());
+    }
+
+    private static ChangeEnvelope upsert(long order, String id, String note) {
+        LinkedHashMap<String, String> after = map("id", id, "note", note);
+        return ChangeEnvelope.change(new SourcePosition(10, 20, 7, order), 0, "s.t", Operation.UPDATE, map("id", id), null,
+                after, Set.of());
+    }
+
+    private static ChangeEnvelope delete(long order, String id) {
+        return ChangeEnvelope.change(new SourcePosition(10, 20, 7, order), 0, "s.t", Operation.DELETE, map("id", id), null,
+                null, Set.of());
+    }
+
+    private static ChangeEnvelope change(long order, Operation operation, LinkedHashMap<String, String> key) {
+        return ChangeEnvelope.change(new SourcePosition(10, 20, 7, order), 0, "s.t", operation, key, null,
+                new LinkedHashMap<>(key), Set.of());
+    }
+
+    static LinkedHashMap<String, String> map(String... keysAndValues) {
+        LinkedHashMap<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+}
