@@ -50,10 +50,7 @@ class ChangedFirstIT {
         try (Pipeline pipeline = new Pipeline(config)) {
             pipeline.start();
             SourceFence fence = new SourceFence("order", legacy, target);
-            ReconcileSettings settings = new ReconcileSettings(Duration.ofSeconds(30), 1_000, 1_000, 1, 3, Duration.ofSeconds(30),
-                    100, 10, 1000, Duration.ZERO);
-            Reconciler reconciler = new Reconciler("order", legacy, target, pipeline.tables(), settings, fence)
-                    .changedFirst(new ChangeLogChanges("order", kafka, Duration.ofSeconds(20)));
+            Reconciler reconciler = changedFirst("order", pipeline, legacy, target, fence);
 
             PassReport first = reconciler.verifyPass();
             assertTrue(first.consistent(), first::toString);
@@ -110,10 +107,7 @@ class ChangedFirstIT {
         try (Pipeline pipeline = new Pipeline(config)) {
             pipeline.start();
             SourceFence fence = new SourceFence("order_merge", legacy, target);
-            ReconcileSettings settings = new ReconcileSettings(Duration.ofSeconds(30), 1_000, 1_000, 1, 3, Duration.ofSeconds(30),
-                    100, 10, 1000, Duration.ZERO);
-            Reconciler reconciler = new Reconciler("order_merge", legacy, target, pipeline.tables(), settings, fence)
-                    .changedFirst(new ChangeLogChanges("order_merge", kafka, Duration.ofSeconds(20)));
+            Reconciler reconciler = changedFirst("order_merge", pipeline, legacy, target, fence);
             assertTrue(reconciler.verifyPass().consistent());
 
             // Only the joined table changes: notes of items in (5000, 6000] and one in (2000, 3000].
@@ -127,6 +121,16 @@ class ChangedFirstIT {
                     "the chunks of the merged rows whose joined rows changed go first, the most changed first: " + order);
             assertNull(pipeline.failure());
         }
+    }
+
+    /** A reconciler with 1 000-row chunks, one at a time, ordering chunks by the migration's change log. */
+    private static Reconciler changedFirst(String migration, Pipeline pipeline, PgDatabase legacy, PgDatabase target,
+                                           SourceFence fence) {
+        ReconcileSettings settings = new ReconcileSettings(Duration.ofSeconds(30), 1_000, 1_000, 1, 3, Duration.ofSeconds(30),
+                100, 10, 1000, Duration.ZERO);
+        return new Reconciler(migration, legacy, target, pipeline.tables(), settings, fence)
+                .changedFirst(new ChangeLogChanges(migration, SharedTestStack.get().kafka().bootstrapServers(),
+                        Duration.ofSeconds(20)));
     }
 
     /** The upper bound of each chunk of a pass ({@code +} for open-ended), in the order the chunks were verified. */
