@@ -41,10 +41,10 @@ public final class MappingCompiler {
         MappingCompiler compiler = new MappingCompiler(source, target);
         for (TableSpec table : spec.tables()) { // the parts of a split fill their legacy table together
             if (table.reverse() != null) {
-                compiler.reverseFilled.computeIfAbsent(table.reverse().target(), t -> new java.util.HashSet<>())
+                compiler.reverseFilled.computeIfAbsent(table.reverse().target(), t -> new HashSet<>())
                         .addAll(table.reverse().columns().keySet());
                 for (ReverseSpec joined : table.reverse().joins()) {
-                    compiler.reverseFilled.computeIfAbsent(joined.target(), t -> new java.util.HashSet<>())
+                    compiler.reverseFilled.computeIfAbsent(joined.target(), t -> new HashSet<>())
                             .addAll(joined.columns().keySet());
                 }
             }

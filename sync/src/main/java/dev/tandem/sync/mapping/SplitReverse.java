@@ -1,5 +1,6 @@
 package dev.tandem.sync.mapping;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +45,7 @@ final class SplitReverse {
         }
         LinkedHashMap<String, String> columns = new LinkedHashMap<>(mainReverse.columns());
         Set<String> aliases = new HashSet<>(Set.of(mainReverse.alias()));
-        List<JoinSpec> joins = new java.util.ArrayList<>();
+        List<JoinSpec> joins = new ArrayList<>();
         for (int i = 1; i < parts.size(); i++) {
             TableSpec part = parts.get(i);
             ReverseSpec r = reverseParts.get(i).reverse();

@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -204,7 +205,7 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                 return;
             }
             TopicPartition log0 = new TopicPartition(logTopic, 0);
-            OffsetAndMetadata committed = consumer.committed(java.util.Set.of(log0)).get(log0);
+            OffsetAndMetadata committed = consumer.committed(Set.of(log0)).get(log0);
             long from = committed == null ? startOffset : committed.offset();
             consumer.seek(log0, from);
             assembler = new TransactionAssembler();
