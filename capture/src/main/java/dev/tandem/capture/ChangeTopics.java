@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates the Kafka topics a capture writes: the change log and the engine's offsets. */
 public final class ChangeTopics {
@@ -74,20 +75,27 @@ public final class ChangeTopics {
     public static void ensureKeyed(CaptureConfig config, int partitions) {
         String topic = config.keyedChangeTopic();
         try (Admin admin = Admin.create(adminProps(config))) {
-            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
-                int existing = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                        .get(topic).partitions().size();
-                if (existing != partitions) {
-                    throw new IllegalArgumentException("the keyed change log " + topic + " has " + existing
-                            + " partitions but sync.partitions is " + partitions + "; a running migration keeps its count: "
-                            + "set sync.partitions back to " + existing + ", or re-run with --rebackfill to start over");
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
+                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
+                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE))))
+                            .all().get(30, TimeUnit.SECONDS);
+                    return;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                    // another instance created it at the same moment: check its count like any existing one
                 }
-                return;
             }
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
-                    .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
-                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE))))
-                    .all().get(30, TimeUnit.SECONDS);
+            int existing = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(topic).partitions().size();
+            if (existing != partitions) {
+                throw new IllegalArgumentException("the keyed change log " + topic + " has " + existing
+                        + " partitions but sync.partitions is " + partitions + "; a running migration keeps its count: "
+                        + "set sync.partitions back to " + existing + ", or re-run with --rebackfill to start over");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating " + topic, e);

@@ -60,6 +60,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--api-token-file", description = "File holding the bearer token for mutating API calls (default: TANDEM_API_TOKEN).")
     Path apiTokenFile;
 
+    @Option(names = "--apply-only", description = "Join a per-key migration another `tandem run` backfills and captures, "
+            + "with this instance's appliers only (sync.workers of them).")
+    boolean applyOnly;
+
     @Option(names = "--progress-interval", defaultValue = "10s", description = "How often progress is printed (default: ${DEFAULT-VALUE}).")
     Duration progressInterval;
 
@@ -80,6 +84,9 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        if (applyOnly) {
+            return ApplyOnlyRun.run(forwardConfig(migration, mapping), duration);
+        }
         ApiTls tls;
         try {
             tls = ApiTls.forOptions(apiTlsKeystore, apiPort);
@@ -89,9 +96,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
-        PipelineConfig pipelineConfig = new PipelineConfig(migration.migration(), migration.source(), migration.target(),
-                mapping, migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill(),
-                migration.ordering());
+        PipelineConfig pipelineConfig = forwardConfig(migration, mapping);
         CutoverStore store = new CutoverStore(migration.migration(), migration.target());
         Pipeline pipeline = new Pipeline(pipelineConfig);
         try (StopSignal stop = StopSignal.install();
@@ -156,6 +161,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         pipeline.start(true);
         return pipeline;
+    }
+
+    private static PipelineConfig forwardConfig(MigrationConfig migration, MappingSpec mapping) {
+        return new PipelineConfig(migration.migration(), migration.source(), migration.target(), mapping,
+                migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill(), migration.ordering());
     }
 
     private static PipelineConfig reverseConfig(MigrationConfig migration, MappingSpec mapping) {

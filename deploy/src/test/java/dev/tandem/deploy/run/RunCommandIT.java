@@ -9,7 +9,13 @@ import dev.tandem.embedded.EmbeddedPostgres;
 import dev.tandem.embedded.SharedTestStack;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +61,64 @@ class RunCommandIT {
         exec(postgres, "run_legacy", "DELETE FROM public.src WHERE id = 2"); // while stopped
         assertEquals(0, TandemCli.commandLine().execute("run", "--config", config.toString(), "--duration", "10s"));
         assertEquals("100", single(postgres, "run_new", "SELECT count(*) FROM public.dst"));
+    }
+
+    @Test
+    void anApplyOnlyInstanceSharesThePartitionsOfAPerKeyMigration(@TempDir Path dir) throws Exception {
+        EmbeddedPostgres postgres = SharedTestStack.get().postgres();
+        postgres.createDatabase("run_pk_legacy");
+        postgres.createDatabase("run_pk_new");
+        exec(postgres, "run_pk_legacy", "CREATE TABLE public.src (id int PRIMARY KEY, name text)",
+                "INSERT INTO public.src SELECT g, 'n' || g FROM generate_series(1, 100) g");
+        exec(postgres, "run_pk_new", "CREATE TABLE public.dst (id int PRIMARY KEY, name text)");
+        Files.writeString(dir.resolve("mapping.yaml"), """
+                tables:
+                  - target: public.dst
+                    from: public.src s
+                    copy_same_named: true
+                """);
+        Path config = dir.resolve("migration.yaml");
+        String kafka = SharedTestStack.get().kafka().bootstrapServers();
+        Files.writeString(config, """
+                migration: run_pk
+                source: { url: "%s" }
+                target: { url: "%s" }
+                kafka: { bootstrap: "%s" }
+                mapping: mapping.yaml
+                sync: { ordering: per-key, partitions: 4, workers: 1 }
+                """.formatted(postgres.jdbcUrl("run_pk_legacy"), postgres.jdbcUrl("run_pk_new"), kafka));
+
+        CompletableFuture<Integer> main = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
+                .execute("run", "--config", config.toString(), "--duration", "30s"));
+        CompletableFuture<Integer> extra = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
+                .execute("run", "--config", config.toString(), "--apply-only", "--duration", "15s"));
+        String group = "tandem-applier-tandem.run_pk.changes.by-key";
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
+            int members = 0;
+            while (members < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                try {
+                    members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().size();
+                } catch (ExecutionException notYet) {
+                    members = 0; // the group does not exist until the first applier joins
+                }
+            }
+            assertEquals(2, members, "the --apply-only instance joined the main one's appliers");
+        }
+        exec(postgres, "run_pk_legacy", "INSERT INTO public.src SELECT g, 'late ' || g FROM generate_series(101, 300) g",
+                "UPDATE public.src SET name = 'x' WHERE id <= 50");
+        assertEquals(0, extra.get(), "the extra instance stops cleanly; its partitions move back to the main one");
+        exec(postgres, "run_pk_legacy", "DELETE FROM public.src WHERE id > 250");
+        assertEquals(0, main.get());
+        assertEquals("250|50", single(postgres, "run_pk_new", "SELECT count(*) || '|' || count(*) FILTER (WHERE name = 'x') "
+                + "FROM public.dst"));
+
+        Path transactional = dir.resolve("transactional.yaml");
+        Files.writeString(transactional, Files.readString(config).replace("sync: { ordering: per-key, partitions: 4, workers: 1 }",
+                ""));
+        assertEquals(2, TandemCli.commandLine().execute("run", "--config", transactional.toString(), "--apply-only"),
+                "--apply-only needs per-key ordering");
     }
 
     @Test

@@ -10,8 +10,27 @@ public final class ControlSchema {
     private ControlSchema() {
     }
 
+    /**
+     * Creates what is missing, in one transaction serialized by an advisory lock: instances started together (the
+     * main one and an {@code --apply-only} one, say) would otherwise collide in the catalog.
+     */
     public static void ensure(Connection target) throws SQLException {
+        boolean autoCommit = target.getAutoCommit();
+        target.setAutoCommit(false);
+        try {
+            create(target);
+            target.commit();
+        } catch (SQLException e) {
+            target.rollback();
+            throw e;
+        } finally {
+            target.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static void create(Connection target) throws SQLException {
         try (Statement st = target.createStatement()) {
+            st.execute("SELECT pg_advisory_xact_lock(hashtext('tandem.control_schema'))");
             st.execute("CREATE SCHEMA IF NOT EXISTS tandem");
             st.execute("""
                     CREATE TABLE IF NOT EXISTS tandem.applied_position (

@@ -80,7 +80,7 @@ public final class Pipeline implements AutoCloseable {
             ApplySide.check(config, target, tables);
             joinState = new JoinState(config.migration(), tables);
             ControlSchema.ensure(target);
-            captureConfig = config.capture().withGeneration(generation(target));
+            captureConfig = config.capture().withGeneration(generation(target, config.migration()));
             String invalidated = replication.invalidation();
             if (invalidated != null && !startOver) {
                 throw new SlotLostException(lostMessage(invalidated));
@@ -88,7 +88,7 @@ public final class Pipeline implements AutoCloseable {
             load = new SourceLoad(config.source(), captureConfig.slotName(), config.backfill());
             if (startOver || !replication.slotExists()) {
                 backfill(replication, target);
-            } else if (!backfillDone(target)) {
+            } else if (!backfillDone(target, config.migration())) {
                 resumeBackfill(replication, target);
             } else {
                 log.info("migration {}: backfill already done, resuming the stream", config.migration());
@@ -314,18 +314,18 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** The current backfill generation (1 when the migration has none yet). */
-    private int generation(Connection target) throws SQLException {
+    static int generation(Connection target, String migration) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("SELECT generation FROM tandem.migration WHERE migration = ?")) {
-            ps.setString(1, config.migration());
+            ps.setString(1, migration);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getInt(1) : 1;
             }
         }
     }
 
-    private boolean backfillDone(Connection target) throws SQLException {
+    static boolean backfillDone(Connection target, String migration) throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("SELECT backfill_done FROM tandem.migration WHERE migration = ?")) {
-            ps.setString(1, config.migration());
+            ps.setString(1, migration);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }

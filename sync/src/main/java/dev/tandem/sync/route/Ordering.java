@@ -63,6 +63,7 @@ public record Ordering(Mode mode, int partitions, int workers) {
 
     @Override
     public String toString() {
-        return perKey() ? "per-key (" + partitions + " partitions, " + workers + " workers here)" : "transactional";
+        return perKey() ? "per-key (" + partitions + " partitions, " + workers + (workers == 1 ? " worker" : " workers")
+                + " here)" : "transactional";
     }
 }
