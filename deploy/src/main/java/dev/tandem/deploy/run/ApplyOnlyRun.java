@@ -3,7 +3,6 @@ package dev.tandem.deploy.run;
 import dev.tandem.deploy.StopSignal;
 import dev.tandem.sync.pipeline.ApplierInstance;
 import dev.tandem.sync.pipeline.PipelineConfig;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
@@ -38,7 +37,7 @@ final class ApplyOnlyRun {
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
-        } catch (SQLException | TimeoutException | IllegalStateException e) {
+        } catch (TimeoutException | IllegalStateException e) {
             System.err.println("migration " + config.migration() + " cannot start its appliers: " + e.getMessage());
             return 1;
         }

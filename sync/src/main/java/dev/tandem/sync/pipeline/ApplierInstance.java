@@ -28,9 +28,20 @@ public final class ApplierInstance implements AutoCloseable {
 
     /**
      * Waits up to {@code patience} for the migration's backfill to be done (by the instance that runs it), then starts
-     * {@code config.ordering().workers()} appliers; returns once they run.
+     * {@code config.ordering().workers()} appliers; returns once they run. A database that cannot be read is an
+     * {@link IllegalStateException} naming it, so callers outside {@code sync} need no JDBC.
      */
     public static ApplierInstance start(PipelineConfig config, Duration patience)
+            throws InterruptedException, TimeoutException {
+        try {
+            return startReading(config, patience);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read migration " + config.migration() + "'s state and mapping from "
+                    + config.source() + " and " + config.target() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ApplierInstance startReading(PipelineConfig config, Duration patience)
             throws SQLException, InterruptedException, TimeoutException {
         if (!config.ordering().perKey()) {
             throw new IllegalArgumentException("migration " + config.migration() + " applies in transactional ordering, "
