@@ -32,10 +32,6 @@ public record MigrationConfig(String migration, PgDatabase source, PgDatabase ta
         ordering = ordering == null ? Ordering.TRANSACTIONAL : ordering;
     }
 
-    public MigrationConfig(String migration, PgDatabase source, PgDatabase target, String bootstrapServers, Path mapping,
-                           int backfillWorkers, BackfillSettings backfill) {
-        this(migration, source, target, bootstrapServers, mapping, backfillWorkers, backfill, null);
-    }
 
     @Override
     public String toString() {

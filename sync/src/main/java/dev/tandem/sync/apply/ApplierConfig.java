@@ -40,11 +40,6 @@ public record ApplierConfig(String migration, PgDatabase target, String bootstra
         logTopic = logTopic == null ? changeTopic : logTopic;
     }
 
-    public ApplierConfig(String migration, PgDatabase target, String bootstrapServers, String changeTopic,
-                         String deadLetterTopic, int maxBatchChanges, Duration maxBatchDelay) {
-        this(migration, target, bootstrapServers, changeTopic, deadLetterTopic, maxBatchChanges, maxBatchDelay, null, null);
-    }
-
     /** The same applier reading the keyed change log {@code keyedTopic} as one of a per-key consumer group. */
     public ApplierConfig perKey(String keyedTopic, Ordering perKey) {
         return new ApplierConfig(migration, target, bootstrapServers, keyedTopic, deadLetterTopic, maxBatchChanges,
@@ -54,6 +49,6 @@ public record ApplierConfig(String migration, PgDatabase target, String bootstra
     public ApplierConfig(String migration, PgDatabase target, String bootstrapServers, String changeTopic,
                          String deadLetterTopic) {
         this(migration, target, bootstrapServers, changeTopic, deadLetterTopic, DEFAULT_MAX_BATCH_CHANGES,
-                DEFAULT_MAX_BATCH_DELAY);
+                DEFAULT_MAX_BATCH_DELAY, null, null);
     }
 }

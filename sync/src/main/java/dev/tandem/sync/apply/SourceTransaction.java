@@ -18,11 +18,6 @@ import java.util.List;
 public record SourceTransaction(long txId, long txOrder, long commitTimeMs, List<ChangeEnvelope> changes,
                                 long firstOffset, long committed, long logEnd) {
 
-    public SourceTransaction(long txId, long txOrder, long commitTimeMs, List<ChangeEnvelope> changes, long firstOffset,
-                             long committed) {
-        this(txId, txOrder, commitTimeMs, changes, firstOffset, committed, 0);
-    }
-
     /** True when every change the COMMIT counted is present. */
     public boolean complete() {
         return changes.size() == committed

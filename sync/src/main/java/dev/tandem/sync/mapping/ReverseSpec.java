@@ -18,8 +18,4 @@ public record ReverseSpec(String target, String alias, LinkedHashMap<String, Str
         columns = new LinkedHashMap<>(columns);
         joins = joins == null ? List.of() : List.copyOf(joins);
     }
-
-    public ReverseSpec(String target, String alias, LinkedHashMap<String, String> columns) {
-        this(target, alias, columns, null, List.of());
-    }
 }

@@ -40,14 +40,8 @@ public record PipelineConfig(String migration, PgDatabase source, PgDatabase tar
     }
 
     public PipelineConfig(String migration, PgDatabase source, PgDatabase target, MappingSpec mapping,
-                          String bootstrapServers, int backfillWorkers, Duration captureOffsetFlush,
-                          BackfillSettings backfill) {
-        this(migration, source, target, mapping, bootstrapServers, backfillWorkers, captureOffsetFlush, backfill, null);
-    }
-
-    public PipelineConfig(String migration, PgDatabase source, PgDatabase target, MappingSpec mapping,
                           String bootstrapServers) {
-        this(migration, source, target, mapping, bootstrapServers, DEFAULT_BACKFILL_WORKERS, null, null);
+        this(migration, source, target, mapping, bootstrapServers, DEFAULT_BACKFILL_WORKERS, null, null, null);
     }
 
     /** A pipeline for 1:1 tables with column renames. */
