@@ -16,15 +16,12 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,18 +70,9 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         this.states = new TableStates(config.migration());
         this.stats = stats;
         this.perKey = config.ordering().perKey();
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tandem-applier-" + config.migration());
-        if (perKey) {
-            // the group only shares the partitions out; positions live in the target, never in Kafka's offsets
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, "tandem-applier-" + config.changeTopic());
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        }
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // in per-key ordering the group only shares the partitions out; positions live in the target, never in Kafka
+        this.consumer = ChangeLogConsumer.open(config.bootstrapServers(), "tandem-applier-" + config.migration(),
+                perKey ? "tandem-applier-" + config.changeTopic() : null);
         this.deadLetters = new DeadLetterWriter(config.bootstrapServers(), config.deadLetterTopic(),
                 "tandem-dead-letters-" + config.migration());
     }
