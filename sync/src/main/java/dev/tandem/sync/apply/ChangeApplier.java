@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -19,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -146,9 +146,13 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         long lastRequestCheck = System.nanoTime();
         while (!stopping) {
             openAssigned(target);
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
-                PartitionState partition = partitions.get(new TopicPartition(record.topic(), record.partition()));
-                if (partition != null) { // null: assigned during this poll, read again from its stored position
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(20));
+            for (TopicPartition tp : records.partitions()) {
+                PartitionState partition = partitions.get(tp);
+                if (partition == null) {
+                    continue; // assigned during this poll: read again from its stored position
+                }
+                for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
                     partition.add(record, stats, config.migration());
                 }
             }
@@ -266,7 +270,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-            toOpen.addAll(new ArrayList<>(assigned));
+            toOpen.addAll(assigned);
             if (!assigned.isEmpty()) {
                 log.info("applier {}: applies partitions {} of {}", config.migration(),
                         assigned.stream().map(TopicPartition::partition).sorted().toList(), config.changeTopic());
