@@ -55,4 +55,19 @@ public final class FencesSeen {
             ps.executeBatch();
         }
     }
+
+    /**
+     * True once the appliers of every partition recorded fence {@code fenceId} (one in transactional ordering); its
+     * records are then deleted, the fence having served. Called by whoever emitted the fence.
+     */
+    public boolean consume(Connection target, String fenceId) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("""
+                DELETE FROM tandem.fence_seen f WHERE migration = ? AND fence_id = ?
+                AND (SELECT count(*) FROM tandem.fence_seen a WHERE a.migration = f.migration AND a.fence_id = f.fence_id)
+                    >= f.parts""")) {
+            ps.setString(1, migration);
+            ps.setString(2, fenceId);
+            return ps.executeUpdate() > 0;
+        }
+    }
 }

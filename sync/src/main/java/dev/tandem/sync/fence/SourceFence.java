@@ -45,7 +45,8 @@ public final class SourceFence implements SyncFence {
         String fenceId = FencesSeen.fenceContent(migration, UUID.randomUUID().toString());
         long deadline = System.nanoTime() + timeout.toNanos();
         String lsn = emit(sourceConnection, fenceId);
-        while (!consumeSeen(targetConnection, fenceId)) {
+        FencesSeen seen = new FencesSeen(migration);
+        while (!seen.consume(targetConnection, fenceId)) {
             if (System.nanoTime() > deadline) {
                 throw new TimeoutException("migration " + migration + ": the sync did not apply fence " + fenceId
                         + " (source LSN " + lsn + ") within " + timeout.toMillis() + " ms; check that capture and "
@@ -69,21 +70,6 @@ public final class SourceFence implements SyncFence {
                 }
                 return lsn;
             }
-        }
-    }
-
-    /**
-     * True once the appliers of every partition recorded the fence (one in transactional ordering); the records
-     * are then deleted, the fence having served.
-     */
-    private boolean consumeSeen(Connection target, String fenceId) throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("""
-                DELETE FROM tandem.fence_seen f WHERE migration = ? AND fence_id = ?
-                AND (SELECT count(*) FROM tandem.fence_seen a WHERE a.migration = f.migration AND a.fence_id = f.fence_id)
-                    >= f.parts""")) {
-            ps.setString(1, migration);
-            ps.setString(2, fenceId);
-            return ps.executeUpdate() > 0;
         }
     }
 }
