@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,7 @@ public final class ChunkPlanner {
     private List<String> lookaheadFrom;
     private boolean sampled;
     private KeySample sample;
-    private final java.util.concurrent.atomic.LongAdder boundaryNanos = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder boundaryNanos = new LongAdder();
 
     /**
      * @param planOn side whose raw key order splits ranges (the source, for aligned keys)
