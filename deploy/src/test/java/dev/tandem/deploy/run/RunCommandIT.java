@@ -25,30 +25,7 @@ class RunCommandIT {
     @Test
     void runsTheMigrationFromItsConfigAndResumesAfterAStop(@TempDir Path dir) throws Exception {
         EmbeddedPostgres postgres = SharedTestStack.get().postgres();
-        postgres.createDatabase("run_legacy");
-        postgres.createDatabase("run_new");
-        exec(postgres, "run_legacy", "CREATE TABLE public.src (id int PRIMARY KEY, name text)",
-                "INSERT INTO public.src SELECT g, 'n' || g FROM generate_series(1, 100) g");
-        exec(postgres, "run_new", "CREATE TABLE public.dst (id int PRIMARY KEY, name text)");
-        Files.writeString(dir.resolve("mapping.yaml"), """
-                tables:
-                  - target: public.dst
-                    from: public.src s
-                    copy_same_named: true
-                """);
-        Path config = dir.resolve("migration.yaml");
-        Files.writeString(config, """
-                migration: run_it
-                source:
-                  url: %s
-                  password: ${TANDEM_RUN_IT_UNSET:-}
-                target:
-                  url: %s
-                kafka:
-                  bootstrap: %s
-                mapping: mapping.yaml
-                """.formatted(postgres.jdbcUrl("run_legacy"), postgres.jdbcUrl("run_new"),
-                SharedTestStack.get().kafka().bootstrapServers()));
+        Path config = migration(dir, "run", "run_it", "");
 
         CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
                 .execute("run", "--config", config.toString(), "--duration", "15s", "--progress-interval", "2s"));
@@ -66,27 +43,8 @@ class RunCommandIT {
     @Test
     void anApplyOnlyInstanceSharesThePartitionsOfAPerKeyMigration(@TempDir Path dir) throws Exception {
         EmbeddedPostgres postgres = SharedTestStack.get().postgres();
-        postgres.createDatabase("run_pk_legacy");
-        postgres.createDatabase("run_pk_new");
-        exec(postgres, "run_pk_legacy", "CREATE TABLE public.src (id int PRIMARY KEY, name text)",
-                "INSERT INTO public.src SELECT g, 'n' || g FROM generate_series(1, 100) g");
-        exec(postgres, "run_pk_new", "CREATE TABLE public.dst (id int PRIMARY KEY, name text)");
-        Files.writeString(dir.resolve("mapping.yaml"), """
-                tables:
-                  - target: public.dst
-                    from: public.src s
-                    copy_same_named: true
-                """);
-        Path config = dir.resolve("migration.yaml");
         String kafka = SharedTestStack.get().kafka().bootstrapServers();
-        Files.writeString(config, """
-                migration: run_pk
-                source: { url: "%s" }
-                target: { url: "%s" }
-                kafka: { bootstrap: "%s" }
-                mapping: mapping.yaml
-                sync: { ordering: per-key, partitions: 4, workers: 1 }
-                """.formatted(postgres.jdbcUrl("run_pk_legacy"), postgres.jdbcUrl("run_pk_new"), kafka));
+        Path config = migration(dir, "run_pk", "run_pk", "sync: { ordering: per-key, partitions: 4, workers: 1 }\n");
 
         CompletableFuture<Integer> main = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
                 .execute("run", "--config", config.toString(), "--duration", "30s"));
@@ -115,10 +73,44 @@ class RunCommandIT {
                 + "FROM public.dst"));
 
         Path transactional = dir.resolve("transactional.yaml");
-        Files.writeString(transactional, Files.readString(config).replace("sync: { ordering: per-key, partitions: 4, workers: 1 }",
+        Files.writeString(transactional, Files.readString(config).replace("sync: { ordering: per-key, partitions: 4, workers: 1 }\n",
                 ""));
         assertEquals(2, TandemCli.commandLine().execute("run", "--config", transactional.toString(), "--apply-only"),
                 "--apply-only needs per-key ordering");
+    }
+
+    /**
+     * Databases {@code <prefix>_legacy} (100 rows in {@code public.src}) and {@code <prefix>_new} (an empty
+     * {@code public.dst}), a mapping copying one into the other, and the config of migration {@code name} with
+     * {@code extra} appended.
+     */
+    private static Path migration(Path dir, String prefix, String name, String extra) throws Exception {
+        EmbeddedPostgres postgres = SharedTestStack.get().postgres();
+        postgres.createDatabase(prefix + "_legacy");
+        postgres.createDatabase(prefix + "_new");
+        exec(postgres, prefix + "_legacy", "CREATE TABLE public.src (id int PRIMARY KEY, name text)",
+                "INSERT INTO public.src SELECT g, 'n' || g FROM generate_series(1, 100) g");
+        exec(postgres, prefix + "_new", "CREATE TABLE public.dst (id int PRIMARY KEY, name text)");
+        Files.writeString(dir.resolve("mapping.yaml"), """
+                tables:
+                  - target: public.dst
+                    from: public.src s
+                    copy_same_named: true
+                """);
+        Path config = dir.resolve("migration.yaml");
+        Files.writeString(config, """
+                migration: %s
+                source:
+                  url: %s
+                  password: ${TANDEM_RUN_IT_UNSET:-}
+                target:
+                  url: %s
+                kafka:
+                  bootstrap: %s
+                mapping: mapping.yaml
+                """.formatted(name, postgres.jdbcUrl(prefix + "_legacy"), postgres.jdbcUrl(prefix + "_new"),
+                SharedTestStack.get().kafka().bootstrapServers()) + extra);
+        return config;
     }
 
     @Test
