@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -148,9 +150,21 @@ class PostmasterPidFileTest {
         assertTrue(Files.exists(dataDir.resolve("postmaster.pid")));
     }
 
-    /** A process whose command line says "postgres" and whose working directory is {@code dir}, as a postmaster's. */
+    /**
+     * A process whose command line says "postgres" and whose working directory is {@code dir}, as a postmaster's;
+     * returned once bash has exec'd into it (until then its command line is bash's, or briefly unreadable).
+     */
     private static Process fakePostgres(Path dir) throws IOException {
-        return new ProcessBuilder("bash", "-c", "exec -a postgres sleep 60").directory(dir.toFile()).start();
+        Process process = new ProcessBuilder("bash", "-c", "exec -a postgres sleep 60").directory(dir.toFile()).start();
+        Path cmdline = Path.of("/proc", Long.toString(process.pid()), "cmdline");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).startsWith("postgres\0")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the fake postgres (pid " + process.pid() + ") did not exec within 10 s");
+            }
+            Thread.onSpinWait();
+        }
+        return process;
     }
 
     private void writePidFile(long pid, Path recordedDataDir) throws IOException {
