@@ -10,8 +10,8 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.control.PausedTablesMetrics;
-import dev.tandem.deploy.cutover.CutoverStore;
-import dev.tandem.deploy.cutover.WriteBlockMetrics;
+import dev.tandem.deploy.lifecycle.PhaseStore;
+import dev.tandem.deploy.metrics.WriteBlockMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.deploy.run.ConfigLoader;
 import dev.tandem.deploy.run.MigrationConfig;
@@ -208,7 +208,7 @@ class DeployAssetsTest {
                 new StringReader("tables:\n  - target: app.item\n    from: legacy.item i\n    copy_same_named: true\n")), "127.0.0.1:1");
         try (Pipeline pipeline = new Pipeline(config);
              PipelineMetrics metrics = new PipelineMetrics("shop", pipeline)
-                     .bind(new WriteBlockMetrics(new CutoverStore("shop", NOWHERE)))
+                     .bind(new WriteBlockMetrics(new PhaseStore("shop", NOWHERE)))
                      .bind(new PausedTablesMetrics("shop", NOWHERE))) {
             pipeline.backfillProgress().plan("app.item", new ChunkLedger.TableState(0, 100, 0, 2));
             metrics.reconcileGauges().tableStarted("app.item", 100);

@@ -28,8 +28,8 @@ class ModuleBoundariesTest {
                     "sync/src/main/java/", "reconcile/src/main/java/", "embedded/src/main/java/",
                     "deploy/src/main/java/dev/tandem/deploy/demo/", "deploy/src/main/java/dev/tandem/deploy/bench/",
                     "deploy/src/main/java/dev/tandem/deploy/check/", "deploy/src/main/java/dev/tandem/deploy/control/",
-                    // the cutover state machine and audit log live in the control schema
-                    "deploy/src/main/java/dev/tandem/deploy/cutover/"),
+                    // the migration's lifecycle keeps its state in the control schema
+                    "deploy/src/main/java/dev/tandem/deploy/lifecycle/", "deploy/src/main/java/dev/tandem/deploy/metrics/"),
             "com.sun.net.httpserver", List.of("deploy/src/main/java/"),
             "java.net.http", List.of("deploy/src/main/java/"));
 

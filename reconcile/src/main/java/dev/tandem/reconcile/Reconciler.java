@@ -1,7 +1,7 @@
 package dev.tandem.reconcile;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.digest.SessionPin;
 import dev.tandem.reconcile.order.RecentChanges;
 import dev.tandem.reconcile.store.ReconcileStore;
@@ -132,7 +132,7 @@ public final class Reconciler {
                 metrics.tableStarted(table.target(), estimatedRows(table));
                 following.tableStarted(table.target(), estimates.getOrDefault(table.target(), 0L));
                 TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), sink, changes)
-                        .verify(KeyRange.ALL);
+                        .verify(VerifyRange.ALL);
                 store.recordTable(pass.id(), started, report);
                 metrics.tableFinished(report, pass.startedAt());
                 following.tableFinished(report);
@@ -147,7 +147,7 @@ public final class Reconciler {
     }
 
     /** Row-level differences of one table within {@code range}, after the same fence rechecks; not a pass. */
-    public TableReport diff(String targetTable, KeyRange range) throws SQLException, InterruptedException, TimeoutException {
+    public TableReport diff(String targetTable, VerifyRange range) throws SQLException, InterruptedException, TimeoutException {
         CompiledTable table = table(targetTable);
         TableReport report = new TableVerifier(legacy, target, table, settings, fence, null, 0, metrics, changes).verify(range);
         try (Connection control = target.connect("tandem-reconcile-store")) {

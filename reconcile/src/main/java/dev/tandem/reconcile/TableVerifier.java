@@ -1,8 +1,8 @@
 package dev.tandem.reconcile;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.reconcile.chunk.ChunkPlanner;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyPlanner;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.diff.ChunkDiffer;
 import dev.tandem.reconcile.diff.RowSettler;
 import dev.tandem.reconcile.digest.ChunkDigest;
@@ -84,7 +84,7 @@ final class TableVerifier {
         this.metrics = metrics;
     }
 
-    TableReport verify(KeyRange within) throws SQLException, InterruptedException, TimeoutException {
+    TableReport verify(VerifyRange within) throws SQLException, InterruptedException, TimeoutException {
         long started = System.nanoTime();
         TableShape shape;
         Side.Mode mode;
@@ -102,7 +102,7 @@ final class TableVerifier {
         }
         String fenceLsn = fence.await(settings.fenceTimeout());
         List<ChunkRecord> earlier = store == null ? List.of() : store.chunks(passId, table.target());
-        if (store != null && earlier.isEmpty() && shape.aligned() && within.equals(KeyRange.ALL)) {
+        if (store != null && earlier.isEmpty() && shape.aligned() && within.equals(VerifyRange.ALL)) {
             earlier = changedFirst(shape);
         }
         for (ChunkRecord c : earlier) {
@@ -116,7 +116,7 @@ final class TableVerifier {
         if (store != null) {
             sample(drift, store.drift(passId, table.target()));
         }
-        ChunkPlanner planner;
+        VerifyPlanner planner;
         ExecutorService workers = Executors.newFixedThreadPool(settings.parallelism(), r -> {
             Thread thread = new Thread(r, "tandem-reconcile-" + table.target());
             thread.setDaemon(true);
@@ -124,7 +124,7 @@ final class TableVerifier {
         });
         try (Connection s = SessionPin.pin(legacy.connect("tandem-reconcile-plan"))) {
             Side planOn = Side.source(shape, Side.Mode.PUSHDOWN, s, null);
-            planner = new ChunkPlanner(planOn, store, passId, table.target(), settings.initialChunkRows(), settings.maxChunkRows(),
+            planner = new VerifyPlanner(planOn, store, passId, table.target(), settings.initialChunkRows(), settings.maxChunkRows(),
                     settings.chunkTime(), within, !shape.aligned(), earlier);
             timings.since(VerifyTimings.Phase.SETUP, started);
             List<Future<Void>> running = new ArrayList<>();
@@ -227,7 +227,7 @@ final class TableVerifier {
         return mainKey;
     }
 
-    private void work(TableShape shape, Side.Mode mode, ChunkPlanner planner) throws SQLException, InterruptedException, TimeoutException {
+    private void work(TableShape shape, Side.Mode mode, VerifyPlanner planner) throws SQLException, InterruptedException, TimeoutException {
         ExecutorService sourceThread = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "tandem-reconcile-source-" + table.target());
             thread.setDaemon(true);
@@ -250,7 +250,7 @@ final class TableVerifier {
                 }
                 backOffWhileBusy(s);
                 mark = timings.since(VerifyTimings.Phase.BUSY_CHECK, mark);
-                ChunkPlanner.Chunk chunk = next.get();
+                VerifyPlanner.Chunk chunk = next.get();
                 Long changeOffset = changes.applied(t);
                 long begin = timings.since(VerifyTimings.Phase.CHANGE_OFFSET, mark);
                 ChunkDigest sd;
@@ -317,7 +317,7 @@ final class TableVerifier {
         }
     }
 
-    private void finish(ChunkPlanner.Chunk chunk, ChunkDigest sd, ChunkDigest td, List<RowDrift> found, List<RowDrift> hot,
+    private void finish(VerifyPlanner.Chunk chunk, ChunkDigest sd, ChunkDigest td, List<RowDrift> found, List<RowDrift> hot,
                         Long changeOffset) throws SQLException {
         if (store != null) {
             store.finishChunk(passId, table.target(), new ChunkRecord(chunk.number(), chunk.range(), true, sd.rows(), td.rows(),

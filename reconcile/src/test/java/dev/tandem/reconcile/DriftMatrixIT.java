@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.repair.RepairReport;
 import dev.tandem.reconcile.repair.Repairer;
 import dev.tandem.sync.fence.SyncFence;
@@ -135,7 +135,7 @@ class DriftMatrixIT {
         assertEquals(List.of("5"), t.get("app.codes").drift().stream().filter(d -> d.kind() == RowDrift.Kind.DIFFERENT)
                 .findFirst().orElseThrow().sourceKey(), "the source key of a computed-key row is reported");
 
-        TableReport range = reconciler("matrix").diff("app.items", new KeyRange(List.of("25"), List.of("55")));
+        TableReport range = reconciler("matrix").diff("app.items", new VerifyRange(List.of("25"), List.of("55")));
         assertEquals(Set.of("DIFFERENT [30] [note]", "DIFFERENT [40] [title]", "DIFFERENT [50] [title]"), described(range.drift()));
 
         CompiledTable items = reconciler("matrix").table("app.items");

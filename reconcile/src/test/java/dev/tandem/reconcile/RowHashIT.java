@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.digest.KeyFilter;
 import dev.tandem.reconcile.digest.RowHash;
 import dev.tandem.reconcile.digest.SessionPin;
@@ -114,8 +114,8 @@ class RowHashIT {
             TableShape text = new TableShape(typed.table(), typed.aligned(), typed.targetKey(), typed.sourceChunk(), typed.sourceKey(),
                     typed.stagedKey(), typed.sourceTypes(), false);
             for (TableShape shape : List.of(typed, text)) {
-                Map<List<String>, RowHash> onSource = Side.source(shape, Side.Mode.PUSHDOWN, s, t).rowHashes(KeyFilter.range(KeyRange.ALL));
-                Map<List<String>, RowHash> onTarget = Side.target(shape, t).rowHashes(KeyFilter.range(KeyRange.ALL));
+                Map<List<String>, RowHash> onSource = Side.source(shape, Side.Mode.PUSHDOWN, s, t).rowHashes(KeyFilter.range(VerifyRange.ALL));
+                Map<List<String>, RowHash> onTarget = Side.target(shape, t).rowHashes(KeyFilter.range(VerifyRange.ALL));
                 for (int i = 0; i < PAIRS.size(); i++) {
                     Pair p = PAIRS.get(i);
                     List<String> key = List.of(String.valueOf(i + 1));
@@ -130,12 +130,12 @@ class RowHashIT {
     void aValueMovedToAnotherRowChangesTheRangeDigest() throws Exception {
         try (Connection s = SessionPin.pin(legacy.connect("test")); Connection t = SessionPin.pin(target.connect("test"))) {
             TableShape shape = TableShape.load(table, s, t);
-            KeyFilter swapped = KeyFilter.range(new KeyRange(List.of("100"), List.of("102")));
+            KeyFilter swapped = KeyFilter.range(new VerifyRange(List.of("100"), List.of("102")));
             var sourceDigest = Side.source(shape, Side.Mode.PUSHDOWN, s, t).digest(swapped);
             var targetDigest = Side.target(shape, t).digest(swapped);
             assertEquals(2, sourceDigest.rows());
             assertNotEquals(sourceDigest, targetDigest, "column values swapped between two rows");
-            KeyFilter equalRows = KeyFilter.range(new KeyRange(List.of("2"), List.of("3")));
+            KeyFilter equalRows = KeyFilter.range(new VerifyRange(List.of("2"), List.of("3")));
             assertEquals(Side.source(shape, Side.Mode.PUSHDOWN, s, t).digest(equalRows), Side.target(shape, t).digest(equalRows));
         }
     }

@@ -8,7 +8,7 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.control.ControlUnavailableException;
 import dev.tandem.deploy.control.MigrationStatus;
 import dev.tandem.deploy.control.TableRequests;
-import dev.tandem.deploy.verify.ContinuousReconciler;
+import dev.tandem.deploy.lifecycle.verify.ContinuousReconciler;
 import dev.tandem.deploy.verify.ReportJson;
 import dev.tandem.reconcile.Reconciler;
 import dev.tandem.reconcile.RowDrift;
@@ -16,7 +16,7 @@ import dev.tandem.reconcile.repair.RepairReport;
 import dev.tandem.reconcile.repair.Repairer;
 import dev.tandem.reconcile.store.VerificationStatus;
 import dev.tandem.sync.control.TableStates;
-import dev.tandem.deploy.cutover.SwitchState;
+import dev.tandem.deploy.lifecycle.RouteView;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,8 +140,8 @@ public final class ApiServer implements AutoCloseable {
             } else if (method.equals("GET") && SWITCH_STATE.matcher(path).matches()) {
                 Matcher state = SWITCH_STATE.matcher(path);
                 state.matches();
-                json(exchange, 200, state.group(2).equals("route") ? SwitchState.route(target, state.group(1))
-                        : SwitchState.audit(target, state.group(1)));
+                json(exchange, 200, state.group(2).equals("route") ? RouteView.route(target, state.group(1))
+                        : RouteView.audit(target, state.group(1)));
             } else if (method.equals("GET") && verify.matches() && verify.group(2).equals("verification")) {
                 json(exchange, 200, ReportJson.status(VerificationStatus.read(target, verify.group(1))));
             } else if (method.equals("POST") && verify.matches() && !verify.group(2).equals("verification")) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.deploy.cutover.SwitchReport;
+import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;

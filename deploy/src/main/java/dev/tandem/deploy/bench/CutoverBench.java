@@ -1,15 +1,15 @@
 package dev.tandem.deploy.bench;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.deploy.cutover.CutoverStore;
-import dev.tandem.deploy.cutover.DirectionFollower;
-import dev.tandem.deploy.cutover.Gates;
-import dev.tandem.deploy.cutover.KeyVerifier;
-import dev.tandem.deploy.cutover.ReconcilerKeys;
-import dev.tandem.deploy.cutover.Sides;
-import dev.tandem.deploy.cutover.SwitchReport;
-import dev.tandem.deploy.cutover.SwitchSettings;
-import dev.tandem.deploy.cutover.Switchover;
+import dev.tandem.deploy.lifecycle.PhaseStore;
+import dev.tandem.deploy.lifecycle.SyncSupervisor;
+import dev.tandem.deploy.lifecycle.switchover.Gates;
+import dev.tandem.deploy.lifecycle.switchover.KeyVerifier;
+import dev.tandem.deploy.lifecycle.switchover.ReconcilerKeys;
+import dev.tandem.deploy.lifecycle.Sides;
+import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
+import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
+import dev.tandem.deploy.lifecycle.switchover.Switchover;
 import dev.tandem.reconcile.ReconcileSettings;
 import dev.tandem.reconcile.Reconciler;
 import dev.tandem.sync.fence.SourceFence;
@@ -89,8 +89,8 @@ final class CutoverBench {
         String migration = "bench_cutover";
         MappingSpec mapping = MappingParser.parse("bench-cutover.yaml", new StringReader(MAPPING));
         String kafka = servers.bootstrapServers();
-        CutoverStore store = new CutoverStore(migration, fresh);
-        try (DirectionFollower follower = new DirectionFollower(store,
+        PhaseStore store = new PhaseStore(migration, fresh);
+        try (SyncSupervisor follower = new SyncSupervisor(store,
                 () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, kafka)),
                 () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), fresh, legacy,
                         ReverseMapping.of(mapping), kafka)))) {
@@ -126,13 +126,13 @@ final class CutoverBench {
                         attempts++;
                         cutovers.add(switchover.cutover(false));
                     } while (!last(cutovers).switched() && attempts < 3 * cycles);
-                    awaitDirection(follower, DirectionFollower.Direction.REVERSE);
+                    awaitDirection(follower, SyncSupervisor.Direction.REVERSE);
                     new SourceFence(Sides.reverseName(migration), fresh, legacy).await(Duration.ofSeconds(120));
                     do {
                         attempts++;
                         rollbacks.add(switchover.rollback(false));
                     } while (!last(rollbacks).switched() && attempts < 3 * cycles);
-                    awaitDirection(follower, DirectionFollower.Direction.FORWARD);
+                    awaitDirection(follower, SyncSupervisor.Direction.FORWARD);
                     new SourceFence(migration, legacy, fresh).await(Duration.ofSeconds(120));
                     log.info("bench cutover: cycle {}/{}: cutover {} ms ({}), rollback {} ms ({})", cycle, cycles,
                             last(cutovers).blockMillis(), last(cutovers).outcome(), last(rollbacks).blockMillis(),
@@ -152,7 +152,7 @@ final class CutoverBench {
         return reports.get(reports.size() - 1);
     }
 
-    private static void awaitDirection(DirectionFollower follower, DirectionFollower.Direction direction)
+    private static void awaitDirection(SyncSupervisor follower, SyncSupervisor.Direction direction)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (follower.direction() != direction) {

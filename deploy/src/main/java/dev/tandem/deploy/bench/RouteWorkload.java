@@ -1,7 +1,7 @@
 package dev.tandem.deploy.bench;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.deploy.cutover.CutoverStore;
+import dev.tandem.deploy.lifecycle.PhaseStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -24,7 +24,7 @@ final class RouteWorkload implements AutoCloseable {
     private static final long ROUTE_REFRESH_NANOS = 50_000_000L;
     static final int WRITERS = 4;
 
-    private final CutoverStore route;
+    private final PhaseStore route;
     private final PgDatabase legacy;
     private final PgDatabase fresh;
     private final long intervalNanos;
@@ -33,7 +33,7 @@ final class RouteWorkload implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
 
-    RouteWorkload(CutoverStore route, PgDatabase legacy, PgDatabase fresh, int rate) {
+    RouteWorkload(PhaseStore route, PgDatabase legacy, PgDatabase fresh, int rate) {
         this.route = route;
         this.legacy = legacy;
         this.fresh = fresh;

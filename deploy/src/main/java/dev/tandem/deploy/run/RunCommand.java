@@ -6,14 +6,14 @@ import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.control.PausedTablesMetrics;
-import dev.tandem.deploy.cutover.CutoverStore;
-import dev.tandem.deploy.cutover.DirectionFollower;
-import dev.tandem.deploy.cutover.Sides;
-import dev.tandem.deploy.cutover.SwitchSetup;
-import dev.tandem.deploy.cutover.WriteBlockMetrics;
+import dev.tandem.deploy.lifecycle.PhaseStore;
+import dev.tandem.deploy.lifecycle.SyncSupervisor;
+import dev.tandem.deploy.lifecycle.Sides;
+import dev.tandem.deploy.lifecycle.SidesSetup;
+import dev.tandem.deploy.metrics.WriteBlockMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.sync.mapping.ReverseMapping;
-import dev.tandem.deploy.verify.ContinuousReconciler;
+import dev.tandem.deploy.lifecycle.verify.ContinuousReconciler;
 import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -97,10 +97,10 @@ public final class RunCommand implements Callable<Integer> {
         AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
         PipelineConfig pipelineConfig = forwardConfig(migration, mapping);
-        CutoverStore store = new CutoverStore(migration.migration(), migration.target());
+        PhaseStore store = new PhaseStore(migration.migration(), migration.target());
         Pipeline pipeline = new Pipeline(pipelineConfig);
         try (StopSignal stop = StopSignal.install();
-             DirectionFollower follower = new DirectionFollower(store, () -> pipeline,
+             SyncSupervisor follower = new SyncSupervisor(store, () -> pipeline,
                      () -> new Pipeline(reverseConfig(migration, mapping)));
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline)
                      .bind(new WriteBlockMetrics(store))
@@ -116,12 +116,12 @@ public final class RunCommand implements Callable<Integer> {
             progress.startPrinting(progressInterval);
             try {
                 if (rebackfill) {
-                    follower.adopt(DirectionFollower.Direction.FORWARD, startOver(pipeline, store));
+                    follower.adopt(SyncSupervisor.Direction.FORWARD, startOver(pipeline, store));
                 }
                 follower.follow();
-                SwitchSetup.recoverInterrupted(migration, mapping);
+                SidesSetup.recoverInterrupted(migration, mapping);
                 verification.set(ContinuousReconciler.forRun(migration, reconcile,
-                        SwitchSetup.sidesForward(migration, mapping).forward(), metrics.reconcileGauges()).start());
+                        SidesSetup.sidesForward(migration, mapping).forward(), metrics.reconcileGauges()).start());
                 System.out.println("streaming; stop with Ctrl-C (sync direction: " + follower.direction().name().toLowerCase()
                         + ")" + (reconcile.continuous() ? "; verifying every " + reconcile.pause().toSeconds()
                         + " s between passes" : ""));
@@ -154,8 +154,8 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** --rebackfill copies everything again; only while legacy is the live side. */
-    private static Pipeline startOver(Pipeline pipeline, CutoverStore store) throws Exception {
-        if (DirectionFollower.wanted(store.phase()) != DirectionFollower.Direction.FORWARD) {
+    private static Pipeline startOver(Pipeline pipeline, PhaseStore store) throws Exception {
+        if (SyncSupervisor.wanted(store.phase()) != SyncSupervisor.Direction.FORWARD) {
             throw new IllegalStateException("migration " + store.migration() + " is " + store.phase().label()
                     + ": --rebackfill copies legacy into the new schema, which only makes sense before a cutover");
         }

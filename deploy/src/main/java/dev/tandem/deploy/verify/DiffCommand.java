@@ -1,7 +1,7 @@
 package dev.tandem.deploy.verify;
 
 import dev.tandem.reconcile.TableReport;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +33,7 @@ public final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ReconcileOptions.Opened opened;
-        KeyRange range;
+        VerifyRange range;
         try {
             opened = options.open();
             CompiledTable mapped = opened.reconciler().table(table);
@@ -62,15 +62,15 @@ public final class DiffCommand implements Callable<Integer> {
     }
 
     /** Reads {@code LOW..HIGH} (either side may be empty; composite values separated by commas). */
-    static KeyRange parse(String text, List<String> key) {
+    static VerifyRange parse(String text, List<String> key) {
         if (text == null || text.isBlank()) {
-            return KeyRange.ALL;
+            return VerifyRange.ALL;
         }
         int dots = text.indexOf("..");
         if (dots < 0) {
             throw new IllegalArgumentException("--key-range '" + text + "' has no '..': write LOW..HIGH, e.g. 1000..2000 or ..500");
         }
-        return new KeyRange(values(text.substring(0, dots), key, text), values(text.substring(dots + 2), key, text));
+        return new VerifyRange(values(text.substring(0, dots), key, text), values(text.substring(dots + 2), key, text));
     }
 
     private static List<String> values(String side, List<String> key, String text) {

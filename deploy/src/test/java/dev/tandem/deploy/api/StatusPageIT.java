@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.deploy.cutover.CutoverStore;
-import dev.tandem.deploy.cutover.WriteBlockMetrics;
+import dev.tandem.deploy.lifecycle.PhaseStore;
+import dev.tandem.deploy.metrics.WriteBlockMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.embedded.EmbeddedPostgres;
 import dev.tandem.embedded.SharedTestStack;
@@ -72,7 +72,7 @@ class StatusPageIT {
                 """);
         PgDatabase legacy = new PgDatabase("127.0.0.1", postgres.port(), "page_legacy", "postgres", "");
         PgDatabase fresh = new PgDatabase("127.0.0.1", postgres.port(), "page_new", "postgres", "");
-        CutoverStore store = new CutoverStore(MIGRATION, fresh);
+        PhaseStore store = new PhaseStore(MIGRATION, fresh);
         PipelineConfig config = new PipelineConfig(MIGRATION, legacy, fresh, MappingParser.parse(mapping),
                 SharedTestStack.get().kafka().bootstrapServers());
 
@@ -123,7 +123,7 @@ class StatusPageIT {
             // quiet: a rejected row pauses a table, a coordinator's note and a write block are recorded
             exec(postgres, "page_legacy", "INSERT INTO public.item VALUES (1000, 'broken', -1)");
             try (Connection c = postgres.connect("page_new")) {
-                CutoverStore.ensure(c);
+                PhaseStore.ensure(c);
                 store.record(c, "page-it", "note", "coordinator checked the dashboard");
                 store.recordBlock(c, "cutover", Map.of("fence", 12L, "drain", 34L, "verify", 56L, "switch", 7L), 123L);
             }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,12 +14,12 @@ class DiffCommandTest {
 
     @Test
     void readsOpenAndCompositeRanges() {
-        assertEquals(new KeyRange(List.of("10"), List.of("20")), DiffCommand.parse("10..20", List.of("id")));
-        KeyRange upTo = DiffCommand.parse("..500", List.of("id"));
+        assertEquals(new VerifyRange(List.of("10"), List.of("20")), DiffCommand.parse("10..20", List.of("id")));
+        VerifyRange upTo = DiffCommand.parse("..500", List.of("id"));
         assertNull(upTo.lower());
         assertEquals(List.of("500"), upTo.upper());
-        assertEquals(new KeyRange(List.of("a-1", "3"), List.of("b-2", "1")), DiffCommand.parse("a-1,3..b-2,1", List.of("code", "n")));
-        assertEquals(KeyRange.ALL, DiffCommand.parse(null, List.of("id")));
+        assertEquals(new VerifyRange(List.of("a-1", "3"), List.of("b-2", "1")), DiffCommand.parse("a-1,3..b-2,1", List.of("code", "n")));
+        assertEquals(VerifyRange.ALL, DiffCommand.parse(null, List.of("id")));
     }
 
     @Test

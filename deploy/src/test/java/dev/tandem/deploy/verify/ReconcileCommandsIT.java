@@ -1,5 +1,6 @@
 package dev.tandem.deploy.verify;
 
+import dev.tandem.deploy.lifecycle.verify.ContinuousReconciler;
 import static dev.tandem.deploy.TestSql.exec;
 import static dev.tandem.deploy.TestSql.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;

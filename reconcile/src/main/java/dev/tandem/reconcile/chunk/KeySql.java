@@ -58,8 +58,8 @@ public record KeySql(List<String> expressions, List<String> types, List<Boolean>
                 .collect(Collectors.joining(", "));
     }
 
-    /** A predicate selecting {@code range}; bind with {@link #bind(PreparedStatement, int, KeyRange)}. */
-    public String predicate(KeyRange range) {
+    /** A predicate selecting {@code range}; bind with {@link #bind(PreparedStatement, int, VerifyRange)}. */
+    public String predicate(VerifyRange range) {
         List<String> parts = new ArrayList<>();
         if (range.lower() != null) {
             parts.add(row(this::column) + " > " + row(this::parameter));
@@ -71,7 +71,7 @@ public record KeySql(List<String> expressions, List<String> types, List<Boolean>
     }
 
     /** Binds {@code range}'s bounds from parameter {@code index}; returns the next free index. */
-    public int bind(PreparedStatement ps, int index, KeyRange range) throws SQLException {
+    public int bind(PreparedStatement ps, int index, VerifyRange range) throws SQLException {
         if (range.lower() != null) {
             index = bindValues(ps, index, range.lower());
         }

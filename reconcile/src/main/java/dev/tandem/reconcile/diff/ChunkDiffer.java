@@ -1,7 +1,7 @@
 package dev.tandem.reconcile.diff;
 
 import dev.tandem.reconcile.RowDrift;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.digest.ChunkDigest;
 import dev.tandem.reconcile.digest.KeyFilter;
 import dev.tandem.reconcile.digest.RowHash;
@@ -40,7 +40,7 @@ public final class ChunkDiffer {
      * Every row in {@code range} that differs when it is compared (whose digests were {@code sourceDigest} and
      * {@code targetDigest}), without naming columns: suspects, until a recheck settles them.
      */
-    public List<RowDrift> diff(KeyRange range, ChunkDigest sourceDigest, ChunkDigest targetDigest) throws SQLException {
+    public List<RowDrift> diff(VerifyRange range, ChunkDigest sourceDigest, ChunkDigest targetDigest) throws SQLException {
         if (sourceDigest.equals(targetDigest)) {
             return List.of();
         }
@@ -53,8 +53,8 @@ public final class ChunkDiffer {
         if (mid.isEmpty() || mid.get().equals(range.upper()) || mid.get().equals(range.lower())) {
             return rowLevel(KeyFilter.range(range));
         }
-        KeyRange low = new KeyRange(range.lower(), mid.get());
-        KeyRange high = new KeyRange(mid.get(), range.upper());
+        VerifyRange low = new VerifyRange(range.lower(), mid.get());
+        VerifyRange high = new VerifyRange(mid.get(), range.upper());
         List<RowDrift> found = new ArrayList<>(diff(low, source.digest(KeyFilter.range(low)), target.digest(KeyFilter.range(low))));
         found.addAll(diff(high, source.digest(KeyFilter.range(high)), target.digest(KeyFilter.range(high))));
         return found;

@@ -1,6 +1,6 @@
 package dev.tandem.reconcile.digest;
 
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.chunk.KeySql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,9 +11,9 @@ import java.util.List;
 /**
  * Which rows a side query reads: a chunk-key range, a set of chunk (target) keys, or a set of source keys.
  */
-public record KeyFilter(KeyRange range, Collection<List<String>> keys, boolean bySourceKey) {
+public record KeyFilter(VerifyRange range, Collection<List<String>> keys, boolean bySourceKey) {
 
-    public static KeyFilter range(KeyRange range) {
+    public static KeyFilter range(VerifyRange range) {
         return new KeyFilter(range, null, false);
     }
 

@@ -4,7 +4,7 @@ import static dev.tandem.capture.SqlIdentifiers.quote;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
 import dev.tandem.capture.SqlIdentifiers;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.chunk.KeySample;
 import dev.tandem.reconcile.chunk.KeySql;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -90,7 +90,7 @@ public final class Side {
      */
     public static Optional<String> pushdownProblem(TableShape shape, Connection source) {
         Side side = source(shape, Mode.PUSHDOWN, source, null);
-        String sql = "EXPLAIN " + side.digestSql(KeyFilter.range(new KeyRange(List.of(), List.of())));
+        String sql = "EXPLAIN " + side.digestSql(KeyFilter.range(new VerifyRange(List.of(), List.of())));
         try (PreparedStatement ps = source.prepareStatement(sql)) {
             for (int i = 1; i <= 2 * shape.targetKey().size(); i++) {
                 ps.setNull(i, java.sql.Types.VARCHAR);
@@ -261,7 +261,7 @@ public final class Side {
      * The chunk keys in {@code range} of about {@code blocks} table blocks picked at random ({@code TABLESAMPLE SYSTEM}), in
      * chunk order and thinned out to at most about {@code maxKeys}; reads the raw table (no filter), like {@link #keyAt}.
      */
-    public KeySample keySample(KeyRange range, int blocks, int maxKeys) throws SQLException {
+    public KeySample keySample(VerifyRange range, int blocks, int maxKeys) throws SQLException {
         CompiledTable t = shape.table();
         String table = sourceSide ? t.source() : t.target();
         String alias = sourceSide ? quote(t.alias()) : quote(TableShape.TARGET_ALIAS);
@@ -311,7 +311,7 @@ public final class Side {
      * The chunk key of the row {@code offset} rows into {@code range} in chunk order, or empty when the range holds no
      * more rows; reads the raw table (no filter), which is what chunk boundaries need.
      */
-    public Optional<List<String>> keyAt(KeyRange range, long offset) throws SQLException {
+    public Optional<List<String>> keyAt(VerifyRange range, long offset) throws SQLException {
         CompiledTable t = shape.table();
         String relation = sourceSide ? quoteQualified(t.source()) + " AS " + quote(t.alias())
                 : quoteQualified(t.target()) + " AS " + quote(TableShape.TARGET_ALIAS);

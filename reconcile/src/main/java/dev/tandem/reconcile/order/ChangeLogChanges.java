@@ -1,7 +1,6 @@
 package dev.tandem.reconcile.order;
 
 import dev.tandem.sync.control.AppliedPositions;
-import dev.tandem.sync.cutover.ChangeLogKeys;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

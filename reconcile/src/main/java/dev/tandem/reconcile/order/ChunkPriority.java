@@ -1,6 +1,6 @@
 package dev.tandem.reconcile.order;
 
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.chunk.KeySql;
 import dev.tandem.reconcile.store.ChunkRecord;
 import java.sql.Connection;
@@ -27,7 +27,7 @@ public final class ChunkPriority {
     }
 
     /** A chunk range and how many keys changed in it since it was verified. */
-    public record Ranked(KeyRange range, int changedKeys) {
+    public record Ranked(VerifyRange range, int changedKeys) {
     }
 
     /**

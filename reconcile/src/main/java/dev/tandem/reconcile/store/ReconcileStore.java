@@ -2,7 +2,7 @@ package dev.tandem.reconcile.store;
 
 import dev.tandem.reconcile.RowDrift;
 import dev.tandem.reconcile.TableReport;
-import dev.tandem.reconcile.chunk.KeyRange;
+import dev.tandem.reconcile.chunk.VerifyRange;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -75,7 +75,7 @@ public final class ReconcileStore {
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    chunks.add(new ChunkRecord(rs.getInt(1), new KeyRange(list(rs.getArray(2)), list(rs.getArray(3))), rs.getBoolean(4),
+                    chunks.add(new ChunkRecord(rs.getInt(1), new VerifyRange(list(rs.getArray(2)), list(rs.getArray(3))), rs.getBoolean(4),
                             rs.getLong(5), rs.getLong(6), rs.getString(7), rs.getString(8), rs.getInt(9), rs.getInt(10),
                             (Long) rs.getObject(11)));
                 }
@@ -110,7 +110,7 @@ public final class ReconcileStore {
         }
     }
 
-    public synchronized void planChunk(long passId, String table, int chunkNo, KeyRange range) throws SQLException {
+    public synchronized void planChunk(long passId, String table, int chunkNo, VerifyRange range) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.reconcile_chunk (pass_id, target_table, chunk_no, "
                 + "lower_bound, upper_bound) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
             ps.setLong(1, passId);

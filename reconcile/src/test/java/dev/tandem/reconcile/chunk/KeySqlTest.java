@@ -15,10 +15,10 @@ class KeySqlTest {
     void rangesCompareRowValuesWithTextInByteOrder() {
         assertEquals("(t.\"code\" COLLATE \"C\", t.\"n\") > (?::text COLLATE \"C\", ?::integer) AND "
                         + "(t.\"code\" COLLATE \"C\", t.\"n\") <= (?::text COLLATE \"C\", ?::integer)",
-                key.predicate(new KeyRange(List.of("a", "1"), List.of("b", "2"))));
+                key.predicate(new VerifyRange(List.of("a", "1"), List.of("b", "2"))));
         assertEquals("(t.\"code\" COLLATE \"C\", t.\"n\") <= (?::text COLLATE \"C\", ?::integer)",
-                key.predicate(new KeyRange(null, List.of("b", "2"))));
-        assertEquals("true", key.predicate(KeyRange.ALL));
+                key.predicate(new VerifyRange(null, List.of("b", "2"))));
+        assertEquals("true", key.predicate(VerifyRange.ALL));
         assertEquals("t.\"code\" COLLATE \"C\", t.\"n\"", key.orderBy());
     }
 

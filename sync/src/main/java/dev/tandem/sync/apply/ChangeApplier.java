@@ -2,7 +2,7 @@ package dev.tandem.sync.apply;
 
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
-import dev.tandem.sync.control.FencedException;
+import dev.tandem.sync.control.PositionTakenException;
 import dev.tandem.sync.control.FencesSeen;
 import dev.tandem.sync.control.TableStates;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -212,7 +212,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         try {
             changes = batches.apply(target, partition.ready, partition.position, next);
             target.commit();
-        } catch (FencedException e) {
+        } catch (PositionTakenException e) {
             batches.drainParked();
             rollbackQuietly(target, e);
             if (!perKey) {

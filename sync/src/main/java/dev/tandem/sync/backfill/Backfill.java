@@ -81,9 +81,9 @@ public final class Backfill {
             Map<CompiledTable, List<Chunk>> plans = new LinkedHashMap<>();
             for (CompiledTable table : tables) {
                 byTarget.put(table.target(), table);
-                keyTypes.put(table.target(), ChunkPlanner.keyTypes(src, table));
+                keyTypes.put(table.target(), CopyPlanner.keyTypes(src, table));
                 if (!planned.contains(table.target())) {
-                    plans.put(table, ChunkPlanner.plan(src, table, settings.chunkRows()));
+                    plans.put(table, CopyPlanner.plan(src, table, settings.chunkRows()));
                 }
             }
             savePlans(dst, plans, generation);

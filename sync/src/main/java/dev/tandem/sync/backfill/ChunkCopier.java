@@ -47,7 +47,7 @@ final class ChunkCopier {
      */
     long copy(Connection src, Connection dst, CompiledTable table, List<String> keyTypes, Chunk chunk,
               CopyListener listener) throws SQLException, InterruptedException {
-        String where = KeyRange.predicate(table.sourceKey(), keyTypes, chunk);
+        String where = CopyRange.predicate(table.sourceKey(), keyTypes, chunk);
         try {
             long rows = isPlainCopy(table) && !merge ? copyDirect(src, dst, table, where, listener)
                     : copyProjected(src, dst, table, where, listener);

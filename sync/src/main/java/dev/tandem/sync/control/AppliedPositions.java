@@ -93,7 +93,7 @@ public final class AppliedPositions {
             ps.setLong(11, expected.txOrder());
             ps.setLong(12, expected.txId());
             if (ps.executeUpdate() != 1) {
-                throw new FencedException("migration " + migration + ": applied position of partition " + part
+                throw new PositionTakenException("migration " + migration + ": applied position of partition " + part
                         + " is no longer " + expected + " (another applier advanced it); this applier stops so only one writes");
             }
         }

@@ -1,0 +1,156 @@
+package dev.tandem.deploy.control;
+
+import dev.tandem.deploy.lifecycle.Sides;
+import dev.tandem.deploy.lifecycle.SidesSetup;
+import dev.tandem.deploy.lifecycle.switchover.Gates;
+import dev.tandem.deploy.lifecycle.switchover.KeyVerifier;
+import dev.tandem.deploy.lifecycle.switchover.ReconcilerKeys;
+import dev.tandem.deploy.lifecycle.switchover.RouteHook;
+import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
+import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
+import dev.tandem.deploy.lifecycle.switchover.Switchover;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.deploy.run.LoadedMigration;
+import dev.tandem.deploy.run.MigrationConfig;
+import dev.tandem.deploy.verify.ReconcileConfig;
+import dev.tandem.reconcile.Reconciler;
+import dev.tandem.sync.fence.SourceFence;
+import dev.tandem.sync.mapping.MappingSpec;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tandem cutover} and {@code tandem rollback}: runs one switch against a migration whose {@code tandem run}
+ * is streaming, and prints the gates, the write block per phase and the outcome.
+ */
+public abstract class SwitchCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "The migration config (YAML, as for `tandem run`).")
+    Path config;
+
+    @Option(names = "--dry-run", description = "Run the gates and print the plan; block nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the report as one JSON object on stdout.")
+    boolean json;
+
+    @Option(names = "--budget", description = "Longest write block before the switch aborts (default: 1s).")
+    Duration budget;
+
+    @Option(names = "--max-lag", description = "The sync must apply a fence within this (default: 5s).")
+    Duration maxLag;
+
+    @Option(names = "--max-verification-age", description = "Newest clean `tandem verify` pass at most this old (default: 30m).")
+    Duration maxVerificationAge;
+
+    @Option(names = "--actor", description = "Who runs the switch, for the audit log (default: $USER).")
+    String actor;
+
+    @Option(names = "--hook", description = {"Shell command run after the route flips (after the write block), with",
+            "TANDEM_MIGRATION, TANDEM_OPERATION and TANDEM_ROUTE set; its exit code goes to the audit log."})
+    String hook;
+
+    abstract SwitchReport run(Switchover switchover, boolean dryRun) throws Exception;
+
+    @Override
+    public Integer call() throws Exception {
+        Optional<LoadedMigration> loaded = LoadedMigration.load(config, System.err);
+        if (loaded.isEmpty()) {
+            return LoadedMigration.INVALID;
+        }
+        MigrationConfig migration = loaded.get().config();
+        MappingSpec mapping = loaded.get().mapping();
+        SwitchSettings settings;
+        try {
+            settings = new SwitchSettings(budget == null ? SwitchSettings.DEFAULT_BUDGET : budget,
+                    maxLag == null ? SwitchSettings.DEFAULT_MAX_LAG : maxLag,
+                    maxVerificationAge == null ? SwitchSettings.DEFAULT_MAX_VERIFICATION_AGE : maxVerificationAge,
+                    SwitchSettings.DEFAULT_ROUND_TRIP_SAMPLE);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        SwitchReport report;
+        try {
+            Sides sides = SidesSetup.sides(migration, mapping);
+            Reconciler reconciler = new Reconciler(migration.migration(), migration.source(), migration.target(),
+                    sides.forward(), ReconcileConfig.load(config).settings(),
+                    new SourceFence(migration.migration(), migration.source(), migration.target()));
+            Gates gates = new Gates(sides, settings, () -> {
+                try (Connection c = migration.target().connect("tandem-gates")) {
+                    return Reconciler.lastCleanPass(c, migration.migration());
+                }
+            });
+            KeyVerifier verifier = new ReconcilerKeys(reconciler);
+            Switchover switchover = new Switchover(sides, settings, verifier, gates, actor());
+            report = run(hook == null ? switchover : switchover.withHook(RouteHook.shell(hook)), dryRun);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println(e.getMessage());
+            return e instanceof IllegalStateException ? 1 : 2;
+        }
+        print(report);
+        return report.switched() || (dryRun && report.outcome().equals("planned")) ? 0 : 1;
+    }
+
+    private String actor() {
+        return actor != null ? actor : System.getProperty("user.name", "unknown");
+    }
+
+    private void print(SwitchReport report) throws Exception {
+        if (json) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("operation", report.operation());
+            body.put("outcome", report.outcome());
+            body.put("gates", report.gates().stream().map(g -> Map.of("gate", g.gate(), "passed", g.passed(),
+                    "detail", g.detail())).toList());
+            body.put("write_block_ms", report.blockMillis());
+            body.put("phase_ms", report.phaseMillis());
+            body.put("reverified_rows", report.reverified());
+            body.put("message", report.message());
+            System.out.println(new ObjectMapper().writeValueAsString(body));
+            return;
+        }
+        report.gates().forEach(g -> System.out.println("  " + g));
+        if (!report.phaseMillis().isEmpty()) {
+            System.out.println("  write block " + report.blockMillis() + " ms: " + report.phaseMillis());
+        }
+        System.out.println(report.message());
+    }
+
+    /** {@code tandem cutover}. */
+    @Command(name = "cutover", mixinStandardHelpOptions = true,
+            description = {"Switches the application from the legacy schema to the new one: gates, a write block of at most",
+                    "--budget, then reverse sync (new → legacy) so a rollback loses nothing. See docs/runbook.md."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:switched (with --dry-run: every gate passed)",
+                    "1:refused by a gate, aborted (legacy writes reopened), or another operation is in progress",
+                    "2:invalid options, config or mapping"})
+    public static final class Cutover extends SwitchCommand {
+        @Override
+        SwitchReport run(Switchover switchover, boolean dryRun) throws Exception {
+            return switchover.cutover(dryRun);
+        }
+    }
+
+    /** {@code tandem rollback}. */
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = {"Switches the application back from the new schema to the legacy one, the same protocol as",
+                    "cutover in the other direction; forward sync then resumes where it stopped. See docs/runbook.md."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:switched back (with --dry-run: every gate passed)",
+                    "1:refused, aborted (new-side writes reopened), or another operation is in progress",
+                    "2:invalid options, config or mapping"})
+    public static final class Rollback extends SwitchCommand {
+        @Override
+        SwitchReport run(Switchover switchover, boolean dryRun) throws Exception {
+            return switchover.rollback(dryRun);
+        }
+    }
+}

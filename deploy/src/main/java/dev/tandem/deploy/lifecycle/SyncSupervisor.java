@@ -1,0 +1,128 @@
+package dev.tandem.deploy.lifecycle;
+
+import dev.tandem.sync.pipeline.Pipeline;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the sync in the direction the migration's durable phase asks for: forward (legacy → new) until a
+ * cutover completes, reverse (new → legacy) while the new side is live, nothing once the migration ended.
+ * A restarted service therefore resumes the right direction from the database alone, and never starts
+ * the forward sync while the new side is live. Closing it stops whichever direction runs.
+ */
+public final class SyncSupervisor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SyncSupervisor.class);
+    private static final long ACKNOWLEDGE_NANOS = 2_000_000_000L;
+
+    /** Which way changes flow. */
+    public enum Direction { FORWARD, REVERSE, NONE }
+
+    private final PhaseStore store;
+    private final Callable<Pipeline> forwardFactory;
+    private final Callable<Pipeline> reverseFactory;
+    private Direction running = Direction.NONE;
+    private Pipeline pipeline;
+    private long acknowledgedAt;
+
+    /** Each factory returns a new, not yet started pipeline; it resumes from durable positions when started. */
+    public SyncSupervisor(PhaseStore store, Callable<Pipeline> forwardFactory, Callable<Pipeline> reverseFactory) {
+        this.store = store;
+        this.forwardFactory = forwardFactory;
+        this.reverseFactory = reverseFactory;
+    }
+
+    /** The direction a phase asks for. */
+    public static Direction wanted(MigrationPhase phase) {
+        return switch (phase) {
+            case SYNCING, CUTTING_OVER -> Direction.FORWARD;
+            case CUT_OVER, ROLLING_BACK -> Direction.REVERSE;
+            case COMPLETED, CANCELLED -> Direction.NONE;
+        };
+    }
+
+    /**
+     * Reads the phase and starts or stops pipelines to match; call it every few hundred milliseconds. A read
+     * failure keeps the current direction (the next call retries).
+     */
+    public synchronized void follow() throws Exception {
+        MigrationPhase phase;
+        try {
+            phase = store.phase();
+        } catch (SQLException e) {
+            log.warn("migration {}: cannot read the cutover phase ({}); keeping the current direction", store.migration(),
+                    e.getMessage());
+            return;
+        }
+        Direction want = wanted(phase);
+        if (want == running) {
+            acknowledge(false);
+            return;
+        }
+        stop();
+        if (want != Direction.NONE) {
+            Pipeline next = (want == Direction.FORWARD ? forwardFactory : reverseFactory).call();
+            next.start();
+            pipeline = next;
+            running = want;
+        }
+        log.info("migration {}: {} → sync direction {}", store.migration(), phase.label(), want);
+        acknowledge(true);
+    }
+
+    /**
+     * Tells the control schema which way the sync runs (at once after a change, else every couple of seconds), so
+     * {@code complete} and {@code cancel} know when this service has let go of the slots before dropping them.
+     */
+    private void acknowledge(boolean changed) {
+        if (!changed && System.nanoTime() - acknowledgedAt < ACKNOWLEDGE_NANOS) {
+            return;
+        }
+        try {
+            store.acknowledge(running.name(), "tandem run");
+            acknowledgedAt = System.nanoTime();
+        } catch (SQLException e) {
+            log.warn("migration {}: cannot record the sync direction ({}); will retry", store.migration(), e.getMessage());
+        }
+    }
+
+    /** Takes over a pipeline already started in {@code direction} (e.g. a forward one started over with a new backfill). */
+    public synchronized void adopt(Direction direction, Pipeline started) {
+        if (pipeline != null) {
+            throw new IllegalStateException("a " + running + " pipeline already runs; adopt only before the first follow");
+        }
+        pipeline = started;
+        running = direction;
+    }
+
+    public synchronized Direction direction() {
+        return running;
+    }
+
+    /** The pipeline running now, or null. */
+    public synchronized Pipeline active() {
+        return pipeline;
+    }
+
+    /** The first failure of the running direction, or null. */
+    public synchronized Throwable failure() {
+        return pipeline == null ? null : pipeline.failure();
+    }
+
+    private void stop() throws IOException, InterruptedException {
+        if (pipeline != null) {
+            Pipeline stopping = pipeline;
+            pipeline = null;
+            running = Direction.NONE;
+            stopping.close();
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException, InterruptedException {
+        stop();
+    }
+}

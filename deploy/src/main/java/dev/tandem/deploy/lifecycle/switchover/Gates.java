@@ -1,0 +1,111 @@
+package dev.tandem.deploy.lifecycle.switchover;
+
+import dev.tandem.deploy.lifecycle.Sides;
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.fence.SourceFence;
+import dev.tandem.sync.mapping.CompiledTable;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The checks a switch must pass before it may block writes, each with its numbers: sync lag, a recent
+ * clean verification, the reverse round trip on a sample of every table, and the other direction's slot.
+ */
+public final class Gates {
+
+    /** When the newest verification pass that found both sides equal finished, if any. */
+    @FunctionalInterface
+    public interface LastCleanPass {
+        Optional<Instant> get() throws SQLException;
+    }
+
+    private final Sides sides;
+    private final SwitchSettings settings;
+    private final LastCleanPass lastCleanPass;
+
+    public Gates(Sides sides, SwitchSettings settings, LastCleanPass lastCleanPass) {
+        this.sides = sides;
+        this.settings = settings;
+        this.lastCleanPass = lastCleanPass;
+    }
+
+    List<GateResult> evaluate(String operation, String syncMigration, PgDatabase from, PgDatabase to,
+                              CaptureConfig otherSlot) throws SQLException, InterruptedException {
+        List<GateResult> results = new ArrayList<>();
+        results.add(lag(syncMigration, from, to));
+        if (operation.equals("cutover")) {
+            results.add(verification());
+            results.add(roundTrip());
+        }
+        results.add(slot(otherSlot));
+        return results;
+    }
+
+    private GateResult lag(String syncMigration, PgDatabase from, PgDatabase to) throws SQLException, InterruptedException {
+        long started = System.nanoTime();
+        try {
+            new SourceFence(syncMigration, from, to).await(settings.maxLag());
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            return new GateResult("sync lag", true, "a fence was applied in " + millis + " ms (limit "
+                    + settings.maxLag().toMillis() + " ms)");
+        } catch (TimeoutException e) {
+            return new GateResult("sync lag", false, "no fence applied within " + settings.maxLag().toMillis()
+                    + " ms: let " + syncMigration + " catch up (`tandem status`)");
+        }
+    }
+
+    private GateResult verification() throws SQLException {
+        Optional<Instant> last = lastCleanPass.get();
+        if (last.isEmpty()) {
+            return new GateResult("verification", false, "no clean verification pass yet: run `tandem verify`");
+        }
+        Duration age = Duration.between(last.get(), Instant.now());
+        boolean fresh = age.compareTo(settings.maxVerificationAge()) <= 0;
+        return new GateResult("verification", fresh, "last clean pass finished " + age.toSeconds() + " s ago (limit "
+                + settings.maxVerificationAge().toSeconds() + " s)" + (fresh ? "" : ": run `tandem verify`"));
+    }
+
+    private GateResult roundTrip() throws SQLException {
+        List<String> losses = new ArrayList<>();
+        long rows = 0;
+        try (Connection fresh = sides.fresh().connect("tandem-round-trip");
+             Connection legacy = sides.legacy().connect("tandem-round-trip")) {
+            for (CompiledTable reverse : sides.reverse()) {
+                // the new tables this legacy table comes back from: one, or the parts of a split (main table first)
+                List<CompiledTable> forwards = reverse.sources().stream().map(newTable -> sides.forward().stream()
+                        .filter(f -> f.target().equals(newTable)).findFirst().orElseThrow(() ->
+                                new IllegalStateException(newTable + " reverses into " + reverse.target()
+                                        + " but no forward table writes it"))).toList();
+                RoundTrip.Result result = RoundTrip.check(legacy, fresh, forwards, reverse, settings.roundTripSample());
+                rows += result.rowsCompared();
+                result.losses().forEach(loss -> losses.add(loss.toString()));
+            }
+        }
+        if (!losses.isEmpty()) {
+            return new GateResult("reverse round trip", false, "the mapping loses information, so a rollback could not "
+                    + "restore these columns: " + String.join("; ", losses) + "; fix their 'reverse:' expressions");
+        }
+        return new GateResult("reverse round trip", true, rows + " sampled rows of " + sides.forward().size()
+                + " tables come back unchanged through forward and reverse");
+    }
+
+    private GateResult slot(CaptureConfig otherSlot) throws SQLException {
+        ReplicationSetup setup = new ReplicationSetup(otherSlot);
+        if (!setup.slotExists()) {
+            return new GateResult("return slot", false, "slot " + otherSlot.slotName() + " is missing on "
+                    + otherSlot.source() + ", so changes after the switch could not flow back");
+        }
+        String invalid = setup.invalidation();
+        return invalid == null ? new GateResult("return slot", true, otherSlot.slotName() + " is ready on " + otherSlot.source())
+                : new GateResult("return slot", false, invalid);
+    }
+}

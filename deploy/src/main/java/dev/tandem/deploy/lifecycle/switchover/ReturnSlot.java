@@ -1,0 +1,84 @@
+package dev.tandem.deploy.lifecycle.switchover;
+
+import dev.tandem.deploy.lifecycle.Sides;
+import dev.tandem.capture.replication.ExportedSnapshot;
+import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.sync.apply.JoinState;
+import dev.tandem.sync.control.ControlSchema;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Prepares the reverse sync before a cutover: its slot on the new database and, when the reverse merges new tables
+ * back into one legacy table (the reverse of a split), its join state in the legacy database, copied from the new
+ * tables under the slot's own snapshot so the stream from the slot continues it exactly. The reverse migration's
+ * row in the legacy control schema is written last: it says both are in place.
+ */
+final class ReturnSlot {
+
+    private final Sides sides;
+
+    ReturnSlot(Sides sides) {
+        this.sides = sides;
+    }
+
+    /** Creates what is missing; creating a slot waits for the transactions running on the new database. */
+    void prepare() throws SQLException {
+        ReplicationSetup reverse = new ReplicationSetup(sides.reverseCapture());
+        JoinState state = new JoinState(sides.reverseMigration(), sides.reverse());
+        try (Connection legacy = sides.legacy().connect("tandem-prepare")) {
+            ControlSchema.ensure(legacy);
+            if (reverse.slotExists() && !prepared(legacy)) {
+                reverse.drop(); // an earlier attempt stopped between the slot and its join state: start both again
+            }
+            reverse.ensurePublication();
+            if (!reverse.slotExists()) {
+                try (ExportedSnapshot snapshot = reverse.createSlotWithSnapshot()) {
+                    if (!state.kept().isEmpty()) {
+                        seed(state, snapshot, legacy);
+                    }
+                }
+            }
+            // The reverse sync never backfills: the legacy tables already hold every row.
+            try (PreparedStatement ps = legacy.prepareStatement("INSERT INTO tandem.migration (migration, backfill_done) "
+                    + "VALUES (?, true) ON CONFLICT (migration) DO NOTHING")) {
+                ps.setString(1, sides.reverseMigration());
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private boolean prepared(Connection legacy) throws SQLException {
+        try (PreparedStatement ps = legacy.prepareStatement("SELECT backfill_done FROM tandem.migration WHERE migration = ?")) {
+            ps.setString(1, sides.reverseMigration());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private void seed(JoinState state, ExportedSnapshot snapshot, Connection legacy) throws SQLException {
+        try (Connection fresh = sides.fresh().connect("tandem-prepare-join-state")) {
+            fresh.setAutoCommit(false);
+            fresh.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (Statement st = fresh.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT '" + snapshot.snapshotName().replace("'", "''") + "'");
+            }
+            boolean autoCommit = legacy.getAutoCommit();
+            legacy.setAutoCommit(false);
+            try {
+                state.copyFrom(fresh, legacy);
+                legacy.commit();
+            } catch (SQLException | RuntimeException e) {
+                legacy.rollback();
+                throw e;
+            } finally {
+                legacy.setAutoCommit(autoCommit);
+                fresh.rollback();
+            }
+        }
+    }
+}

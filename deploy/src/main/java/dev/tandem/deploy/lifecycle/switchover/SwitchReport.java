@@ -1,0 +1,23 @@
+package dev.tandem.deploy.lifecycle.switchover;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a cutover or rollback did.
+ *
+ * @param operation   cutover or rollback
+ * @param outcome     switched, aborted (write block reopened), refused (a gate failed) or planned (dry run)
+ * @param gates       each gate's verdict (empty for a rollback, which has none)
+ * @param phaseMillis write-block time per phase: fence, drain, verify, switch
+ * @param blockMillis total write-block time
+ * @param reverified  rows re-verified inside the block
+ * @param message     one line for the operator
+ */
+public record SwitchReport(String operation, String outcome, List<GateResult> gates, Map<String, Long> phaseMillis,
+                           long blockMillis, long reverified, String message) {
+
+    public boolean switched() {
+        return "switched".equals(outcome);
+    }
+}

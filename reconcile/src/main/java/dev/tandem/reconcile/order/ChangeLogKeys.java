@@ -1,0 +1,87 @@
+package dev.tandem.reconcile.order;
+
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.EnvelopeCodec;
+import dev.tandem.capture.envelope.EnvelopeKind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads which source keys changed in a stretch of the change log: what a cutover re-verifies, since
+ * those rows changed after the last verification looked at them. Opened (and connected) ahead of
+ * time, so reading inside a write block costs only the records themselves.
+ */
+public final class ChangeLogKeys implements AutoCloseable {
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final TopicPartition partition;
+    private final String topic;
+    private long next;
+
+    /** Positions a reader at {@code fromOffset} of the change topic and fetches its metadata now. */
+    public ChangeLogKeys(String bootstrapServers, String topic, long fromOffset) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tandem-changed-keys");
+        this.topic = topic;
+        this.partition = new TopicPartition(topic, 0);
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.assign(List.of(partition));
+        consumer.seek(partition, fromOffset);
+        consumer.position(partition, Duration.ofSeconds(30));
+        this.next = fromOffset;
+    }
+
+    /** Moves the reader to {@code offset} (cheap: the connection and metadata are already in place). */
+    public void seek(long offset) {
+        consumer.seek(partition, offset);
+        next = offset;
+    }
+
+    /**
+     * Source table → key values (in the table's key column order as captured) of every change from the
+     * current position up to offset {@code to} (exclusive).
+     */
+    public Map<String, Set<List<String>>> readUntil(long to, Duration timeout) {
+        Map<String, Set<List<String>>> keys = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (next < to) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("reading " + topic + " up to offset " + to + " took longer than "
+                        + timeout.toMillis() + " ms (stopped at " + next + "); is the broker reachable?");
+            }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                if (record.offset() >= to) {
+                    next = record.offset(); // past the stretch (offsets may skip, e.g. after a compaction)
+                    break;
+                }
+                next = record.offset() + 1;
+                ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
+                if (envelope.kind() == EnvelopeKind.CHANGE) {
+                    keys.computeIfAbsent(envelope.table(), t -> new LinkedHashSet<>())
+                            .add(new ArrayList<>(envelope.key().values()));
+                }
+            }
+        }
+        return keys;
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(1));
+    }
+}
