@@ -76,23 +76,23 @@ final class CutoverBench {
 
     Result run() throws Exception {
         PgDatabase legacy = servers.sourceDatabase("bench_cutover_legacy");
-        PgDatabase fresh = servers.targetDatabase("bench_cutover_new");
+        PgDatabase newDb = servers.targetDatabase("bench_cutover_new");
         try (Connection l = legacy.connect("bench"); Statement st = l.createStatement()) {
             st.execute("CREATE SCHEMA legacy");
             st.execute("CREATE TABLE legacy.account (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) NOT NULL)");
             st.execute("INSERT INTO legacy.account SELECT g, 'owner ' || g, g FROM generate_series(1, 10000) g");
         }
-        try (Connection n = fresh.connect("bench"); Statement st = n.createStatement()) {
+        try (Connection n = newDb.connect("bench"); Statement st = n.createStatement()) {
             st.execute("CREATE SCHEMA app");
             st.execute("CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, balance_cents bigint NOT NULL)");
         }
         String migration = "bench_cutover";
         MappingSpec mapping = MappingParser.parse("bench-cutover.yaml", new StringReader(MAPPING));
         String kafka = servers.bootstrapServers();
-        PhaseStore store = new PhaseStore(migration, fresh);
+        PhaseStore store = new PhaseStore(migration, newDb);
         try (SyncSupervisor follower = new SyncSupervisor(store,
-                () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, kafka)),
-                () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), fresh, legacy,
+                () -> new Pipeline(new PipelineConfig(migration, legacy, newDb, mapping, kafka)),
+                () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), newDb, legacy,
                         ReverseMapping.of(mapping), kafka)))) {
             follower.follow();
             ScheduledExecutorService following = Executors.newSingleThreadScheduledExecutor();
@@ -103,14 +103,14 @@ final class CutoverBench {
                     log.error("bench cutover: the sync could not change direction: {}", e.getMessage(), e);
                 }
             }, 100, 100, TimeUnit.MILLISECONDS);
-            Sides sides = sides(migration, legacy, fresh, kafka, mapping);
-            Reconciler reconciler = new Reconciler(migration, legacy, fresh, sides.forward(), ReconcileSettings.DEFAULTS,
-                    new SourceFence(migration, legacy, fresh));
+            Sides sides = sides(migration, legacy, newDb, kafka, mapping);
+            Reconciler reconciler = new Reconciler(migration, legacy, newDb, sides.forward(), ReconcileSettings.DEFAULTS,
+                    new SourceFence(migration, legacy, newDb));
             // Proven equal before the application starts: the switches re-verify what changes from then on.
             if (!reconciler.verifyPass().consistent()) {
                 throw new IllegalStateException("the sides differ before the first cutover; the bench cannot proceed");
             }
-            try (RouteWorkload workload = new RouteWorkload(store, legacy, fresh, rate)) {
+            try (RouteWorkload workload = new RouteWorkload(store, legacy, newDb, rate)) {
                 KeyVerifier verifier = new ReconcilerKeys(reconciler);
                 Gates gates = new Gates(sides, SwitchSettings.DEFAULTS, () -> Optional.of(Instant.now()));
                 Switchover switchover = new Switchover(sides, SwitchSettings.DEFAULTS, verifier, gates, "bench");
@@ -127,13 +127,13 @@ final class CutoverBench {
                         cutovers.add(switchover.cutover(false));
                     } while (!last(cutovers).switched() && attempts < 3 * cycles);
                     awaitDirection(follower, SyncSupervisor.Direction.REVERSE);
-                    new SourceFence(Sides.reverseName(migration), fresh, legacy).await(Duration.ofSeconds(120));
+                    new SourceFence(Sides.reverseName(migration), newDb, legacy).await(Duration.ofSeconds(120));
                     do {
                         attempts++;
                         rollbacks.add(switchover.rollback(false));
                     } while (!last(rollbacks).switched() && attempts < 3 * cycles);
                     awaitDirection(follower, SyncSupervisor.Direction.FORWARD);
-                    new SourceFence(migration, legacy, fresh).await(Duration.ofSeconds(120));
+                    new SourceFence(migration, legacy, newDb).await(Duration.ofSeconds(120));
                     log.info("bench cutover: cycle {}/{}: cutover {} ms ({}), rollback {} ms ({})", cycle, cycles,
                             last(cutovers).blockMillis(), last(cutovers).outcome(), last(rollbacks).blockMillis(),
                             last(rollbacks).outcome());
@@ -163,12 +163,12 @@ final class CutoverBench {
         }
     }
 
-    private static Sides sides(String migration, PgDatabase legacy, PgDatabase fresh, String kafka, MappingSpec mapping)
+    private static Sides sides(String migration, PgDatabase legacy, PgDatabase newDb, String kafka, MappingSpec mapping)
             throws Exception {
-        try (Connection l = legacy.connect("bench"); Connection n = fresh.connect("bench")) {
+        try (Connection l = legacy.connect("bench"); Connection n = newDb.connect("bench")) {
             List<CompiledTable> forward = MappingCompiler.compile(mapping, l, n);
             List<CompiledTable> reverse = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
-            return new Sides(migration, legacy, fresh, kafka, forward, reverse);
+            return new Sides(migration, legacy, newDb, kafka, forward, reverse);
         }
     }
 

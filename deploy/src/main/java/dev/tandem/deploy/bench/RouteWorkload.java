@@ -26,17 +26,17 @@ final class RouteWorkload implements AutoCloseable {
 
     private final PhaseStore route;
     private final PgDatabase legacy;
-    private final PgDatabase fresh;
+    private final PgDatabase newDb;
     private final long intervalNanos;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
 
-    RouteWorkload(PhaseStore route, PgDatabase legacy, PgDatabase fresh, int rate) {
+    RouteWorkload(PhaseStore route, PgDatabase legacy, PgDatabase newDb, int rate) {
         this.route = route;
         this.legacy = legacy;
-        this.fresh = fresh;
+        this.newDb = newDb;
         this.intervalNanos = 1_000_000_000L * WRITERS / rate;
         for (int i = 0; i < WRITERS; i++) {
             Thread thread = new Thread(this::run, "bench-route-workload-" + i);
@@ -54,7 +54,7 @@ final class RouteWorkload implements AutoCloseable {
     }
 
     private void run() {
-        try (Connection toLegacy = legacy.connect("bench-app"); Connection toNew = fresh.connect("bench-app");
+        try (Connection toLegacy = legacy.connect("bench-app"); Connection toNew = newDb.connect("bench-app");
              PreparedStatement legacyUpdate = toLegacy.prepareStatement(
                      "UPDATE legacy.account SET balance = balance + 0.01 WHERE id = ?");
              PreparedStatement newUpdate = toNew.prepareStatement(

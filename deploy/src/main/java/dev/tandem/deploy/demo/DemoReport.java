@@ -34,7 +34,7 @@ record DemoReport(
         List<TableReport> tables) {
 
     /** One mapped table's end state on both sides. */
-    record TableReport(String legacy, @JsonProperty("new") String fresh, @JsonProperty("rows_legacy") long rowsLegacy,
+    record TableReport(String legacy, @JsonProperty("new") String newDb, @JsonProperty("rows_legacy") long rowsLegacy,
                        @JsonProperty("rows_new") long rowsNew, boolean consistent) {
     }
 
@@ -43,10 +43,10 @@ record DemoReport(
         sb.append(consistent ? "CONSISTENT" : "NOT CONSISTENT").append(": legacy ").append(rowsLegacy)
                 .append(" rows, new ").append(rowsNew).append(" rows\n");
         int legacyWidth = tables.stream().mapToInt(t -> t.legacy().length()).max().orElse(0);
-        int freshWidth = tables.stream().mapToInt(t -> t.fresh().length()).max().orElse(0);
+        int freshWidth = tables.stream().mapToInt(t -> t.newDb().length()).max().orElse(0);
         String row = "  %-" + Math.max(1, legacyWidth) + "s → %-" + Math.max(1, freshWidth) + "s %9d | %9d  %s%n";
         for (TableReport t : tables) {
-            sb.append(String.format(row, t.legacy(), t.fresh(), t.rowsLegacy(), t.rowsNew(), t.consistent() ? "equal" : "DIFFERENT"));
+            sb.append(String.format(row, t.legacy(), t.newDb(), t.rowsLegacy(), t.rowsNew(), t.consistent() ? "equal" : "DIFFERENT"));
         }
         sb.append(String.format("backfill %d rows in %.1f s; %d changes applied after it; lag p50 %d ms, p99 %d ms; "
                         + "workload %d tx in %.0f s; stack up in %d ms",

@@ -58,13 +58,13 @@ final class DemoRun {
         stack.postgres().createDatabase("legacy");
         stack.postgres().createDatabase("app");
         PgDatabase legacy = new PgDatabase("127.0.0.1", stack.postgres().port(), "legacy", "postgres", "");
-        PgDatabase fresh = new PgDatabase("127.0.0.1", stack.postgres().port(), "app", "postgres", "");
+        PgDatabase newDb = new PgDatabase("127.0.0.1", stack.postgres().port(), "app", "postgres", "");
         String kafka = stack.kafka().bootstrapServers();
         console.printf("tandem demo: embedded stack up in %d ms%n", startupMs);
         console.printf("  legacy database  %s%n  new database     %s%n  Kafka bootstrap  %s%n",
                 stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"), kafka);
 
-        ShopSchema.create(legacy, fresh);
+        ShopSchema.create(legacy, newDb);
         ShopSchema.Size size = ShopSchema.Size.of(settings.rows());
         long seedStart = System.nanoTime();
         ShopSchema.seed(legacy, size);
@@ -77,12 +77,12 @@ final class DemoRun {
         long workloadStart = System.nanoTime();
 
         Path mappingFile = settings.workDir().resolve("shop-mapping.yaml");
-        PipelineConfig config = new PipelineConfig(MIGRATION, legacy, fresh, ShopSchema.mapping(mappingFile), kafka);
+        PipelineConfig config = new PipelineConfig(MIGRATION, legacy, newDb, ShopSchema.mapping(mappingFile), kafka);
         console.printf("mapping: %s (try: ./tandem check --mapping %s --source %s --target %s)%n", mappingFile,
                 mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
         try (Pipeline pipeline = new Pipeline(config);
-             PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline).bind(new PausedTablesMetrics(MIGRATION, fresh));
-             ApiServer api = settings.apiPort() == null ? null : new ApiServer(MIGRATION, "127.0.0.1", settings.apiPort(), fresh,
+             PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline).bind(new PausedTablesMetrics(MIGRATION, newDb));
+             ApiServer api = settings.apiPort() == null ? null : new ApiServer(MIGRATION, "127.0.0.1", settings.apiPort(), newDb,
                      ApiToken.load(null, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, null, settings.apiTls())) {
             if (api != null) {
                 console.printf("status page at %s, API at %sapi/v1/migrations/%s/status, metrics at %smetrics%n", api.uri(),
@@ -102,7 +102,7 @@ final class DemoRun {
             double workloadSeconds = seconds(workloadStart);
             console.printf("workload stopped after %d transactions; checking both schemas%n", workload.committed());
 
-            PassReport comparison = awaitConsistent(pipeline, legacy, fresh);
+            PassReport comparison = awaitConsistent(pipeline, legacy, newDb);
             progress.stop();
             DemoReport report = report(comparison, pipeline, backfillSeconds, startupMs, workload.committed(),
                     workloadSeconds);
@@ -133,9 +133,9 @@ final class DemoRun {
     }
 
     /** Verification passes by the reconciler (fenced through the running sync) until one is consistent or time runs out. */
-    private PassReport awaitConsistent(Pipeline pipeline, PgDatabase legacy, PgDatabase fresh) throws Exception {
-        Reconciler reconciler = new Reconciler(MIGRATION, legacy, fresh, pipeline.tables(), ReconcileSettings.DEFAULTS,
-                new SourceFence(MIGRATION, legacy, fresh));
+    private PassReport awaitConsistent(Pipeline pipeline, PgDatabase legacy, PgDatabase newDb) throws Exception {
+        Reconciler reconciler = new Reconciler(MIGRATION, legacy, newDb, pipeline.tables(), ReconcileSettings.DEFAULTS,
+                new SourceFence(MIGRATION, legacy, newDb));
         long deadline = System.nanoTime() + settings.consistencyTimeout().toNanos();
         while (true) {
             PassReport result = reconciler.verifyPass();

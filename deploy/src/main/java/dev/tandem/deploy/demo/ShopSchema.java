@@ -122,9 +122,9 @@ final class ShopSchema {
         return MappingParser.parse(copyTo);
     }
 
-    static void create(PgDatabase legacy, PgDatabase fresh) throws SQLException {
+    static void create(PgDatabase legacy, PgDatabase newDb) throws SQLException {
         execute(legacy, LEGACY_DDL);
-        execute(fresh, NEW_DDL);
+        execute(newDb, NEW_DDL);
     }
 
     /** Fills the legacy schema inside the database (generate_series), with every carried type represented. */

@@ -9,7 +9,7 @@ import java.util.List;
  * The two sides of one migration and the compiled mappings between them: forward (legacy → new) and
  * reverse (new → legacy, which runs after a cutover under the name {@code <migration>_reverse}).
  */
-public record Sides(String migration, PgDatabase legacy, PgDatabase fresh, String bootstrapServers,
+public record Sides(String migration, PgDatabase legacy, PgDatabase newDb, String bootstrapServers,
                     List<CompiledTable> forward, List<CompiledTable> reverse) {
 
     public Sides {
@@ -40,6 +40,6 @@ public record Sides(String migration, PgDatabase legacy, PgDatabase fresh, Strin
 
     /** The reverse capture's slot and publication on the new database. */
     public CaptureConfig reverseCapture() {
-        return new CaptureConfig(reverseMigration(), fresh, newTables(), bootstrapServers);
+        return new CaptureConfig(reverseMigration(), newDb, newTables(), bootstrapServers);
     }
 }

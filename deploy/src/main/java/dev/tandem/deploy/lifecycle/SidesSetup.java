@@ -28,10 +28,10 @@ public final class SidesSetup {
 
     private static Sides sides(MigrationConfig migration, MappingSpec mapping, boolean withReverse) throws SQLException {
         try (Connection legacy = migration.source().connect("tandem-switch-setup");
-             Connection fresh = migration.target().connect("tandem-switch-setup")) {
-            List<CompiledTable> forward = MappingCompiler.compile(mapping, legacy, fresh);
+             Connection newDb = migration.target().connect("tandem-switch-setup")) {
+            List<CompiledTable> forward = MappingCompiler.compile(mapping, legacy, newDb);
             List<CompiledTable> reverse = withReverse
-                    ? MappingCompiler.compile(ReverseMapping.of(mapping), fresh, legacy) : List.of();
+                    ? MappingCompiler.compile(ReverseMapping.of(mapping), newDb, legacy) : List.of();
             return new Sides(migration.migration(), migration.source(), migration.target(), migration.bootstrapServers(),
                     forward, reverse);
         }

@@ -71,14 +71,14 @@ class StatusPageIT {
                     copy_same_named: true
                 """);
         PgDatabase legacy = new PgDatabase("127.0.0.1", postgres.port(), "page_legacy", "postgres", "");
-        PgDatabase fresh = new PgDatabase("127.0.0.1", postgres.port(), "page_new", "postgres", "");
-        PhaseStore store = new PhaseStore(MIGRATION, fresh);
-        PipelineConfig config = new PipelineConfig(MIGRATION, legacy, fresh, MappingParser.parse(mapping),
+        PgDatabase newDb = new PgDatabase("127.0.0.1", postgres.port(), "page_new", "postgres", "");
+        PhaseStore store = new PhaseStore(MIGRATION, newDb);
+        PipelineConfig config = new PipelineConfig(MIGRATION, legacy, newDb, MappingParser.parse(mapping),
                 SharedTestStack.get().kafka().bootstrapServers());
 
         try (Pipeline pipeline = new Pipeline(config);
              PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline).bind(new WriteBlockMetrics(store));
-             ApiServer api = new ApiServer(MIGRATION, "127.0.0.1", 0, fresh, ApiToken.load(null, TOKEN), metrics::scrape)) {
+             ApiServer api = new ApiServer(MIGRATION, "127.0.0.1", 0, newDb, ApiToken.load(null, TOKEN), metrics::scrape)) {
             pipeline.start();
             String base = api.uri().toString();
 

@@ -37,7 +37,7 @@ class PausedTablesMetricsIT {
         }
     }
 
-    /** A fresh binder each time, so its five-second cache does not hide the change. */
+    /** A newDb binder each time, so its five-second cache does not hide the change. */
     private static double read(PgDatabase target, String migration) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         new PausedTablesMetrics(migration, target).bindTo(registry);

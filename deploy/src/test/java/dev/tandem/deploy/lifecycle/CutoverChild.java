@@ -29,15 +29,15 @@ public final class CutoverChild {
         String migration = args[0];
         int port = Integer.parseInt(args[1]);
         PgDatabase legacy = new PgDatabase("127.0.0.1", port, migration + "_legacy", "postgres", "");
-        PgDatabase fresh = new PgDatabase("127.0.0.1", port, migration + "_new", "postgres", "");
+        PgDatabase newDb = new PgDatabase("127.0.0.1", port, migration + "_new", "postgres", "");
         MappingSpec mapping = MappingParser.parse(Path.of(args[3]));
         List<CompiledTable> forward;
         List<CompiledTable> reverse;
-        try (Connection l = legacy.connect("child"); Connection n = fresh.connect("child")) {
+        try (Connection l = legacy.connect("child"); Connection n = newDb.connect("child")) {
             forward = MappingCompiler.compile(mapping, l, n);
             reverse = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
         }
-        Sides sides = new Sides(migration, legacy, fresh, args[2], forward, reverse);
+        Sides sides = new Sides(migration, legacy, newDb, args[2], forward, reverse);
         SwitchSettings settings = SwitchSettings.DEFAULTS.withBudget(Duration.ofMillis(Long.parseLong(args[4])));
         String operation = args.length > 5 ? args[5] : "cutover";
         Switchover switchover = new Switchover(sides, settings, (table, keys) -> List.of(),

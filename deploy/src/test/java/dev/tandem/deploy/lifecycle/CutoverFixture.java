@@ -58,7 +58,7 @@ final class CutoverFixture implements AutoCloseable {
     final String migration;
     final Ordering forwardOrdering;
     final PgDatabase legacy;
-    final PgDatabase fresh;
+    final PgDatabase newDb;
     final PhaseStore store;
     final MappingSpec mapping;
     final Path mappingFile;
@@ -78,24 +78,24 @@ final class CutoverFixture implements AutoCloseable {
         stack.postgres().createDatabase(migration + "_legacy");
         stack.postgres().createDatabase(migration + "_new");
         legacy = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_legacy", "postgres", "");
-        fresh = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_new", "postgres", "");
+        newDb = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_new", "postgres", "");
         exec(legacy, "CREATE SCHEMA legacy", "CREATE TABLE legacy.account (id bigint PRIMARY KEY, owner text NOT NULL, "
                 + "balance numeric(12,2) NOT NULL)", "INSERT INTO legacy.account SELECT g, 'owner ' || g, g * 1.25 "
                 + "FROM generate_series(1, 500) g");
-        exec(fresh, "CREATE SCHEMA app", "CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, "
+        exec(newDb, "CREATE SCHEMA app", "CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, "
                 + "balance_cents bigint NOT NULL)");
         Path file = Files.createTempFile("mapping", ".yaml");
         Files.writeString(file, MAPPING.formatted(reverseBalance));
         mappingFile = file;
         mapping = MappingParser.parse(file);
-        store = new PhaseStore(migration, fresh);
+        store = new PhaseStore(migration, newDb);
     }
 
     void startSync() throws Exception {
         follower = new SyncSupervisor(store,
-                () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, stack.kafka().bootstrapServers())
+                () -> new Pipeline(new PipelineConfig(migration, legacy, newDb, mapping, stack.kafka().bootstrapServers())
                         .withOrdering(forwardOrdering)),
-                () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), fresh, legacy,
+                () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), newDb, legacy,
                         ReverseMapping.of(mapping), stack.kafka().bootstrapServers())));
         follower.follow(); // starts the forward sync: backfill, then streaming
         following = Executors.newSingleThreadScheduledExecutor();
@@ -114,11 +114,11 @@ final class CutoverFixture implements AutoCloseable {
     Switchover switchover(SwitchSettings settings) throws SQLException {
         List<CompiledTable> forwardTables;
         List<CompiledTable> reverseTables;
-        try (Connection l = legacy.connect("test"); Connection n = fresh.connect("test")) {
+        try (Connection l = legacy.connect("test"); Connection n = newDb.connect("test")) {
             forwardTables = MappingCompiler.compile(mapping, l, n);
             reverseTables = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
         }
-        Sides sides = new Sides(migration, legacy, fresh, stack.kafka().bootstrapServers(), forwardTables, reverseTables);
+        Sides sides = new Sides(migration, legacy, newDb, stack.kafka().bootstrapServers(), forwardTables, reverseTables);
         Gates gates = new Gates(sides, settings, () -> Optional.of(Instant.now()));
         return new Switchover(sides, settings, (table, keys) -> List.of(), gates, "test");
     }
@@ -129,7 +129,7 @@ final class CutoverFixture implements AutoCloseable {
     }
 
     String newDigest() throws SQLException {
-        return query(fresh, "SELECT md5(string_agg(id || '|' || owner_name || '|' || balance_cents, ',' ORDER BY id)) "
+        return query(newDb, "SELECT md5(string_agg(id || '|' || owner_name || '|' || balance_cents, ',' ORDER BY id)) "
                 + "FROM app.account");
     }
 
@@ -157,7 +157,7 @@ final class CutoverFixture implements AutoCloseable {
         }
         acknowledged.forEach(id -> expectedCents.merge(RouteFollowingClient.credited(id), 1L, Long::sum));
         for (boolean onLegacy : List.of(true, false)) {
-            PgDatabase db = onLegacy ? legacy : fresh;
+            PgDatabase db = onLegacy ? legacy : newDb;
             String side = onLegacy ? "legacy" : "new";
             String table = onLegacy ? "legacy.account" : "app.account";
             Set<Long> inserted = new HashSet<>(ids(db, table));
@@ -185,7 +185,7 @@ final class CutoverFixture implements AutoCloseable {
     /** Tries an application write on one side (rolled back) and reports whether the fence refused it. */
     boolean refusesWrites(boolean onLegacy) throws SQLException {
         try {
-            exec(onLegacy ? legacy : fresh, "BEGIN", onLegacy ? "UPDATE legacy.account SET owner = owner WHERE id = 1"
+            exec(onLegacy ? legacy : newDb, "BEGIN", onLegacy ? "UPDATE legacy.account SET owner = owner WHERE id = 1"
                     : "UPDATE app.account SET owner_name = owner_name WHERE id = 1", "ROLLBACK");
             return false;
         } catch (SQLException e) {
@@ -224,7 +224,7 @@ final class CutoverFixture implements AutoCloseable {
         }
         // The shared server has a limited number of slots, and each one holds WAL: leave none behind.
         for (var capture : List.of(new dev.tandem.capture.CaptureConfig(migration, legacy, List.of("legacy.account"),
-                stack.kafka().bootstrapServers()), new dev.tandem.capture.CaptureConfig(Sides.reverseName(migration), fresh,
+                stack.kafka().bootstrapServers()), new dev.tandem.capture.CaptureConfig(Sides.reverseName(migration), newDb,
                 List.of("app.account"), stack.kafka().bootstrapServers()))) {
             new dev.tandem.capture.replication.ReplicationSetup(capture).drop();
         }

@@ -62,7 +62,7 @@ class CutoverIT {
         try (CutoverFixture f = new CutoverFixture(forward.perKey() ? "co_pk" : "co", "(n.balance_cents / 100.0)::numeric(12,2)",
                 forward)) {
             f.startSync();
-            RouteFollowingClient client = new RouteFollowingClient(f.store, f.legacy, f.fresh, 1_000);
+            RouteFollowingClient client = new RouteFollowingClient(f.store, f.legacy, f.newDb, 1_000);
             f.lastClient = client;
             try (client) {
                 Thread.sleep(1_500);
@@ -89,7 +89,7 @@ class CutoverIT {
             // Everything acknowledged on either side, before, between and after the switches, is on both sides.
             awaitTrue(() -> f.legacyDigest().equals(f.newDigest()), "both sides to converge");
             Set<Long> inLegacy = f.ids(f.legacy, "legacy.account");
-            Set<Long> inNew = f.ids(f.fresh, "app.account");
+            Set<Long> inNew = f.ids(f.newDb, "app.account");
             assertEquals(inLegacy, inNew);
             assertTrue(inLegacy.containsAll(f.lastClient.acknowledged), "acknowledged writes missing from legacy");
             List<String> actions = f.auditActions();
@@ -109,8 +109,8 @@ class CutoverIT {
             assertEquals(MigrationPhase.COMPLETED, f.store.phase());
             assertEquals("0", CutoverFixture.query(f.legacy, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'tandem_coend%'"));
             assertEquals("0", CutoverFixture.query(f.legacy, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'tandem_coend%'"));
-            assertEquals("0", CutoverFixture.query(f.fresh, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'tandem_coend%'"));
-            exec(f.fresh, "INSERT INTO app.account VALUES (7001, 'after complete', 100)"); // no fence left on the new side
+            assertEquals("0", CutoverFixture.query(f.newDb, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'tandem_coend%'"));
+            exec(f.newDb, "INSERT INTO app.account VALUES (7001, 'after complete', 100)"); // no fence left on the new side
         }
         try (CutoverFixture f = new CutoverFixture("cocancel", "(n.balance_cents / 100.0)::numeric(12,2)")) {
             f.startSync();
@@ -167,7 +167,7 @@ class CutoverIT {
             exec(f.legacy, "INSERT INTO legacy.account VALUES (9001, 'after abort', 1.00)"); // legacy takes writes again
             SQLException blocked = null;
             try {
-                exec(f.fresh, "INSERT INTO app.account VALUES (9002, 'too early', 100)");
+                exec(f.newDb, "INSERT INTO app.account VALUES (9002, 'too early', 100)");
             } catch (SQLException e) {
                 blocked = e;
             }

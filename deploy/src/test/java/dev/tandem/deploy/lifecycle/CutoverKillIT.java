@@ -24,7 +24,7 @@ class CutoverKillIT {
         String migration = "kill_" + failpoint.replace("-", "_");
         try (CutoverFixture f = new CutoverFixture(migration, "(n.balance_cents / 100.0)::numeric(12,2)")) {
             f.startSync();
-            RouteFollowingClient client = new RouteFollowingClient(f.store, f.legacy, f.fresh, 1_000);
+            RouteFollowingClient client = new RouteFollowingClient(f.store, f.legacy, f.newDb, 1_000);
             f.lastClient = client;
             try (client) {
                 Thread.sleep(1_000);
@@ -48,7 +48,7 @@ class CutoverKillIT {
             }
             awaitTrue(() -> f.legacyDigest().equals(f.newDigest()), "both sides to converge");
             Set<Long> inLegacy = f.ids(f.legacy, "legacy.account");
-            assertEquals(inLegacy, f.ids(f.fresh, "app.account"));
+            assertEquals(inLegacy, f.ids(f.newDb, "app.account"));
             assertTrue(inLegacy.containsAll(client.acknowledged), "acknowledged writes missing");
             f.assertEachAcknowledgedWriteOnceOnBothSides(client);
             if (!failpoint.equals("switched")) {

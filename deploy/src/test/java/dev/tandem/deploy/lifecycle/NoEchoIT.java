@@ -53,24 +53,24 @@ class NoEchoIT {
             exec(f.legacy, HISTORY, REMEMBER.formatted("(NEW.balance * 100)::bigint", "owner"),
                     "CREATE TRIGGER remember AFTER INSERT OR UPDATE OR DELETE ON legacy.account FOR EACH ROW "
                             + "EXECUTE FUNCTION public.remember()");
-            exec(f.fresh, HISTORY, REMEMBER.formatted("NEW.balance_cents", "owner_name"),
+            exec(f.newDb, HISTORY, REMEMBER.formatted("NEW.balance_cents", "owner_name"),
                     "CREATE TRIGGER remember AFTER INSERT OR UPDATE OR DELETE ON app.account FOR EACH ROW "
                             + "EXECUTE FUNCTION public.remember()");
             f.startSync();
             exec(f.legacy, "INSERT INTO legacy.account VALUES (600, 'before the cutover', 6.00)");
-            awaitTrue(() -> f.ids(f.fresh, "app.account").contains(600L), "the forward sync to stream");
-            assertEquals(1, count(f.fresh, "by_sync AND op = 'INSERT' AND id = 600", 0),
+            awaitTrue(() -> f.ids(f.newDb, "app.account").contains(600L), "the forward sync to stream");
+            assertEquals(1, count(f.newDb, "by_sync AND op = 'INSERT' AND id = 600", 0),
                     "the checker sees the forward applier's writes as the sync's");
 
             SwitchReport cutover = f.switchover(CutoverIT.LOOSE).cutover(false);
             assertTrue(cutover.switched(), cutover.message() + " " + cutover.gates());
             long legacyMark = mark(f.legacy);
-            long newMark = mark(f.fresh);
+            long newMark = mark(f.newDb);
             awaitTrue(() -> f.follower.direction() == SyncSupervisor.Direction.REVERSE, "the reverse sync to start");
 
             // The application, on the new side: each transaction inserts an account and credits a different old one,
             // so no two writes touch the same row and each must arrive in legacy as one version of its own.
-            try (Connection app = f.fresh.connect("app")) {
+            try (Connection app = f.newDb.connect("app")) {
                 app.setAutoCommit(false);
                 for (int i = 1; i <= WRITES; i++) {
                     run(app, "INSERT INTO app.account VALUES (" + (2000 + i) + ", 'new " + i + "', " + (100 * i) + ")",
@@ -78,27 +78,27 @@ class NoEchoIT {
                     app.commit();
                 }
             }
-            new SourceFence(Sides.reverseName(f.migration), f.fresh, f.legacy).await(Duration.ofSeconds(60));
+            new SourceFence(Sides.reverseName(f.migration), f.newDb, f.legacy).await(Duration.ofSeconds(60));
             assertEquals(f.newDigest(), f.legacyDigest(), "the reverse sync carried every write to legacy");
 
-            assertEquals(2 * WRITES, count(f.fresh, "NOT by_sync", newMark), "application writes on the new side");
-            assertEquals(0, count(f.fresh, "by_sync", newMark), "the forward sync wrote on the new side after the cutover");
+            assertEquals(2 * WRITES, count(f.newDb, "NOT by_sync", newMark), "application writes on the new side");
+            assertEquals(0, count(f.newDb, "by_sync", newMark), "the forward sync wrote on the new side after the cutover");
             assertEquals(0, count(f.legacy, "NOT by_sync", legacyMark), "the fence let an application write to legacy");
-            assertEquals(versions(f.fresh, "NOT by_sync", newMark), versions(f.legacy, "by_sync", legacyMark),
+            assertEquals(versions(f.newDb, "NOT by_sync", newMark), versions(f.legacy, "by_sync", legacyMark),
                     "each application write on the new side must reach legacy exactly once, and nothing else");
 
             // An overlap: the forward sync runs while the reverse one does. It reads back every change the reverse
             // sync made to legacy; they match the new side already, so none may be written there again.
-            try (Pipeline forward = new Pipeline(new PipelineConfig(f.migration, f.legacy, f.fresh, f.mapping,
+            try (Pipeline forward = new Pipeline(new PipelineConfig(f.migration, f.legacy, f.newDb, f.mapping,
                     f.stack.kafka().bootstrapServers()))) {
                 forward.start();
-                new SourceFence(f.migration, f.legacy, f.fresh).await(Duration.ofSeconds(60));
+                new SourceFence(f.migration, f.legacy, f.newDb).await(Duration.ofSeconds(60));
                 assertTrue(forward.applyStats().changesApplied("app.account") >= 2 * WRITES,
                         "the forward sync received the reverse sync's writes: "
                                 + forward.applyStats().changesApplied("app.account") + " changes");
             }
-            new SourceFence(Sides.reverseName(f.migration), f.fresh, f.legacy).await(Duration.ofSeconds(60));
-            assertEquals(0, count(f.fresh, "by_sync", newMark), "the forward sync echoed the reverse sync's writes");
+            new SourceFence(Sides.reverseName(f.migration), f.newDb, f.legacy).await(Duration.ofSeconds(60));
+            assertEquals(0, count(f.newDb, "by_sync", newMark), "the forward sync echoed the reverse sync's writes");
             assertEquals(2 * WRITES, count(f.legacy, "by_sync", legacyMark), "legacy versions after the overlap");
             assertEquals(f.newDigest(), f.legacyDigest());
         }

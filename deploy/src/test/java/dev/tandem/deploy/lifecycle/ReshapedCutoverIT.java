@@ -94,14 +94,14 @@ class ReshapedCutoverIT {
         sync.run(SPLIT_LEGACY, SPLIT_AS_LEGACY, () -> {
             assertEquals("1", query(sync.legacy, "SELECT count(*) FROM pg_tables WHERE schemaname = 'tandem_state' "
                     + "AND tablename = 'split_co_reverse/app.customer_contact'"), "the reverse join state is seeded");
-            exec(sync.fresh, "UPDATE app.customer SET name = 'renamed' WHERE id = 1",
+            exec(sync.newDb, "UPDATE app.customer SET name = 'renamed' WHERE id = 1",
                     "UPDATE app.customer_contact SET email = 'new@x.test' WHERE customer_id = 2",
                     "BEGIN", "INSERT INTO app.customer VALUES (1001, 'born on the new side')",
                     "INSERT INTO app.customer_contact VALUES (1001, 'b@x.test', '+1')", "COMMIT",
                     "INSERT INTO app.customer VALUES (1002, 'no contact yet')",
                     "DELETE FROM app.customer_contact WHERE customer_id = 3",
                     "DELETE FROM app.customer_contact WHERE customer_id = 4", "DELETE FROM app.customer WHERE id = 4");
-            awaitTrue(() -> query(sync.legacy, SPLIT_LEGACY).equals(query(sync.fresh, SPLIT_AS_LEGACY)),
+            awaitTrue(() -> query(sync.legacy, SPLIT_LEGACY).equals(query(sync.newDb, SPLIT_AS_LEGACY)),
                     "the new side's writes to reach legacy");
             assertEquals("renamed|new@x.test|born on the new side|-", query(sync.legacy, "SELECT (SELECT name FROM legacy.customer "
                     + "WHERE id = 1) || '|' || (SELECT email FROM legacy.customer WHERE id = 2) || '|' || (SELECT name FROM "
@@ -128,14 +128,14 @@ class ReshapedCutoverIT {
 
         Sync sync = new Sync("merge_co", MERGE.formatted("filter: n.points IS NOT NULL"), legacyDdl, newDdl);
         sync.run(MERGE_LEGACY, MERGE_AS_LEGACY, () -> {
-            exec(sync.fresh, "UPDATE app.member SET points = 7, tier = 'silver' WHERE id = 1",
+            exec(sync.newDb, "UPDATE app.member SET points = 7, tier = 'silver' WHERE id = 1",
                     "UPDATE app.member SET points = 5 WHERE id = 2",
                     "UPDATE app.member SET points = NULL, tier = NULL WHERE id = 3",
                     "UPDATE app.member SET name = 'renamed' WHERE id = 5",
                     "INSERT INTO app.member VALUES (1001, 'new with points', 1, 'gold')",
                     "INSERT INTO app.member VALUES (1002, 'new without', NULL, NULL)",
                     "DELETE FROM app.member WHERE id = 7");
-            awaitTrue(() -> query(sync.legacy, MERGE_LEGACY).equals(query(sync.fresh, MERGE_AS_LEGACY)),
+            awaitTrue(() -> query(sync.legacy, MERGE_LEGACY).equals(query(sync.newDb, MERGE_AS_LEGACY)),
                     "the new side's writes to reach both legacy tables");
             assertEquals("7|5|0|1|0", query(sync.legacy, "SELECT (SELECT points FROM legacy.loyalty WHERE member_id = 1) || '|' || "
                     + "(SELECT points FROM legacy.loyalty WHERE member_id = 2) || '|' || (SELECT count(*) FROM legacy.loyalty "
@@ -155,7 +155,7 @@ class ReshapedCutoverIT {
 
         final String migration;
         final PgDatabase legacy;
-        final PgDatabase fresh;
+        final PgDatabase newDb;
         final MappingSpec mapping;
         final EmbeddedStack stack = SharedTestStack.get();
 
@@ -164,16 +164,16 @@ class ReshapedCutoverIT {
             stack.postgres().createDatabase(migration + "_legacy");
             stack.postgres().createDatabase(migration + "_new");
             legacy = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_legacy", "postgres", "");
-            fresh = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_new", "postgres", "");
+            newDb = new PgDatabase("127.0.0.1", stack.postgres().port(), migration + "_new", "postgres", "");
             exec(legacy, legacyDdl);
-            exec(fresh, newDdl);
+            exec(newDb, newDdl);
             mapping = MappingParser.parse(migration + ".yaml", new StringReader(mappingText));
         }
 
         /** Syncs, cuts over, runs {@code onNewSide}, rolls back, writes {@code legacyWrite} and awaits it on the new side. */
         void run(String legacyDigest, String newDigest, Step onNewSide, String legacyWrite) throws Exception {
             following(() -> {
-                awaitTrue(() -> query(legacy, legacyDigest).equals(query(fresh, newDigest)), "the forward sync to copy");
+                awaitTrue(() -> query(legacy, legacyDigest).equals(query(newDb, newDigest)), "the forward sync to copy");
                 SwitchReport cutover = switchover().cutover(false);
                 assertTrue(cutover.switched(), cutover.message() + " " + cutover.gates());
                 assertTrue(cutover.gates().toString().contains("come back unchanged"), cutover.gates().toString());
@@ -181,7 +181,7 @@ class ReshapedCutoverIT {
                 SwitchReport rollback = switchover().rollback(false);
                 assertTrue(rollback.switched(), rollback.message());
                 exec(legacy, legacyWrite);
-                awaitTrue(() -> query(legacy, legacyDigest).equals(query(fresh, newDigest)), "legacy's writes to flow forward again");
+                awaitTrue(() -> query(legacy, legacyDigest).equals(query(newDb, newDigest)), "legacy's writes to flow forward again");
             });
         }
 
@@ -197,11 +197,11 @@ class ReshapedCutoverIT {
 
         private void following(Step step) throws Exception {
             String kafka = stack.kafka().bootstrapServers();
-            PhaseStore store = new PhaseStore(migration, fresh);
+            PhaseStore store = new PhaseStore(migration, newDb);
             ScheduledExecutorService following = Executors.newSingleThreadScheduledExecutor();
             try (SyncSupervisor follower = new SyncSupervisor(store,
-                    () -> new Pipeline(new PipelineConfig(migration, legacy, fresh, mapping, kafka)),
-                    () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), fresh, legacy, ReverseMapping.of(mapping),
+                    () -> new Pipeline(new PipelineConfig(migration, legacy, newDb, mapping, kafka)),
+                    () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), newDb, legacy, ReverseMapping.of(mapping),
                             kafka)))) {
                 follower.follow();
                 following.scheduleWithFixedDelay(() -> {
@@ -223,8 +223,8 @@ class ReshapedCutoverIT {
         }
 
         private Sides sides() throws Exception {
-            try (Connection l = legacy.connect("test"); Connection n = fresh.connect("test")) {
-                return new Sides(migration, legacy, fresh, stack.kafka().bootstrapServers(), MappingCompiler.compile(mapping, l, n),
+            try (Connection l = legacy.connect("test"); Connection n = newDb.connect("test")) {
+                return new Sides(migration, legacy, newDb, stack.kafka().bootstrapServers(), MappingCompiler.compile(mapping, l, n),
                         MappingCompiler.compile(ReverseMapping.of(mapping), n, l));
             }
         }

@@ -51,10 +51,10 @@ class RollbackKillIT {
         String migration = "rbkill_" + failpoint.replace("-", "_");
         try (CutoverFixture f = new CutoverFixture(migration, "(n.balance_cents / 100.0)::numeric(12,2)")) {
             f.startSync();
-            RouteFollowingClient client = new RouteFollowingClient(f.store, f.legacy, f.fresh, 1_000);
+            RouteFollowingClient client = new RouteFollowingClient(f.store, f.legacy, f.newDb, 1_000);
             f.lastClient = client;
             try (client) {
-                awaitApplied(f, f.fresh, "app.account", client);
+                awaitApplied(f, f.newDb, "app.account", client);
                 SwitchReport cutover = f.switchover(CutoverIT.LOOSE).cutover(false);
                 assertTrue(cutover.switched(), cutover.message() + " " + cutover.gates());
                 awaitTrue(() -> f.follower.direction() == SyncSupervisor.Direction.REVERSE, "the reverse sync to start");
@@ -93,7 +93,7 @@ class RollbackKillIT {
                 }
             }
             awaitTrue(() -> f.legacyDigest().equals(f.newDigest()), "both sides to converge");
-            assertEquals(f.ids(f.legacy, "legacy.account"), f.ids(f.fresh, "app.account"));
+            assertEquals(f.ids(f.legacy, "legacy.account"), f.ids(f.newDb, "app.account"));
             f.assertEachAcknowledgedWriteOnceOnBothSides(client);
             List<String> actions = f.auditActions();
             assertTrue(actions.contains("rollback started"), actions.toString());

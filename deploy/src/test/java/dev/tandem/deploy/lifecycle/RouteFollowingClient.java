@@ -20,7 +20,7 @@ final class RouteFollowingClient implements AutoCloseable {
 
     private final PhaseStore route;
     private final PgDatabase legacy;
-    private final PgDatabase fresh;
+    private final PgDatabase newDb;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Thread thread;
     final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
@@ -33,10 +33,10 @@ final class RouteFollowingClient implements AutoCloseable {
     /** Accounts 1 to this number receive the credits. */
     static final long CREDITED = 50;
 
-    RouteFollowingClient(PhaseStore route, PgDatabase legacy, PgDatabase fresh, long firstId) {
+    RouteFollowingClient(PhaseStore route, PgDatabase legacy, PgDatabase newDb, long firstId) {
         this.route = route;
         this.legacy = legacy;
-        this.fresh = fresh;
+        this.newDb = newDb;
         this.firstId = firstId;
         this.nextId = new AtomicLong(firstId);
         this.thread = new Thread(this::run, "route-following-client");
@@ -48,7 +48,7 @@ final class RouteFollowingClient implements AutoCloseable {
             long id = nextId.get();
             try {
                 boolean toNew = route.phase().route().equals("new");
-                try (Connection c = (toNew ? fresh : legacy).connect("app")) {
+                try (Connection c = (toNew ? newDb : legacy).connect("app")) {
                     c.setAutoCommit(false);
                     try (Statement st = c.createStatement()) {
                         if (toNew) {

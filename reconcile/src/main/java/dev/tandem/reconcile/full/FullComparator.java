@@ -27,16 +27,16 @@ public final class FullComparator {
     private static final String STAGE = "tandem_compare_stage";
 
     private final PgDatabase legacy;
-    private final PgDatabase fresh;
+    private final PgDatabase newDb;
 
-    public FullComparator(PgDatabase legacy, PgDatabase fresh) {
+    public FullComparator(PgDatabase legacy, PgDatabase newDb) {
         this.legacy = legacy;
-        this.fresh = fresh;
+        this.newDb = newDb;
     }
 
     public List<TableComparison> compare(Collection<CompiledTable> tables) throws SQLException {
         List<TableComparison> results = new ArrayList<>();
-        try (Connection l = legacy.connect("tandem-compare"); Connection f = fresh.connect("tandem-compare")) {
+        try (Connection l = legacy.connect("tandem-compare"); Connection f = newDb.connect("tandem-compare")) {
             f.setAutoCommit(false);
             for (CompiledTable table : tables) {
                 SourceStaging.stage(l, f, table, STAGE, new AtomicLong());

@@ -6,11 +6,11 @@ package dev.tandem.reconcile.full;
  * @param source the legacy table
  * @param target the new table
  * @param legacy digest of the legacy rows, projected to the mapped columns
- * @param fresh  digest of the new rows over the same columns
+ * @param newDb  digest of the new rows over the same columns
  */
-public record TableComparison(String source, String target, TableDigest legacy, TableDigest fresh) {
+public record TableComparison(String source, String target, TableDigest legacy, TableDigest newDb) {
 
     public boolean consistent() {
-        return legacy.equals(fresh);
+        return legacy.equals(newDb);
     }
 }

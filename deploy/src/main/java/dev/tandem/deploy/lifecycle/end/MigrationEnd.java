@@ -35,7 +35,7 @@ public final class MigrationEnd {
     public MigrationEnd(Sides sides, String actor) {
         this.sides = sides;
         this.actor = actor;
-        this.store = new PhaseStore(sides.migration(), sides.fresh());
+        this.store = new PhaseStore(sides.migration(), sides.newDb());
     }
 
     /** CUT_OVER → COMPLETED: drops both directions' slots and publications and the new side's write fences. */
@@ -49,8 +49,8 @@ public final class MigrationEnd {
     }
 
     private String end(String operation, MigrationPhase expected, MigrationPhase next) throws SQLException, InterruptedException {
-        try (OperationLock lock = OperationLock.acquire(sides.fresh(), sides.migration(), operation);
-             Connection control = sides.fresh().connect("tandem-" + operation)) {
+        try (OperationLock lock = OperationLock.acquire(sides.newDb(), sides.migration(), operation);
+             Connection control = sides.newDb().connect("tandem-" + operation)) {
             PhaseStore.ensure(control);
             if (store.phase(control) != next) { // a repeated command finishes the cleanup an earlier one started
                 store.advance(control, expected, next, actor, operation + " started", "dropping slots and publications");
@@ -62,15 +62,15 @@ public final class MigrationEnd {
                 new ReplicationSetup(capture).drop();
                 dropped.add(capture.slotName() + " on " + capture.source());
             }
-            WriteBlock fence = new WriteBlock(sides.migration());
-            try (Connection fresh = sides.fresh().connect("tandem-" + operation)) {
-                fence.uninstall(fresh, sides.newTables());
-                new JoinState(sides.migration(), sides.forward()).drop(fresh);
+            WriteBlock writes = new WriteBlock(sides.migration());
+            try (Connection newDb = sides.newDb().connect("tandem-" + operation)) {
+                writes.uninstall(newDb, sides.newTables());
+                new JoinState(sides.migration(), sides.forward()).drop(newDb);
             }
             try (Connection legacy = sides.legacy().connect("tandem-" + operation)) {
                 new JoinState(sides.reverseMigration(), sides.reverse()).drop(legacy); // a split's way back
                 if (next == MigrationPhase.CANCELLED) {
-                    fence.uninstall(legacy, sides.legacyTables());
+                    writes.uninstall(legacy, sides.legacyTables());
                 }
             }
             boolean merges = sides.forward().stream().anyMatch(CompiledTable::merged)

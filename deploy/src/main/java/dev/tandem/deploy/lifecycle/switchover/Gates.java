@@ -69,15 +69,15 @@ public final class Gates {
             return new GateResult("verification", false, "no clean verification pass yet: run `tandem verify`");
         }
         Duration age = Duration.between(last.get(), Instant.now());
-        boolean fresh = age.compareTo(settings.maxVerificationAge()) <= 0;
-        return new GateResult("verification", fresh, "last clean pass finished " + age.toSeconds() + " s ago (limit "
-                + settings.maxVerificationAge().toSeconds() + " s)" + (fresh ? "" : ": run `tandem verify`"));
+        boolean recent = age.compareTo(settings.maxVerificationAge()) <= 0;
+        return new GateResult("verification", recent, "last clean pass finished " + age.toSeconds() + " s ago (limit "
+                + settings.maxVerificationAge().toSeconds() + " s)" + (recent ? "" : ": run `tandem verify`"));
     }
 
     private GateResult roundTrip() throws SQLException {
         List<String> losses = new ArrayList<>();
         long rows = 0;
-        try (Connection fresh = sides.fresh().connect("tandem-round-trip");
+        try (Connection newDb = sides.newDb().connect("tandem-round-trip");
              Connection legacy = sides.legacy().connect("tandem-round-trip")) {
             for (CompiledTable reverse : sides.reverse()) {
                 // the new tables this legacy table comes back from: one, or the parts of a split (main table first)
@@ -85,7 +85,7 @@ public final class Gates {
                         .filter(f -> f.target().equals(newTable)).findFirst().orElseThrow(() ->
                                 new IllegalStateException(newTable + " reverses into " + reverse.target()
                                         + " but no forward table writes it"))).toList();
-                RoundTrip.Result result = RoundTrip.check(legacy, fresh, forwards, reverse, settings.roundTripSample());
+                RoundTrip.Result result = RoundTrip.check(legacy, newDb, forwards, reverse, settings.roundTripSample());
                 rows += result.rowsCompared();
                 result.losses().forEach(loss -> losses.add(loss.toString()));
             }

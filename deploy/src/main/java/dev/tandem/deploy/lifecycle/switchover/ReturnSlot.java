@@ -61,23 +61,23 @@ final class ReturnSlot {
     }
 
     private void seed(JoinState state, ExportedSnapshot snapshot, Connection legacy) throws SQLException {
-        try (Connection fresh = sides.fresh().connect("tandem-prepare-join-state")) {
-            fresh.setAutoCommit(false);
-            fresh.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try (Statement st = fresh.createStatement()) {
+        try (Connection newDb = sides.newDb().connect("tandem-prepare-join-state")) {
+            newDb.setAutoCommit(false);
+            newDb.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (Statement st = newDb.createStatement()) {
                 st.execute("SET TRANSACTION SNAPSHOT '" + snapshot.snapshotName().replace("'", "''") + "'");
             }
             boolean autoCommit = legacy.getAutoCommit();
             legacy.setAutoCommit(false);
             try {
-                state.copyFrom(fresh, legacy);
+                state.copyFrom(newDb, legacy);
                 legacy.commit();
             } catch (SQLException | RuntimeException e) {
                 legacy.rollback();
                 throw e;
             } finally {
                 legacy.setAutoCommit(autoCommit);
-                fresh.rollback();
+                newDb.rollback();
             }
         }
     }

@@ -56,7 +56,7 @@ public final class Switchover {
         this.verifier = verifier;
         this.gates = gates;
         this.actor = actor;
-        this.store = new PhaseStore(sides.migration(), sides.fresh());
+        this.store = new PhaseStore(sides.migration(), sides.newDb());
     }
 
     /** Runs {@code hook} after every route flip of this switchover. */
@@ -76,12 +76,12 @@ public final class Switchover {
     }
 
     private Direction forward() {
-        return new Direction("cutover", MigrationPhase.SYNCING, MigrationPhase.CUTTING_OVER, MigrationPhase.CUT_OVER, sides.legacy(), sides.fresh(),
+        return new Direction("cutover", MigrationPhase.SYNCING, MigrationPhase.CUTTING_OVER, MigrationPhase.CUT_OVER, sides.legacy(), sides.newDb(),
                 sides.legacyTables(), sides.newTables(), sides.migration(), sides.forward(), sides.reverseCapture());
     }
 
     private Direction backward() {
-        return new Direction("rollback", MigrationPhase.CUT_OVER, MigrationPhase.ROLLING_BACK, MigrationPhase.SYNCING, sides.fresh(), sides.legacy(),
+        return new Direction("rollback", MigrationPhase.CUT_OVER, MigrationPhase.ROLLING_BACK, MigrationPhase.SYNCING, sides.newDb(), sides.legacy(),
                 sides.newTables(), sides.legacyTables(), sides.reverseMigration(), sides.reverse(), sides.forwardCapture());
     }
 
@@ -94,8 +94,8 @@ public final class Switchover {
     }
 
     private SwitchReport run(Direction d, boolean dryRun) throws SQLException, InterruptedException {
-        try (OperationLock lock = OperationLock.acquire(sides.fresh(), sides.migration(), d.operation());
-             Connection control = sides.fresh().connect("tandem-" + d.operation())) {
+        try (OperationLock lock = OperationLock.acquire(sides.newDb(), sides.migration(), d.operation());
+             Connection control = sides.newDb().connect("tandem-" + d.operation())) {
             PhaseStore.ensure(control);
             recover(control);
             MigrationPhase phase = store.phase(control);
@@ -122,11 +122,11 @@ public final class Switchover {
 
     /** Everything that may take time happens before the block: fences installed, the return slot created. */
     private void prepare(Direction d) throws SQLException {
-        WriteBlock fence = new WriteBlock(sides.migration());
+        WriteBlock writes = new WriteBlock(sides.migration());
         try (Connection from = d.from().connect("tandem-prepare"); Connection to = d.to().connect("tandem-prepare")) {
-            fence.install(from, d.fromTables());
-            fence.install(to, d.toTables());
-            fence.block(to); // the side that is not live takes no application writes
+            writes.install(from, d.fromTables());
+            writes.install(to, d.toTables());
+            writes.block(to); // the side that is not live takes no application writes
         }
         if (d.operation().equals("cutover")) {
             new ReturnSlot(sides).prepare(); // the reverse slot exists before the cutover
@@ -137,7 +137,7 @@ public final class Switchover {
             throws SQLException, InterruptedException {
         restorePoints(control, d);
         SourceFence drain = new SourceFence(d.syncMigration(), d.from(), d.to());
-        WriteBlock fence = new WriteBlock(sides.migration());
+        WriteBlock writes = new WriteBlock(sides.migration());
         Map<String, Long> phases = new LinkedHashMap<>();
         long reverified = 0;
         String step = "fence";
@@ -158,8 +158,8 @@ public final class Switchover {
             long t0 = System.nanoTime();
             try {
                 Failpoint.reach("before-fence");
-                fence.block(from);
-                fence.awaitInFlightWriters(from, d.fromTables(), remaining(t0));
+                writes.block(from);
+                writes.awaitInFlightWriters(from, d.fromTables(), remaining(t0));
                 phases.put("fence", mark(t0, phases));
                 checkBudget(t0, step);
 
@@ -177,7 +177,7 @@ public final class Switchover {
                 checkBudget(t0, step);
 
                 step = "switch";
-                fence.open(to);
+                writes.open(to);
                 Failpoint.reach("opened");
                 store.advance(control, d.switching(), d.done(), actor, d.operation() + " done",
                         "write block " + elapsedMillis(t0) + " ms " + phases + " before the flip; drained to fence "
@@ -261,10 +261,10 @@ public final class Switchover {
     }
 
     private void abort(Connection control, Direction d, String reason) throws SQLException {
-        WriteBlock fence = new WriteBlock(sides.migration());
+        WriteBlock writes = new WriteBlock(sides.migration());
         try (Connection from = d.from().connect("tandem-abort"); Connection to = d.to().connect("tandem-abort")) {
-            fence.block(to);
-            fence.open(from);
+            writes.block(to);
+            writes.open(from);
         }
         store.advance(control, d.switching(), d.idle(), actor, d.operation() + " aborted", reason);
         log.warn("migration {}: {} aborted, {} writes reopened: {}", sides.migration(), d.operation(), d.idle().route(), reason);
@@ -288,8 +288,8 @@ public final class Switchover {
     }
 
     private void recoverInterrupted() throws SQLException {
-        try (OperationLock lock = OperationLock.acquire(sides.fresh(), sides.migration(), "recovery");
-             Connection control = sides.fresh().connect("tandem-recovery")) {
+        try (OperationLock lock = OperationLock.acquire(sides.newDb(), sides.migration(), "recovery");
+             Connection control = sides.newDb().connect("tandem-recovery")) {
             PhaseStore.ensure(control);
             recover(control);
         }
