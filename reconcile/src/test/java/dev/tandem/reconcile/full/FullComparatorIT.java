@@ -51,7 +51,7 @@ class FullComparatorIT {
         exec(fresh, "UPDATE public.n SET name = 'b' WHERE nid = 2", "DELETE FROM public.n WHERE nid = 2");
         TableComparison missing = compare();
         assertFalse(missing.consistent(), "missing row");
-        assertEquals(1, missing.fresh().rows());
+        assertEquals(1, missing.newDb().rows());
     }
 
     private static TableComparison compare() throws SQLException {
