@@ -2,6 +2,7 @@ package dev.tandem.deploy.bench;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.lifecycle.PhaseStore;
+import dev.tandem.deploy.lifecycle.MigrationPhase;
 import dev.tandem.deploy.lifecycle.SyncSupervisor;
 import dev.tandem.deploy.lifecycle.switchover.Gates;
 import dev.tandem.deploy.lifecycle.switchover.KeyVerifier;
@@ -126,13 +127,13 @@ final class CutoverBench {
                         attempts++;
                         cutovers.add(switchover.cutover(false));
                     } while (!last(cutovers).switched() && attempts < 3 * cycles);
-                    awaitDirection(follower, SyncSupervisor.Direction.REVERSE);
+                    awaitDirection(follower, MigrationPhase.SyncDirection.REVERSE);
                     new SourceFence(Sides.reverseName(migration), newDb, legacy).await(Duration.ofSeconds(120));
                     do {
                         attempts++;
                         rollbacks.add(switchover.rollback(false));
                     } while (!last(rollbacks).switched() && attempts < 3 * cycles);
-                    awaitDirection(follower, SyncSupervisor.Direction.FORWARD);
+                    awaitDirection(follower, MigrationPhase.SyncDirection.FORWARD);
                     new SourceFence(migration, legacy, newDb).await(Duration.ofSeconds(120));
                     log.info("bench cutover: cycle {}/{}: cutover {} ms ({}), rollback {} ms ({})", cycle, cycles,
                             last(cutovers).blockMillis(), last(cutovers).outcome(), last(rollbacks).blockMillis(),
@@ -152,7 +153,7 @@ final class CutoverBench {
         return reports.get(reports.size() - 1);
     }
 
-    private static void awaitDirection(SyncSupervisor follower, SyncSupervisor.Direction direction)
+    private static void awaitDirection(SyncSupervisor follower, MigrationPhase.SyncDirection direction)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (follower.direction() != direction) {

@@ -1,9 +1,8 @@
 package dev.tandem.deploy.control;
 
-import dev.tandem.deploy.lifecycle.Sides;
-import dev.tandem.deploy.lifecycle.SidesSetup;
-import dev.tandem.deploy.lifecycle.end.MigrationEnd;
+import dev.tandem.deploy.lifecycle.Lifecycle;
 import dev.tandem.deploy.run.LoadedMigration;
+import dev.tandem.deploy.verify.ReconcileConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -19,7 +18,7 @@ public abstract class EndCommand implements Callable<Integer> {
     @Option(names = "--actor", description = "Who ends the migration, for the audit log (default: $USER).")
     String actor;
 
-    abstract String end(MigrationEnd end) throws Exception;
+    abstract String end(Lifecycle lifecycle, String actor) throws Exception;
 
     @Override
     public Integer call() throws Exception {
@@ -28,8 +27,8 @@ public abstract class EndCommand implements Callable<Integer> {
             return LoadedMigration.INVALID;
         }
         try {
-            Sides sides = SidesSetup.sidesForward(loaded.get().config(), loaded.get().mapping());
-            System.out.println(end(new MigrationEnd(sides, actor != null ? actor : System.getProperty("user.name", "unknown"))));
+            Lifecycle lifecycle = new Lifecycle(loaded.get().config(), loaded.get().mapping(), ReconcileConfig.load(config));
+            System.out.println(end(lifecycle, actor != null ? actor : System.getProperty("user.name", "unknown")));
             return 0;
         } catch (IllegalStateException e) {
             System.err.println(e.getMessage());
@@ -45,8 +44,8 @@ public abstract class EndCommand implements Callable<Integer> {
             exitCodeList = {"0:completed", "1:not cut over, or another operation is in progress", "2:invalid config"})
     public static final class Complete extends EndCommand {
         @Override
-        String end(MigrationEnd end) throws Exception {
-            return end.complete();
+        String end(Lifecycle lifecycle, String actor) throws Exception {
+            return lifecycle.complete(actor);
         }
     }
 
@@ -59,8 +58,8 @@ public abstract class EndCommand implements Callable<Integer> {
                     "2:invalid config"})
     public static final class Cancel extends EndCommand {
         @Override
-        String end(MigrationEnd end) throws Exception {
-            return end.cancel();
+        String end(Lifecycle lifecycle, String actor) throws Exception {
+            return lifecycle.cancel(actor);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.tandem.deploy.control;
 
+import dev.tandem.deploy.lifecycle.ControlUnavailableException;
+import dev.tandem.deploy.lifecycle.TableRequests;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,13 +1,11 @@
 package dev.tandem.deploy.control;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.deploy.lifecycle.ControlUnavailableException;
+import dev.tandem.deploy.lifecycle.TableRequests;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,15 +40,9 @@ public final class PausedTablesMetrics implements MeterBinder {
 
     private synchronized double count() {
         if (!read || System.nanoTime() - readAt > CACHE_NANOS) {
-            try (Connection c = target.connect("tandem-metrics");
-                 PreparedStatement ps = c.prepareStatement("""
-                         SELECT count(*) FROM tandem.table_state WHERE migration = ?""")) {
-                ps.setString(1, migration);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    cached = rs.getLong(1);
-                }
-            } catch (SQLException e) {
+            try {
+                cached = TableRequests.pausedCount(target, migration);
+            } catch (ControlUnavailableException e) {
                 log.warn("migration {}: cannot count paused tables in {} ({}); tandem_paused_tables keeps its last value until the "
                         + "new database answers and `tandem run` has created its control schema",
                         migration, target, e.getMessage());

@@ -1,6 +1,8 @@
 package dev.tandem.deploy.control;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.deploy.lifecycle.ControlUnavailableException;
+import dev.tandem.deploy.lifecycle.MigrationStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -48,7 +50,8 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(status));
             return;
         }
-        System.out.println("migration " + status.get("migration") + ": backfill "
+        System.out.println("migration " + status.get("migration") + ": " + status.get("phase") + " (route: " + status.get("route")
+                + "), backfill "
                 + (Boolean.TRUE.equals(status.get("backfill_done")) ? "done" : "not finished") + ", created " + status.get("created_at"));
         for (Map<String, Object> table : list(status, "backfill")) {
             System.out.println("  backfilled " + table.get("target_table") + ": " + table.get("rows_copied") + " rows as of "

@@ -1,23 +1,14 @@
 package dev.tandem.deploy.control;
 
-import dev.tandem.deploy.lifecycle.Sides;
-import dev.tandem.deploy.lifecycle.SidesSetup;
-import dev.tandem.deploy.lifecycle.switchover.Gates;
-import dev.tandem.deploy.lifecycle.switchover.KeyVerifier;
-import dev.tandem.deploy.lifecycle.switchover.ReconcilerKeys;
-import dev.tandem.deploy.lifecycle.switchover.RouteHook;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.deploy.lifecycle.Lifecycle;
 import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
 import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
-import dev.tandem.deploy.lifecycle.switchover.Switchover;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.deploy.run.LoadedMigration;
 import dev.tandem.deploy.run.MigrationConfig;
 import dev.tandem.deploy.verify.ReconcileConfig;
-import dev.tandem.reconcile.Reconciler;
-import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.MappingSpec;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,7 +48,7 @@ public abstract class SwitchCommand implements Callable<Integer> {
             "TANDEM_MIGRATION, TANDEM_OPERATION and TANDEM_ROUTE set; its exit code goes to the audit log."})
     String hook;
 
-    abstract SwitchReport run(Switchover switchover, boolean dryRun) throws Exception;
+    abstract SwitchReport run(Lifecycle lifecycle, SwitchSettings settings, String actor, boolean dryRun) throws Exception;
 
     @Override
     public Integer call() throws Exception {
@@ -79,18 +70,8 @@ public abstract class SwitchCommand implements Callable<Integer> {
         }
         SwitchReport report;
         try {
-            Sides sides = SidesSetup.sides(migration, mapping);
-            Reconciler reconciler = new Reconciler(migration.migration(), migration.source(), migration.target(),
-                    sides.forward(), ReconcileConfig.load(config).settings(),
-                    new SourceFence(migration.migration(), migration.source(), migration.target()));
-            Gates gates = new Gates(sides, settings, () -> {
-                try (Connection c = migration.target().connect("tandem-gates")) {
-                    return Reconciler.lastCleanPass(c, migration.migration());
-                }
-            });
-            KeyVerifier verifier = new ReconcilerKeys(reconciler);
-            Switchover switchover = new Switchover(sides, settings, verifier, gates, actor());
-            report = run(hook == null ? switchover : switchover.withHook(RouteHook.shell(hook)), dryRun);
+            Lifecycle lifecycle = new Lifecycle(migration, mapping, ReconcileConfig.load(config));
+            report = run(lifecycle, settings, actor(), dryRun);
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println(e.getMessage());
             return e instanceof IllegalStateException ? 1 : 2;
@@ -134,8 +115,8 @@ public abstract class SwitchCommand implements Callable<Integer> {
                     "2:invalid options, config or mapping"})
     public static final class Cutover extends SwitchCommand {
         @Override
-        SwitchReport run(Switchover switchover, boolean dryRun) throws Exception {
-            return switchover.cutover(dryRun);
+        SwitchReport run(Lifecycle lifecycle, SwitchSettings settings, String actor, boolean dryRun) throws Exception {
+            return lifecycle.cutover(settings, actor, hook, dryRun);
         }
     }
 
@@ -149,8 +130,8 @@ public abstract class SwitchCommand implements Callable<Integer> {
                     "2:invalid options, config or mapping"})
     public static final class Rollback extends SwitchCommand {
         @Override
-        SwitchReport run(Switchover switchover, boolean dryRun) throws Exception {
-            return switchover.rollback(dryRun);
+        SwitchReport run(Lifecycle lifecycle, SwitchSettings settings, String actor, boolean dryRun) throws Exception {
+            return lifecycle.rollback(settings, actor, hook, dryRun);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.tandem.deploy.control;
 
+import dev.tandem.deploy.lifecycle.ControlUnavailableException;
+import dev.tandem.deploy.lifecycle.TableRequests;
 import dev.tandem.sync.control.TableStates;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;

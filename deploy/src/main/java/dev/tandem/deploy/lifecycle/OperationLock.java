@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /**
  * One switch operation at a time per migration: a session advisory lock in the new database, held by a
@@ -20,28 +21,53 @@ public final class OperationLock implements AutoCloseable {
         this.key = key;
     }
 
+    /** Takes the lock or fails naming the session that holds it. */
     public static OperationLock acquire(PgDatabase database, String migration, String operation) throws SQLException {
-        String key = "tandem.switch." + migration;
         Connection c = database.connect("tandem-" + operation + "-lock");
+        try {
+            OperationLock lock = take(c, migration);
+            if (lock == null) {
+                String holder = holder(c, key(migration));
+                throw new IllegalStateException("migration " + migration + ": another cutover, rollback, complete or "
+                        + "cancel is in progress (" + holder + "); wait for it to finish, then run the " + operation
+                        + " again");
+            }
+            return lock;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** Takes the lock when no session holds it; empty when one does (a live process is switching). */
+    public static Optional<OperationLock> tryAcquire(PgDatabase database, String migration, String operation)
+            throws SQLException {
+        Connection c = database.connect("tandem-" + operation + "-lock");
+        try {
+            OperationLock lock = take(c, migration);
+            if (lock == null) {
+                c.close();
+            }
+            return Optional.ofNullable(lock);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private static OperationLock take(Connection c, String migration) throws SQLException {
+        String key = key(migration);
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                if (!rs.getBoolean(1)) {
-                    String holder = holder(c, key);
-                    c.close();
-                    throw new IllegalStateException("migration " + migration + ": another cutover, rollback, complete or "
-                            + "cancel is in progress (" + holder + "); wait for it to finish, then run the " + operation
-                            + " again");
-                }
+                return rs.getBoolean(1) ? new OperationLock(c, key) : null;
             }
-            return new OperationLock(c, key);
-        } catch (SQLException | RuntimeException e) {
-            if (!c.isClosed()) {
-                c.close();
-            }
-            throw e;
         }
+    }
+
+    private static String key(String migration) {
+        return "tandem.switch." + migration;
     }
 
     private static String holder(Connection c, String key) throws SQLException {

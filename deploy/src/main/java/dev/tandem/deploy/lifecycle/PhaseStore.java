@@ -1,11 +1,11 @@
 package dev.tandem.deploy.lifecycle;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.control.ControlSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,64 +39,9 @@ public final class PhaseStore {
         return migration;
     }
 
-    /**
-     * Creates the control tables when missing. Serialized by an advisory lock: the service and a command may run it
-     * at the same moment, and concurrent {@code CREATE OR REPLACE} of one function fails.
-     */
+    /** Brings the control schema, where the phase lives, to the version this tandem knows. */
     public static void ensure(Connection c) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            createMissing(c);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
-    }
-
-    private static void createMissing(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SELECT pg_advisory_xact_lock(hashtext('tandem.cutover.schema'))");
-            st.execute("CREATE SCHEMA IF NOT EXISTS tandem");
-            st.execute("""
-                    CREATE TABLE IF NOT EXISTS tandem.cutover (
-                        migration  text PRIMARY KEY,
-                        phase      text NOT NULL,
-                        changed_at timestamptz NOT NULL DEFAULT now(),
-                        changed_by text NOT NULL)""");
-            // What the running service's sync does now, and when it last said so (see SyncSupervisor).
-            st.execute("ALTER TABLE tandem.cutover ADD COLUMN IF NOT EXISTS sync_direction text");
-            st.execute("ALTER TABLE tandem.cutover ADD COLUMN IF NOT EXISTS follower_seen_at timestamptz");
-            st.execute("""
-                    CREATE TABLE IF NOT EXISTS tandem.audit_log (
-                        id         bigserial PRIMARY KEY,
-                        migration  text NOT NULL,
-                        at         timestamptz NOT NULL DEFAULT clock_timestamp(),
-                        actor      text NOT NULL,
-                        action     text NOT NULL,
-                        from_phase text,
-                        to_phase   text,
-                        detail     text NOT NULL)""");
-            st.execute("""
-                    CREATE TABLE IF NOT EXISTS tandem.write_block (
-                        migration   text NOT NULL,
-                        operation   text NOT NULL,
-                        finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-                        phase       text NOT NULL,
-                        millis      bigint NOT NULL,
-                        PRIMARY KEY (migration, operation, finished_at, phase))""");
-            st.execute("""
-                    CREATE OR REPLACE FUNCTION tandem.audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN
-                        RAISE EXCEPTION 'tandem.audit_log is append-only';
-                    END $$""");
-            st.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON tandem.audit_log");
-            st.execute("CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON tandem.audit_log "
-                    + "FOR EACH STATEMENT EXECUTE FUNCTION tandem.audit_log_append_only()");
-        }
+        ControlSchema.ensure(c);
     }
 
     public MigrationPhase phase() throws SQLException {
@@ -105,16 +50,16 @@ public final class PhaseStore {
         }
     }
 
-    /** The phase; SYNCING for a migration that never switched. */
+    /** The phase; CREATED for a migration nothing has recorded yet. */
     public MigrationPhase phase(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT phase FROM tandem.cutover WHERE migration = ?")) {
             ps.setString(1, migration);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? MigrationPhase.valueOf(rs.getString(1)) : MigrationPhase.SYNCING;
+                return rs.next() ? MigrationPhase.valueOf(rs.getString(1)) : MigrationPhase.CREATED;
             }
         } catch (SQLException e) {
-            if ("42P01".equals(e.getSQLState())) { // no control table yet: nothing has switched
-                return MigrationPhase.SYNCING;
+            if ("42P01".equals(e.getSQLState())) { // no control table yet: nothing has run
+                return MigrationPhase.CREATED;
             }
             throw e;
         }
@@ -126,6 +71,10 @@ public final class PhaseStore {
      */
     public void advance(Connection c, MigrationPhase expected, MigrationPhase next, String actor, String action, String detail)
             throws SQLException {
+        if (!expected.canEnter(next)) {
+            throw new IllegalArgumentException("migration " + migration + ": " + expected.label() + " → " + next.label()
+                    + " is not a transition of the lifecycle (from " + expected.label() + ": " + expected.next() + ")");
+        }
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
@@ -151,6 +100,29 @@ public final class PhaseStore {
             throw e;
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * Moves from the phase the migration is in now to {@code next}; false when it is there already. Fails like
+     * {@link #advance} when {@code next} does not follow the current phase or another process moved it first.
+     */
+    public boolean enter(MigrationPhase next, String actor, String action, String detail) throws SQLException {
+        try (Connection c = database.connect("tandem-phase")) {
+            ensureOnce(c);
+            MigrationPhase current = phase(c);
+            if (current == next) {
+                return false;
+            }
+            advance(c, current, next, actor, action, detail);
+            return true;
+        }
+    }
+
+    private void ensureOnce(Connection c) throws SQLException {
+        if (!ensured) {
+            ensure(c);
+            ensured = true;
         }
     }
 
@@ -184,7 +156,7 @@ public final class PhaseStore {
     }
 
     /** operation → phase → milliseconds of the newest switch of each operation. */
-    public Map<String, Map<String, Long>> lastBlocks() throws SQLException {
+    public Map<String, Map<String, Long>> lastBlocks() throws ControlUnavailableException {
         Map<String, Map<String, Long>> blocks = new LinkedHashMap<>();
         try (Connection c = database.connect("tandem-metrics");
              PreparedStatement ps = c.prepareStatement("""
@@ -199,7 +171,8 @@ public final class PhaseStore {
             }
         } catch (SQLException e) {
             if (!"42P01".equals(e.getSQLState())) {
-                throw e;
+                throw new ControlUnavailableException("cannot read the write-block times of " + migration + " from "
+                        + database + ": " + e.getMessage(), e);
             }
         }
         return blocks;
@@ -208,10 +181,7 @@ public final class PhaseStore {
     /** Records the direction the service's sync runs in now; the service calls it every few seconds. */
     public void acknowledge(String direction, String actor) throws SQLException {
         try (Connection c = database.connect("tandem-follower")) {
-            if (!ensured) {
-                ensure(c);
-                ensured = true;
-            }
+            ensureOnce(c);
             ensureRow(c, actor);
             try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.cutover SET sync_direction = ?, "
                     + "follower_seen_at = now() WHERE migration = ?")) {
@@ -260,7 +230,7 @@ public final class PhaseStore {
 
     private void ensureRow(Connection c, String actor) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.cutover (migration, phase, changed_by) "
-                + "VALUES (?, 'SYNCING', ?) ON CONFLICT (migration) DO NOTHING")) {
+                + "VALUES (?, 'CREATED', ?) ON CONFLICT (migration) DO NOTHING")) {
             ps.setString(1, migration);
             ps.setString(2, actor);
             ps.executeUpdate();

@@ -1,7 +1,7 @@
 package dev.tandem.deploy.lifecycle;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.deploy.control.ControlUnavailableException;
+import dev.tandem.deploy.lifecycle.ControlUnavailableException;
 import java.sql.SQLException;
 import java.util.Map;
 

@@ -1,6 +1,5 @@
 package dev.tandem.deploy.lifecycle;
 
-import dev.tandem.deploy.lifecycle.switchover.Switchover;
 import dev.tandem.deploy.run.MigrationConfig;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MappingCompiler;
@@ -35,10 +34,5 @@ public final class SidesSetup {
             return new Sides(migration.migration(), migration.source(), migration.target(), migration.bootstrapServers(),
                     forward, reverse);
         }
-    }
-
-    /** Returns a switch interrupted by a crash to a safe state (see {@link Switchover#recoverInterrupted}). */
-    public static void recoverInterrupted(MigrationConfig migration, MappingSpec mapping) throws SQLException {
-        Switchover.recoverInterrupted(sides(migration, mapping, false), "tandem run");
     }
 }

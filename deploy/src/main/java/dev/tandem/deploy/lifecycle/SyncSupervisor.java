@@ -1,5 +1,6 @@
 package dev.tandem.deploy.lifecycle;
 
+import dev.tandem.deploy.lifecycle.MigrationPhase.SyncDirection;
 import dev.tandem.sync.pipeline.Pipeline;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -8,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the sync in the direction the migration's durable phase asks for: forward (legacy → new) until a
+ * Supervises the sync: runs it in the direction the migration's durable phase asks for: forward (legacy → new) until a
  * cutover completes, reverse (new → legacy) while the new side is live, nothing once the migration ended.
  * A restarted service therefore resumes the right direction from the database alone, and never starts
  * the forward sync while the new side is live. Closing it stops whichever direction runs.
@@ -17,16 +18,15 @@ public final class SyncSupervisor implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SyncSupervisor.class);
     private static final long ACKNOWLEDGE_NANOS = 2_000_000_000L;
-
-    /** Which way changes flow. */
-    public enum Direction { FORWARD, REVERSE, NONE }
+    private static final String ACTOR = "tandem run";
 
     private final PhaseStore store;
     private final Callable<Pipeline> forwardFactory;
     private final Callable<Pipeline> reverseFactory;
-    private Direction running = Direction.NONE;
+    private SyncDirection running = SyncDirection.NONE;
     private Pipeline pipeline;
     private long acknowledgedAt;
+    private OrphanRecovery recovery;
 
     /** Each factory returns a new, not yet started pipeline; it resumes from durable positions when started. */
     public SyncSupervisor(PhaseStore store, Callable<Pipeline> forwardFactory, Callable<Pipeline> reverseFactory) {
@@ -35,13 +35,13 @@ public final class SyncSupervisor implements AutoCloseable {
         this.reverseFactory = reverseFactory;
     }
 
-    /** The direction a phase asks for. */
-    public static Direction wanted(MigrationPhase phase) {
-        return switch (phase) {
-            case SYNCING, CUTTING_OVER -> Direction.FORWARD;
-            case CUT_OVER, ROLLING_BACK -> Direction.REVERSE;
-            case COMPLETED, CANCELLED -> Direction.NONE;
-        };
+    /**
+     * Undoes, on every {@link #follow()}, a switch whose process died in its write block, instead of waiting for
+     * the next command or restart to notice.
+     */
+    public SyncSupervisor recovering(OrphanRecovery recovery) {
+        this.recovery = recovery;
+        return this;
     }
 
     /**
@@ -57,20 +57,40 @@ public final class SyncSupervisor implements AutoCloseable {
                     e.getMessage());
             return;
         }
-        Direction want = wanted(phase);
+        if (phase.switching() && recovery != null) {
+            phase = recover(phase);
+        }
+        SyncDirection want = phase.syncDirection();
         if (want == running) {
             acknowledge(false);
             return;
         }
         stop();
-        if (want != Direction.NONE) {
-            Pipeline next = (want == Direction.FORWARD ? forwardFactory : reverseFactory).call();
-            next.start();
+        if (want != SyncDirection.NONE) {
+            Pipeline next = want == SyncDirection.FORWARD
+                    ? forwardFactory.call().reportingTo(new PhaseListener(store, ACTOR)) : reverseFactory.call();
+            try {
+                next.start();
+            } catch (SQLException e) {
+                throw new IllegalStateException("migration " + store.migration() + ": cannot start the " + want.name()
+                        .toLowerCase() + " sync: " + e.getMessage(), e);
+            }
             pipeline = next;
             running = want;
         }
         log.info("migration {}: {} → sync direction {}", store.migration(), phase.label(), want);
         acknowledge(true);
+    }
+
+    /** The phase after undoing an orphaned switch; the phase read before when there was none or it failed. */
+    private MigrationPhase recover(MigrationPhase phase) {
+        try {
+            return recovery.recoverIfOrphaned() ? store.phase() : phase;
+        } catch (SQLException e) {
+            log.warn("migration {}: cannot check the {} for a dead process ({}); will retry", store.migration(),
+                    phase.label(), e.getMessage());
+            return phase;
+        }
     }
 
     /**
@@ -82,7 +102,7 @@ public final class SyncSupervisor implements AutoCloseable {
             return;
         }
         try {
-            store.acknowledge(running.name(), "tandem run");
+            store.acknowledge(running.name(), ACTOR);
             acknowledgedAt = System.nanoTime();
         } catch (SQLException e) {
             log.warn("migration {}: cannot record the sync direction ({}); will retry", store.migration(), e.getMessage());
@@ -90,7 +110,7 @@ public final class SyncSupervisor implements AutoCloseable {
     }
 
     /** Takes over a pipeline already started in {@code direction} (e.g. a forward one started over with a new backfill). */
-    public synchronized void adopt(Direction direction, Pipeline started) {
+    public synchronized void adopt(SyncDirection direction, Pipeline started) {
         if (pipeline != null) {
             throw new IllegalStateException("a " + running + " pipeline already runs; adopt only before the first follow");
         }
@@ -98,7 +118,7 @@ public final class SyncSupervisor implements AutoCloseable {
         running = direction;
     }
 
-    public synchronized Direction direction() {
+    public synchronized SyncDirection direction() {
         return running;
     }
 
@@ -116,7 +136,7 @@ public final class SyncSupervisor implements AutoCloseable {
         if (pipeline != null) {
             Pipeline stopping = pipeline;
             pipeline = null;
-            running = Direction.NONE;
+            running = SyncDirection.NONE;
             stopping.close();
         }
     }

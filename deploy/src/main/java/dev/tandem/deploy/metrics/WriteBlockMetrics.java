@@ -1,10 +1,10 @@
 package dev.tandem.deploy.metrics;
 
+import dev.tandem.deploy.lifecycle.ControlUnavailableException;
 import dev.tandem.deploy.lifecycle.PhaseStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -45,7 +45,7 @@ public final class WriteBlockMetrics implements MeterBinder {
         if (System.nanoTime() - readAt > CACHE_NANOS) {
             try {
                 cached = store.lastBlocks();
-            } catch (SQLException e) {
+            } catch (ControlUnavailableException e) {
                 log.warn("migration {}: cannot read write-block times ({})", store.migration(), e.getMessage());
             }
             readAt = System.nanoTime();

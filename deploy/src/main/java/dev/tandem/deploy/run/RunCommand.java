@@ -6,19 +6,17 @@ import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.control.PausedTablesMetrics;
+import dev.tandem.deploy.lifecycle.Lifecycle;
+import dev.tandem.deploy.lifecycle.MigrationPhase.SyncDirection;
 import dev.tandem.deploy.lifecycle.PhaseStore;
 import dev.tandem.deploy.lifecycle.SyncSupervisor;
-import dev.tandem.deploy.lifecycle.Sides;
-import dev.tandem.deploy.lifecycle.SidesSetup;
-import dev.tandem.deploy.metrics.WriteBlockMetrics;
-import dev.tandem.deploy.metrics.PipelineMetrics;
-import dev.tandem.sync.mapping.ReverseMapping;
 import dev.tandem.deploy.lifecycle.verify.ContinuousReconciler;
+import dev.tandem.deploy.metrics.PipelineMetrics;
+import dev.tandem.deploy.metrics.WriteBlockMetrics;
 import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.pipeline.Pipeline;
-import dev.tandem.sync.pipeline.PipelineConfig;
 import dev.tandem.sync.pipeline.SlotLostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,8 +82,9 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        Lifecycle lifecycle = new Lifecycle(migration, mapping, reconcile);
         if (applyOnly) {
-            return ApplyOnlyRun.run(forwardConfig(migration, mapping), duration);
+            return ApplyOnlyRun.run(lifecycle.forwardConfig(), duration);
         }
         ApiTls tls;
         try {
@@ -96,14 +95,12 @@ public final class RunCommand implements Callable<Integer> {
         }
         AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
-        PipelineConfig pipelineConfig = forwardConfig(migration, mapping);
-        PhaseStore store = new PhaseStore(migration.migration(), migration.target());
-        Pipeline pipeline = new Pipeline(pipelineConfig);
+        PhaseStore phases = lifecycle.phases();
+        Pipeline pipeline = lifecycle.forwardPipeline();
         try (StopSignal stop = StopSignal.install();
-             SyncSupervisor follower = new SyncSupervisor(store, () -> pipeline,
-                     () -> new Pipeline(reverseConfig(migration, mapping)));
+             SyncSupervisor supervisor = lifecycle.supervise(pipeline);
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline)
-                     .bind(new WriteBlockMetrics(store))
+                     .bind(new WriteBlockMetrics(phases))
                      .bind(new PausedTablesMetrics(migration.migration(), migration.target()));
              ApiServer api = apiPort == null ? null : new ApiServer(migration.migration(), apiHost, apiPort, migration.target(),
                      ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get, tls)) {
@@ -116,18 +113,16 @@ public final class RunCommand implements Callable<Integer> {
             progress.startPrinting(progressInterval);
             try {
                 if (rebackfill) {
-                    follower.adopt(SyncSupervisor.Direction.FORWARD, startOver(pipeline, store));
+                    supervisor.adopt(SyncDirection.FORWARD, lifecycle.rebackfill(pipeline));
                 }
-                follower.follow();
-                SidesSetup.recoverInterrupted(migration, mapping);
-                verification.set(ContinuousReconciler.forRun(migration, reconcile,
-                        SidesSetup.sidesForward(migration, mapping).forward(), metrics.reconcileGauges()).start());
-                System.out.println("streaming; stop with Ctrl-C (sync direction: " + follower.direction().name().toLowerCase()
+                supervisor.follow();
+                verification.set(lifecycle.verify(metrics.reconcileGauges()));
+                System.out.println("streaming; stop with Ctrl-C (sync direction: " + supervisor.direction().name().toLowerCase()
                         + ")" + (reconcile.continuous() ? "; verifying every " + reconcile.pause().toSeconds()
                         + " s between passes" : ""));
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-                while (follower.failure() == null && System.nanoTime() < deadline && !stop.await(FOLLOW_INTERVAL)) {
-                    follower.follow(); // a cutover or rollback (from any process) turns the sync around
+                while (supervisor.failure() == null && System.nanoTime() < deadline && !stop.await(FOLLOW_INTERVAL)) {
+                    supervisor.follow(); // a cutover or rollback (from any process) turns the sync around
                 }
             } catch (MappingException e) {
                 System.err.println(e.getMessage());
@@ -141,35 +136,15 @@ public final class RunCommand implements Callable<Integer> {
                     verification.get().close();
                 }
             }
-            if (follower.failure() != null) {
-                System.err.println("migration " + migration.migration() + " stopped: " + follower.failure().getMessage());
+            if (supervisor.failure() != null) {
+                System.err.println("migration " + migration.migration() + " stopped: " + supervisor.failure().getMessage());
                 return 1;
             }
             System.out.println("stopping: capture and applier flush their positions; run again to resume");
             return 0;
-        } catch (java.sql.SQLException | IllegalStateException e) {
+        } catch (IllegalStateException e) {
             System.err.println("migration " + migration.migration() + " cannot start: " + e.getMessage());
             return 1;
         }
-    }
-
-    /** --rebackfill copies everything again; only while legacy is the live side. */
-    private static Pipeline startOver(Pipeline pipeline, PhaseStore store) throws Exception {
-        if (SyncSupervisor.wanted(store.phase()) != SyncSupervisor.Direction.FORWARD) {
-            throw new IllegalStateException("migration " + store.migration() + " is " + store.phase().label()
-                    + ": --rebackfill copies legacy into the new schema, which only makes sense before a cutover");
-        }
-        pipeline.start(true);
-        return pipeline;
-    }
-
-    private static PipelineConfig forwardConfig(MigrationConfig migration, MappingSpec mapping) {
-        return new PipelineConfig(migration.migration(), migration.source(), migration.target(), mapping,
-                migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill(), migration.ordering());
-    }
-
-    private static PipelineConfig reverseConfig(MigrationConfig migration, MappingSpec mapping) {
-        return new PipelineConfig(Sides.reverseName(migration.migration()), migration.target(), migration.source(),
-                ReverseMapping.of(mapping), migration.bootstrapServers());
     }
 }

@@ -148,10 +148,10 @@ class CutoverIT {
             assertEquals(0, tandem("cutover", "--config", config.toString(), "--budget", "30s"));
             assertEquals(MigrationPhase.CUT_OVER, f.store.phase());
             assertEquals(1, tandem("cancel", "--config", config.toString()), "cancel only before a cutover");
-            awaitTrue(() -> f.follower.direction() == SyncSupervisor.Direction.REVERSE, "the reverse sync to start");
+            awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.REVERSE, "the reverse sync to start");
             assertEquals(0, tandem("rollback", "--config", config.toString(), "--budget", "30s"));
             assertEquals(MigrationPhase.SYNCING, f.store.phase());
-            awaitTrue(() -> f.follower.direction() == SyncSupervisor.Direction.FORWARD, "the forward sync to resume");
+            awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.FORWARD, "the forward sync to resume");
             assertEquals(0, tandem("cancel", "--config", config.toString()));
             assertEquals(MigrationPhase.CANCELLED, f.store.phase());
         }

@@ -34,7 +34,7 @@ class CutoverKillIT {
 
                 MigrationPhase died = f.store.phase();
                 assertEquals(failpoint.equals("switched") ? MigrationPhase.CUT_OVER : MigrationPhase.CUTTING_OVER, died);
-                Switchover.recoverInterrupted(f.switchover(SwitchSettings.DEFAULTS).sides(), "test");
+                Switchover.recoverIfOrphaned(f.switchover(SwitchSettings.DEFAULTS).sides(), "test");
 
                 MigrationPhase recovered = f.store.phase();
                 assertEquals(failpoint.equals("switched") ? MigrationPhase.CUT_OVER : MigrationPhase.SYNCING, recovered);

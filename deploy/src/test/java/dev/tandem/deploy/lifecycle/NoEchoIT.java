@@ -66,7 +66,7 @@ class NoEchoIT {
             assertTrue(cutover.switched(), cutover.message() + " " + cutover.gates());
             long legacyMark = mark(f.legacy);
             long newMark = mark(f.newDb);
-            awaitTrue(() -> f.follower.direction() == SyncSupervisor.Direction.REVERSE, "the reverse sync to start");
+            awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.REVERSE, "the reverse sync to start");
 
             // The application, on the new side: each transaction inserts an account and credits a different old one,
             // so no two writes touch the same row and each must arrive in legacy as one version of its own.

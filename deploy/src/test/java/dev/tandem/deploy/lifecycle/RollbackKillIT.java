@@ -57,7 +57,7 @@ class RollbackKillIT {
                 awaitApplied(f, f.newDb, "app.account", client);
                 SwitchReport cutover = f.switchover(CutoverIT.LOOSE).cutover(false);
                 assertTrue(cutover.switched(), cutover.message() + " " + cutover.gates());
-                awaitTrue(() -> f.follower.direction() == SyncSupervisor.Direction.REVERSE, "the reverse sync to start");
+                awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.REVERSE, "the reverse sync to start");
                 awaitTrue(() -> client.writtenToNew.get() >= 50 || !client.unexpected.isEmpty(), "writes on the new side");
                 awaitApplied(f, f.legacy, "legacy.account", client);
 
@@ -66,14 +66,14 @@ class RollbackKillIT {
                 assertEquals(137, child.exitValue(), "the rollback process should die at failpoint " + failpoint);
 
                 assertEquals(flipped ? MigrationPhase.SYNCING : MigrationPhase.ROLLING_BACK, f.store.phase(), "the phase it died in");
-                Switchover.recoverInterrupted(f.switchover(SwitchSettings.DEFAULTS).sides(), "test");
+                Switchover.recoverIfOrphaned(f.switchover(SwitchSettings.DEFAULTS).sides(), "test");
 
                 MigrationPhase recovered = f.store.phase();
                 assertEquals(flipped ? MigrationPhase.SYNCING : MigrationPhase.CUT_OVER, recovered, "the phase after recovery");
                 assertEquals(!flipped, f.refusesWrites(true), "legacy fence after recovery");
                 assertEquals(flipped, f.refusesWrites(false), "new fence after recovery");
-                SyncSupervisor.Direction sync = flipped ? SyncSupervisor.Direction.FORWARD
-                        : SyncSupervisor.Direction.REVERSE;
+                MigrationPhase.SyncDirection sync = flipped ? MigrationPhase.SyncDirection.FORWARD
+                        : MigrationPhase.SyncDirection.REVERSE;
                 awaitTrue(() -> f.follower.direction() == sync, "the sync to run " + sync);
                 long before = client.acknowledged.size();
                 long beforeOnNew = client.writtenToNew.get();
@@ -85,7 +85,7 @@ class RollbackKillIT {
                     // The interrupted rollback left nothing behind that stops the next one.
                     SwitchReport again = f.switchover(CutoverIT.LOOSE).rollback(false);
                     assertTrue(again.switched(), again.message() + " " + again.gates());
-                    awaitTrue(() -> f.follower.direction() == SyncSupervisor.Direction.FORWARD, "the forward sync");
+                    awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.FORWARD, "the forward sync");
                     long afterRetry = client.acknowledged.size();
                     awaitTrue(() -> client.acknowledged.size() > afterRetry + 30 || !client.unexpected.isEmpty(),
                             "the client to write on legacy after the retried rollback");

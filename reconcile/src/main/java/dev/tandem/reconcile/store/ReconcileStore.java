@@ -3,6 +3,7 @@ package dev.tandem.reconcile.store;
 import dev.tandem.reconcile.RowDrift;
 import dev.tandem.reconcile.TableReport;
 import dev.tandem.reconcile.chunk.VerifyRange;
+import dev.tandem.sync.control.ControlSchema;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,7 +30,7 @@ public final class ReconcileStore {
         this.c = control;
         this.migration = migration;
         c.setAutoCommit(true);
-        ReconcileSchema.ensure(c);
+        ControlSchema.ensure(c);
     }
 
     /** A pass being run: its id and when it started. */

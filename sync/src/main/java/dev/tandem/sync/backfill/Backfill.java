@@ -3,6 +3,7 @@ package dev.tandem.sync.backfill;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.control.ControlSchema;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -75,7 +76,7 @@ public final class Backfill {
         List<Chunk> pending;
         try (Connection dst = target.connectAsSyncWriter("tandem-backfill-" + migration);
              Connection src = openSource(snapshotName)) {
-            ChunkLedger.ensure(dst);
+            ControlSchema.ensure(dst);
             ChunkLedger.forgetOtherGenerations(dst, migration, generation);
             Set<String> planned = ChunkLedger.plannedTables(dst, migration, generation);
             Map<CompiledTable, List<Chunk>> plans = new LinkedHashMap<>();

@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,26 +26,6 @@ public final class ChunkLedger {
 
     /** What the ledger holds for one table: rows copied and chunks done, and the estimate for the rest. */
     public record TableState(long rowsCopied, long rowsEstimated, int chunksDone, int chunksTotal) {
-    }
-
-    public static void ensure(Connection target) throws SQLException {
-        try (Statement st = target.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS tandem");
-            st.execute("""
-                    CREATE TABLE IF NOT EXISTS tandem.backfill_chunk (
-                        migration      text   NOT NULL,
-                        generation     int    NOT NULL,
-                        target_table   text   NOT NULL,
-                        chunk          int    NOT NULL,
-                        lower_bound    text[],
-                        upper_bound    text[],
-                        estimated_rows bigint NOT NULL,
-                        rows_copied    bigint,
-                        snapshot_lsn   text,
-                        copied_at      timestamptz,
-                        planned_at     timestamptz NOT NULL DEFAULT now(),
-                        PRIMARY KEY (migration, generation, target_table, chunk))""");
-        }
     }
 
     /** Drops the plans of every other generation of {@code migration}. */

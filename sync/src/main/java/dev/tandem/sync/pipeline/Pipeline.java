@@ -2,15 +2,15 @@ package dev.tandem.sync.pipeline;
 
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.ChangeTopics;
-import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.debezium.CaptureEngine;
+import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.replication.ExportedSnapshot;
 import dev.tandem.capture.replication.ReplicationSetup;
 import dev.tandem.sync.apply.ApplierConfig;
 import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.apply.SnapshotCatchUp;
 import dev.tandem.sync.backfill.Backfill;
-import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.backfill.BackfillProgress;
 import dev.tandem.sync.backfill.BackfillTables;
 import dev.tandem.sync.backfill.ChunkLedger;
@@ -28,10 +28,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,9 +58,16 @@ public final class Pipeline implements AutoCloseable {
     private ApplySide applier;
     private ScheduledExecutorService slotWatch;
     private volatile Throwable slotFailure;
+    private LifecycleListener lifecycle = LifecycleListener.NONE;
 
     public Pipeline(PipelineConfig config) {
         this.config = config;
+    }
+
+    /** Reports backfill and streaming to {@code listener}; set before {@link #start()}. */
+    public Pipeline reportingTo(LifecycleListener listener) {
+        this.lifecycle = listener;
+        return this;
     }
 
     /** Validates the mappings, backfills when needed and starts streaming; returns once streaming runs. */
@@ -98,6 +105,7 @@ public final class Pipeline implements AutoCloseable {
         }
         startApplier();
         watchSlot(replication);
+        lifecycle.streaming();
     }
 
     /**
@@ -176,6 +184,7 @@ public final class Pipeline implements AutoCloseable {
         if (replication.slotExists()) {
             replication.drop();
         }
+        lifecycle.backfillStarting();
         CaptureConfig previous = captureConfig;
         captureConfig = captureConfig.withGeneration(resetState(target));
         try {
@@ -206,7 +215,7 @@ public final class Pipeline implements AutoCloseable {
      * while planning, or the mapping changed) starts over instead.
      */
     private void resumeBackfill(ReplicationSetup replication, Connection target) throws SQLException, InterruptedException {
-        ChunkLedger.ensure(target);
+        ControlSchema.ensure(target);
         Set<String> planned = ChunkLedger.plannedTables(target, config.migration(), captureConfig.generation());
         Set<String> mapped = BackfillTables.of(tables, joinState).stream().map(CompiledTable::target).collect(Collectors.toSet());
         if (!planned.equals(mapped)) {
@@ -219,6 +228,7 @@ public final class Pipeline implements AutoCloseable {
         }
         log.info("migration {}: backfill generation {} was interrupted; resuming it", config.migration(),
                 captureConfig.generation());
+        lifecycle.backfillStarting();
         restartCapture();
         ApplierConfig applierConfig = config.applier(captureConfig);
         try (ExportedSnapshot snapshot = replication.exportSnapshot();

@@ -1,13 +1,13 @@
 package dev.tandem.deploy.lifecycle.end;
 
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.replication.ReplicationSetup;
 import dev.tandem.deploy.lifecycle.MigrationPhase;
 import dev.tandem.deploy.lifecycle.OperationLock;
 import dev.tandem.deploy.lifecycle.PhaseStore;
 import dev.tandem.deploy.lifecycle.Sides;
-import dev.tandem.capture.CaptureConfig;
-import dev.tandem.capture.replication.ReplicationSetup;
-import dev.tandem.sync.apply.JoinState;
 import dev.tandem.deploy.lifecycle.switchover.WriteBlock;
+import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +15,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 
 /**
@@ -40,20 +42,27 @@ public final class MigrationEnd {
 
     /** CUT_OVER → COMPLETED: drops both directions' slots and publications and the new side's write fences. */
     public String complete() throws SQLException, InterruptedException {
-        return end("complete", MigrationPhase.CUT_OVER, MigrationPhase.COMPLETED);
+        return end("complete", EnumSet.of(MigrationPhase.CUT_OVER), MigrationPhase.COMPLETED);
     }
 
-    /** SYNCING → CANCELLED: drops the slots and publications and every write fence; legacy stays as it was. */
+    /** CREATED, BACKFILLING or SYNCING → CANCELLED: drops the slots and publications and every write fence; legacy stays as it was. */
     public String cancel() throws SQLException, InterruptedException {
-        return end("cancel", MigrationPhase.SYNCING, MigrationPhase.CANCELLED);
+        return end("cancel", EnumSet.of(MigrationPhase.CREATED, MigrationPhase.BACKFILLING, MigrationPhase.SYNCING),
+                MigrationPhase.CANCELLED);
     }
 
-    private String end(String operation, MigrationPhase expected, MigrationPhase next) throws SQLException, InterruptedException {
+    private String end(String operation, Set<MigrationPhase> from, MigrationPhase next) throws SQLException, InterruptedException {
         try (OperationLock lock = OperationLock.acquire(sides.newDb(), sides.migration(), operation);
              Connection control = sides.newDb().connect("tandem-" + operation)) {
             PhaseStore.ensure(control);
-            if (store.phase(control) != next) { // a repeated command finishes the cleanup an earlier one started
-                store.advance(control, expected, next, actor, operation + " started", "dropping slots and publications");
+            MigrationPhase phase = store.phase(control);
+            if (phase != next) { // a repeated command finishes the cleanup an earlier one started
+                if (!from.contains(phase)) {
+                    throw new IllegalStateException("migration " + sides.migration() + " is " + phase.label() + ": "
+                            + operation + " starts only from " + from.stream().map(MigrationPhase::label).toList()
+                            + (phase == MigrationPhase.CUT_OVER ? "; roll back first" : ""));
+                }
+                store.advance(control, phase, next, actor, operation + " started", "dropping slots and publications");
             }
             awaitSyncStopped(control);
             List<String> dropped = new ArrayList<>();

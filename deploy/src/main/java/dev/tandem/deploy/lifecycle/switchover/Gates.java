@@ -1,9 +1,9 @@
 package dev.tandem.deploy.lifecycle.switchover;
 
-import dev.tandem.deploy.lifecycle.Sides;
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.deploy.lifecycle.Sides;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;

@@ -1,8 +1,8 @@
 package dev.tandem.deploy.lifecycle.switchover;
 
-import dev.tandem.deploy.lifecycle.Sides;
 import dev.tandem.capture.replication.ExportedSnapshot;
 import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.deploy.lifecycle.Sides;
 import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.control.ControlSchema;
 import java.sql.Connection;

@@ -1,12 +1,12 @@
 package dev.tandem.deploy.lifecycle.switchover;
 
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.lifecycle.Failpoint;
 import dev.tandem.deploy.lifecycle.MigrationPhase;
 import dev.tandem.deploy.lifecycle.OperationLock;
 import dev.tandem.deploy.lifecycle.PhaseStore;
 import dev.tandem.deploy.lifecycle.Sides;
-import dev.tandem.capture.CaptureConfig;
-import dev.tandem.capture.PgDatabase;
 import dev.tandem.reconcile.order.ChangeLogKeys;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.fence.SourceFence;
@@ -16,14 +16,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -282,16 +283,24 @@ public final class Switchover {
         }
     }
 
-    /** Returns a migration to a safe state after a crash; a no-op when no switch was interrupted. */
-    public static void recoverInterrupted(Sides sides, String actor) throws SQLException {
-        new Switchover(sides, SwitchSettings.DEFAULTS, null, null, actor).recoverInterrupted();
+    /**
+     * Returns a migration to its safe side when its switch was orphaned: the phase says switching but no live
+     * session holds the operation lock (the process that held it died). False, and nothing done, otherwise.
+     */
+    public static boolean recoverIfOrphaned(Sides sides, String actor) throws SQLException {
+        return new Switchover(sides, SwitchSettings.DEFAULTS, null, null, actor).recoverIfOrphaned();
     }
 
-    private void recoverInterrupted() throws SQLException {
-        try (OperationLock lock = OperationLock.acquire(sides.newDb(), sides.migration(), "recovery");
-             Connection control = sides.newDb().connect("tandem-recovery")) {
+    private boolean recoverIfOrphaned() throws SQLException {
+        Optional<OperationLock> lock = OperationLock.tryAcquire(sides.newDb(), sides.migration(), "recovery");
+        if (lock.isEmpty()) {
+            return false;
+        }
+        try (OperationLock held = lock.get(); Connection control = sides.newDb().connect("tandem-recovery")) {
             PhaseStore.ensure(control);
+            boolean orphaned = store.phase(control).switching();
             recover(control);
+            return orphaned;
         }
     }
 

@@ -1,9 +1,11 @@
-package dev.tandem.deploy.control;
+package dev.tandem.deploy.lifecycle;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.sync.control.TableStates;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /** Records an operator's pause, resume or skip request for a table, from the CLI or the API. */
@@ -13,6 +15,21 @@ public final class TableRequests {
     public enum Outcome { RECORDED, NOT_PAUSED, ALREADY_PAUSED, UNKNOWN_TABLE, NOTHING_TO_SKIP }
 
     private TableRequests() {
+    }
+
+    /** How many of the migration's target tables are paused now. */
+    public static long pausedCount(PgDatabase target, String migration) throws ControlUnavailableException {
+        try (Connection c = target.connect("tandem-metrics");
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM tandem.table_state WHERE migration = ?")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new ControlUnavailableException("cannot count the paused tables of " + migration + " in " + target + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

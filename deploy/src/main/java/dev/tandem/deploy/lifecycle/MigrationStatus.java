@@ -1,4 +1,4 @@
-package dev.tandem.deploy.control;
+package dev.tandem.deploy.lifecycle;
 
 import dev.tandem.capture.PgDatabase;
 import java.sql.Connection;
@@ -27,6 +27,9 @@ public final class MigrationStatus {
             }
             Map<String, Object> status = new LinkedHashMap<>();
             status.put("migration", migration);
+            MigrationPhase phase = new PhaseStore(migration, target).phase(c);
+            status.put("phase", phase.label());
+            status.put("route", phase.route());
             status.putAll(row.get(0));
             status.put("backfill", rows(c, migration, """
                     SELECT target_table, rows_copied, snapshot_lsn, done_at FROM tandem.backfill

@@ -1,4 +1,4 @@
-package dev.tandem.deploy.control;
+package dev.tandem.deploy.lifecycle;
 
 /** The control schema in the new database could not be read or written; the message says where and why. */
 public final class ControlUnavailableException extends Exception {
