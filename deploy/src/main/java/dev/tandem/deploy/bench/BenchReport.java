@@ -233,8 +233,8 @@ final class BenchReport {
         for (List<SwitchReport> reports : List.of(cutover.cutovers(), cutover.rollbacks())) {
             for (SwitchReport report : reports) {
                 ObjectNode one = blocks.addObject();
-                one.put("operation", report.operation());
-                one.put("outcome", report.outcome());
+                one.put("operation", report.operation().label());
+                one.put("outcome", report.outcome().label());
                 one.put("write_block_ms", report.blockMillis());
                 report.phaseMillis().forEach(one::put);
             }

@@ -2,6 +2,7 @@ package dev.tandem.deploy.control;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.deploy.lifecycle.Lifecycle;
+import dev.tandem.deploy.lifecycle.switchover.SwitchOutcome;
 import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
 import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
 import dev.tandem.deploy.run.LoadedMigration;
@@ -77,7 +78,7 @@ public abstract class SwitchCommand implements Callable<Integer> {
             return e instanceof IllegalStateException ? 1 : 2;
         }
         print(report);
-        return report.switched() || (dryRun && report.outcome().equals("planned")) ? 0 : 1;
+        return report.switched() || (dryRun && report.outcome() == SwitchOutcome.PLANNED) ? 0 : 1;
     }
 
     private String actor() {
@@ -87,8 +88,8 @@ public abstract class SwitchCommand implements Callable<Integer> {
     private void print(SwitchReport report) throws Exception {
         if (json) {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("operation", report.operation());
-            body.put("outcome", report.outcome());
+            body.put("operation", report.operation().label());
+            body.put("outcome", report.outcome().label());
             body.put("gates", report.gates().stream().map(g -> Map.of("gate", g.gate(), "passed", g.passed(),
                     "detail", g.detail())).toList());
             body.put("write_block_ms", report.blockMillis());

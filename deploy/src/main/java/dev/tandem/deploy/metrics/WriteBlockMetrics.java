@@ -1,6 +1,7 @@
 package dev.tandem.deploy.metrics;
 
 import dev.tandem.deploy.lifecycle.ControlUnavailableException;
+import dev.tandem.deploy.lifecycle.switchover.SwitchOperation;
 import dev.tandem.deploy.lifecycle.PhaseStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +31,8 @@ public final class WriteBlockMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        for (String operation : List.of("cutover", "rollback")) {
+        for (SwitchOperation switchOperation : SwitchOperation.values()) {
+            String operation = switchOperation.label();
             for (String phase : PHASES) {
                 Gauge.builder("tandem_write_block_last_ms", this, m -> m.millis(operation, phase))
                         .description("write-block time of the newest cutover or rollback, per phase (NaN: none yet)")

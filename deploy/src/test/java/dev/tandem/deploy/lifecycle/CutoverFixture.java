@@ -92,11 +92,20 @@ final class CutoverFixture implements AutoCloseable {
     }
 
     void startSync() throws Exception {
+        startSync(false);
+    }
+
+    /** Starts the sync; with {@code recovering}, its supervisor also undoes orphaned switches, as `tandem run`'s does. */
+    void startSync(boolean recovering) throws Exception {
         follower = new SyncSupervisor(store,
                 () -> new Pipeline(new PipelineConfig(migration, legacy, newDb, mapping, stack.kafka().bootstrapServers())
                         .withOrdering(forwardOrdering)),
                 () -> new Pipeline(new PipelineConfig(Sides.reverseName(migration), newDb, legacy,
                         ReverseMapping.of(mapping), stack.kafka().bootstrapServers())));
+        if (recovering) {
+            Sides sides = switchover(SwitchSettings.DEFAULTS).sides();
+            follower.recovering(() -> Switchover.recoverIfOrphaned(sides, "tandem run"));
+        }
         follower.follow(); // starts the forward sync: backfill, then streaming
         following = Executors.newSingleThreadScheduledExecutor();
         following.scheduleWithFixedDelay(() -> {

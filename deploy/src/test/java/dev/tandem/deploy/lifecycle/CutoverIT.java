@@ -1,40 +1,27 @@
 package dev.tandem.deploy.lifecycle;
 
-import dev.tandem.deploy.lifecycle.end.MigrationEnd;
-import dev.tandem.deploy.lifecycle.switchover.GateResult;
-import dev.tandem.deploy.lifecycle.switchover.RouteHook;
-import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
-import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
-import dev.tandem.deploy.lifecycle.switchover.Switchover;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.embedded.EmbeddedStack;
-import dev.tandem.embedded.SharedTestStack;
-import dev.tandem.sync.mapping.CompiledTable;
-import dev.tandem.sync.mapping.MappingCompiler;
-import dev.tandem.sync.mapping.MappingParser;
-import dev.tandem.sync.mapping.MappingSpec;
-import dev.tandem.sync.mapping.ReverseMapping;
-import dev.tandem.sync.pipeline.Pipeline;
-import dev.tandem.sync.pipeline.PipelineConfig;
+import dev.tandem.deploy.lifecycle.end.MigrationEnd;
+import dev.tandem.deploy.lifecycle.switchover.GateResult;
+import dev.tandem.deploy.lifecycle.switchover.RouteHook;
+import dev.tandem.deploy.lifecycle.switchover.SwitchOutcome;
+import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
+import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
+import dev.tandem.deploy.lifecycle.switchover.Switchover;
 import dev.tandem.sync.route.Ordering;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,7 +149,7 @@ class CutoverIT {
         try (CutoverFixture f = new CutoverFixture("coabort", "(n.balance_cents / 100.0)::numeric(12,2)")) {
             f.startSync();
             SwitchReport report = f.switchover(SwitchSettings.DEFAULTS.withBudget(Duration.ofMillis(1))).cutover(false);
-            assertEquals("aborted", report.outcome(), report.message());
+            assertEquals(SwitchOutcome.ABORTED, report.outcome(), report.message());
             assertEquals(MigrationPhase.SYNCING, f.store.phase());
             exec(f.legacy, "INSERT INTO legacy.account VALUES (9001, 'after abort', 1.00)"); // legacy takes writes again
             SQLException blocked = null;
@@ -182,7 +169,7 @@ class CutoverIT {
             f.startSync();
             exec(f.legacy, "UPDATE legacy.account SET balance = balance + 0.37");
             SwitchReport report = f.switchover(SwitchSettings.DEFAULTS).cutover(false);
-            assertEquals("refused", report.outcome(), report.message());
+            assertEquals(SwitchOutcome.REFUSED, report.outcome(), report.message());
             GateResult roundTrip = report.gates().stream().filter(g -> g.gate().equals("reverse round trip")).findFirst()
                     .orElseThrow();
             assertFalse(roundTrip.passed());

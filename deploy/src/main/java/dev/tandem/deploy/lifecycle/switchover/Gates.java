@@ -38,11 +38,11 @@ public final class Gates {
         this.lastCleanPass = lastCleanPass;
     }
 
-    List<GateResult> evaluate(String operation, String syncMigration, PgDatabase from, PgDatabase to,
+    List<GateResult> evaluate(SwitchOperation operation, String syncMigration, PgDatabase from, PgDatabase to,
                               CaptureConfig otherSlot) throws SQLException, InterruptedException {
         List<GateResult> results = new ArrayList<>();
         results.add(lag(syncMigration, from, to));
-        if (operation.equals("cutover")) {
+        if (operation == SwitchOperation.CUTOVER) {
             results.add(verification());
             results.add(roundTrip());
         }

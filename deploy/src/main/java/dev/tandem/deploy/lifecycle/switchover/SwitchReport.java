@@ -14,10 +14,10 @@ import java.util.Map;
  * @param reverified  rows re-verified inside the block
  * @param message     one line for the operator
  */
-public record SwitchReport(String operation, String outcome, List<GateResult> gates, Map<String, Long> phaseMillis,
+public record SwitchReport(SwitchOperation operation, SwitchOutcome outcome, List<GateResult> gates, Map<String, Long> phaseMillis,
                            long blockMillis, long reverified, String message) {
 
     public boolean switched() {
-        return "switched".equals(outcome);
+        return outcome == SwitchOutcome.SWITCHED;
     }
 }

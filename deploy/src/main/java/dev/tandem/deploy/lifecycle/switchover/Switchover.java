@@ -71,18 +71,18 @@ public final class Switchover {
     }
 
     /** One direction of the protocol: which side is left, which side opens, and whose sync drains. */
-    private record Direction(String operation, MigrationPhase idle, MigrationPhase switching, MigrationPhase done, PgDatabase from, PgDatabase to,
+    private record Direction(SwitchOperation operation, MigrationPhase idle, MigrationPhase switching, MigrationPhase done, PgDatabase from, PgDatabase to,
                              List<String> fromTables, List<String> toTables, String syncMigration,
                              List<CompiledTable> syncTables, CaptureConfig otherSlot) {
     }
 
     private Direction forward() {
-        return new Direction("cutover", MigrationPhase.SYNCING, MigrationPhase.CUTTING_OVER, MigrationPhase.CUT_OVER, sides.legacy(), sides.newDb(),
+        return new Direction(SwitchOperation.CUTOVER, MigrationPhase.SYNCING, MigrationPhase.CUTTING_OVER, MigrationPhase.CUT_OVER, sides.legacy(), sides.newDb(),
                 sides.legacyTables(), sides.newTables(), sides.migration(), sides.forward(), sides.reverseCapture());
     }
 
     private Direction backward() {
-        return new Direction("rollback", MigrationPhase.CUT_OVER, MigrationPhase.ROLLING_BACK, MigrationPhase.SYNCING, sides.newDb(), sides.legacy(),
+        return new Direction(SwitchOperation.ROLLBACK, MigrationPhase.CUT_OVER, MigrationPhase.ROLLING_BACK, MigrationPhase.SYNCING, sides.newDb(), sides.legacy(),
                 sides.newTables(), sides.legacyTables(), sides.reverseMigration(), sides.reverse(), sides.forwardCapture());
     }
 
@@ -95,7 +95,7 @@ public final class Switchover {
     }
 
     private SwitchReport run(Direction d, boolean dryRun) throws SQLException, InterruptedException {
-        try (OperationLock lock = OperationLock.acquire(sides.newDb(), sides.migration(), d.operation());
+        try (OperationLock lock = OperationLock.acquire(sides.newDb(), sides.migration(), d.operation().label());
              Connection control = sides.newDb().connect("tandem-" + d.operation())) {
             PhaseStore.ensure(control);
             recover(control);
@@ -110,12 +110,12 @@ public final class Switchover {
             if (verdicts.stream().anyMatch(g -> !g.passed())) {
                 store.record(control, actor, d.operation() + " refused", String.join("; ",
                         verdicts.stream().map(GateResult::toString).toList()));
-                return new SwitchReport(d.operation(), "refused", verdicts, Map.of(), 0, 0,
+                return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, verdicts, Map.of(), 0, 0,
                         d.operation() + " refused: " + verdicts.stream().filter(g -> !g.passed())
                                 .map(g -> g.gate() + " (" + g.detail() + ")").toList());
             }
             if (dryRun) {
-                return new SwitchReport(d.operation(), "planned", verdicts, Map.of(), 0, 0, plan(d));
+                return new SwitchReport(d.operation(), SwitchOutcome.PLANNED, verdicts, Map.of(), 0, 0, plan(d));
             }
             return switchSides(control, d, verdicts);
         }
@@ -129,7 +129,7 @@ public final class Switchover {
             writes.install(to, d.toTables());
             writes.block(to); // the side that is not live takes no application writes
         }
-        if (d.operation().equals("cutover")) {
+        if (d.operation() == SwitchOperation.CUTOVER) {
             new ReturnSlot(sides).prepare(); // the reverse slot exists before the cutover
         }
     }
@@ -188,13 +188,13 @@ public final class Switchover {
                 phases.put("switch", block - phases.values().stream().mapToLong(Long::longValue).sum());
                 Failpoint.reach("switched");
                 afterFlip(control, d, phases, block);
-                return new SwitchReport(d.operation(), "switched", verdicts, phases, block, reverified,
+                return new SwitchReport(d.operation(), SwitchOutcome.SWITCHED, verdicts, phases, block, reverified,
                         d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
             } catch (SQLException | RuntimeException e) {
                 long block = elapsedMillis(t0);
                 String reason = step + " failed after " + block + " ms: " + e.getMessage();
                 abort(control, d, reason);
-                return new SwitchReport(d.operation(), "aborted", verdicts, phases, block, reverified,
+                return new SwitchReport(d.operation(), SwitchOutcome.ABORTED, verdicts, phases, block, reverified,
                         d.operation() + " aborted, " + d.idle().route() + " writes reopened: " + reason);
             }
         }
@@ -206,7 +206,7 @@ public final class Switchover {
      */
     private void afterFlip(Connection control, Direction d, Map<String, Long> phases, long block) {
         try {
-            store.recordBlock(control, d.operation(), phases, block);
+            store.recordBlock(control, d.operation().label(), phases, block);
             runHook(control, d);
         } catch (SQLException | RuntimeException e) {
             log.warn("migration {}: {} done, but recording its timings or running the hook failed: {}", sides.migration(),
@@ -219,7 +219,7 @@ public final class Switchover {
             return;
         }
         try {
-            String outcome = hook.run(sides.migration(), d.operation(), d.done().route());
+            String outcome = hook.run(sides.migration(), d.operation().label(), d.done().route());
             store.record(control, actor, "route hook", outcome);
             log.info("migration {}: {}", sides.migration(), outcome);
         } catch (InterruptedException e) {
@@ -241,7 +241,7 @@ public final class Switchover {
                 continue;
             }
             rows += keys.size();
-            if (d.operation().equals("cutover")) {
+            if (d.operation() == SwitchOperation.CUTOVER) {
                 drift.addAll(verifier.drifted(synced, keys));
             } else {
                 List<List<String>> legacyKeys = KeyTranslation.targetKeys(to, synced, keys);
