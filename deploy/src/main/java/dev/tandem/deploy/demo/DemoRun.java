@@ -9,14 +9,16 @@ import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.control.PausedTablesMetrics;
+import dev.tandem.deploy.lifecycle.PhaseListener;
+import dev.tandem.deploy.lifecycle.PhaseStore;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.embedded.EmbeddedStack;
 import dev.tandem.reconcile.PassReport;
 import dev.tandem.reconcile.ReconcileSettings;
 import dev.tandem.reconcile.Reconciler;
 import dev.tandem.reconcile.TableReport;
-import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.apply.ApplyStats;
+import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import java.io.PrintStream;
@@ -80,7 +82,7 @@ final class DemoRun {
         PipelineConfig config = new PipelineConfig(MIGRATION, legacy, newDb, ShopSchema.mapping(mappingFile), kafka);
         console.printf("mapping: %s (try: ./tandem check --mapping %s --source %s --target %s)%n", mappingFile,
                 mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
-        try (Pipeline pipeline = new Pipeline(config);
+        try (Pipeline pipeline = new Pipeline(config).reportingTo(new PhaseListener(new PhaseStore(MIGRATION, newDb), "tandem demo"));
              PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline).bind(new PausedTablesMetrics(MIGRATION, newDb));
              ApiServer api = settings.apiPort() == null ? null : new ApiServer(MIGRATION, "127.0.0.1", settings.apiPort(), newDb,
                      ApiToken.load(null, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, null, settings.apiTls())) {

@@ -4,12 +4,12 @@ import dev.tandem.sync.pipeline.LifecycleListener;
 import java.sql.SQLException;
 
 /** Turns the forward pipeline's reports into phase transitions: BACKFILLING while it copies, SYNCING once it streams. */
-final class PhaseListener implements LifecycleListener {
+public final class PhaseListener implements LifecycleListener {
 
     private final PhaseStore store;
     private final String actor;
 
-    PhaseListener(PhaseStore store, String actor) {
+    public PhaseListener(PhaseStore store, String actor) {
         this.store = store;
         this.actor = actor;
     }

@@ -32,7 +32,7 @@ class ApiIT {
         postgres.createDatabase("api_legacy");
         postgres.createDatabase("api_new");
         exec(postgres, "api_legacy", "CREATE TABLE public.src (id int PRIMARY KEY, name text)",
-                "INSERT INTO public.src SELECT g, 'n' FROM generate_series(1, 50) g");
+                "INSERT INTO public.src SELECT g, 'n' FROM generate_series(1, 3000) g");
         exec(postgres, "api_new", "CREATE TABLE public.src (id int PRIMARY KEY, name text)");
         Files.writeString(dir.resolve("mapping.yaml"), "tables:\n  - target: public.src\n    from: public.src s\n    copy_same_named: true\n");
         Files.writeString(dir.resolve("token"), TOKEN + "\n");
@@ -43,6 +43,7 @@ class ApiIT {
                 target: { url: "%s" }
                 kafka: { bootstrap: "%s" }
                 mapping: mapping.yaml
+                backfill: { chunkRows: 300, rowsPerSecond: 1000 }
                 """.formatted(postgres.jdbcUrl("api_legacy"), postgres.jdbcUrl("api_new"),
                 SharedTestStack.get().kafka().bootstrapServers()));
         int port;
@@ -54,10 +55,17 @@ class ApiIT {
                 "--config", config.toString(), "--duration", "25s", "--api-port", Integer.toString(port),
                 "--api-token-file", dir.resolve("token").toString()));
 
+        // the copy is throttled to about 3 s, long enough to see the lifecycle's phase during it
+        HttpResponse<String> copying = awaitGet(base + "/api/v1/migrations/api_it/status", 200, "\"phase\":\"backfilling\"");
+        assertTrue(copying.body().contains("\"route\":\"legacy\""), copying.body());
+        assertTrue(awaitGet(base + "/api/v1/migrations/api_it/route", 200, "\"phase\"").body().contains("backfilling")
+                || get(base + "/api/v1/migrations/api_it/status").body().contains("\"backfill_done\":true"),
+                "the route shows the same phase as the status");
         HttpResponse<String> status = awaitGet(base + "/api/v1/migrations/api_it/status", 200, "\"backfill_done\":true");
-        assertEquals(50, new ObjectMapper().readTree(status.body()).get("backfill").get(0).get("rows_copied").asInt());
+        awaitGet(base + "/api/v1/migrations/api_it/status", 200, "\"phase\":\"syncing\"");
+        assertEquals(3000, new ObjectMapper().readTree(status.body()).get("backfill").get(0).get("rows_copied").asInt());
         var progress = new ObjectMapper().readTree(status.body()).get("backfill_progress").get(0);
-        assertEquals(50, progress.get("rows_copied").asInt(), status.body());
+        assertEquals(3000, progress.get("rows_copied").asInt(), status.body());
         assertEquals(progress.get("chunks_planned").asInt(), progress.get("chunks_copied").asInt(), status.body());
         assertEquals(0, progress.get("eta_seconds").asInt(), status.body());
 
