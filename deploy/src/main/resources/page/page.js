@@ -199,6 +199,7 @@ function renderHeadline(route, metrics, haveMetrics) {
   const failed = metric(metrics, 'tandem_pipeline_failed');
   show('pipeline-state', haveMetrics && failed !== null ? (failed > 0 ? 'failed' : 'running') : null, null,
       failed === null ? '' : (failed > 0 ? 'state-bad' : 'state-ok'));
+  show('sync-direction', haveMetrics ? syncDirection(metrics) : null);
 }
 
 function renderApply(status, metrics) {
@@ -246,7 +247,18 @@ function renderBackfill(status, metrics) {
   show('backfill-percent', fraction, percent);
   show('backfill-rate', metric(metrics, 'tandem_backfill_rows_per_second', { table: 'all' }), v => integer(v) + ' rows/s');
   show('backfill-eta', done ? 0 : metric(metrics, 'tandem_backfill_eta_seconds', { table: 'all' }), seconds);
-  show('slot-wal-retained', metric(metrics, 'tandem_slot_wal_retained_bytes'), bytes);
+  show('slot-wal-retained', metric(metrics, 'tandem_slot_wal_retained_bytes', { slot: 'forward' }), slotBytes);
+  show('slot-wal-retained-reverse', metric(metrics, 'tandem_slot_wal_retained_bytes', { slot: 'reverse' }), slotBytes);
+}
+
+function slotBytes(value) {
+  return value < 0 ? 'no slot' : bytes(value);
+}
+
+function syncDirection(metrics) {
+  if (metric(metrics, 'tandem_sync_direction', { direction: 'forward' }) === 1) return 'forward (legacy → new)';
+  if (metric(metrics, 'tandem_sync_direction', { direction: 'reverse' }) === 1) return 'reverse (new → legacy)';
+  return metrics ? 'stopped' : null;
 }
 
 function sum(map) {

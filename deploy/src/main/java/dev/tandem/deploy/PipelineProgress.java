@@ -14,27 +14,40 @@ import java.util.function.Supplier;
  */
 final class PipelineProgress implements Supplier<ProgressLine.Frame> {
 
-    private final Pipeline pipeline;
+    private final Supplier<Pipeline> active;
+    private final Supplier<String> direction;
     private final Supplier<String> extra;
     private final long backfillTotal;
     private long lastApplied;
     private long lastAt = System.nanoTime();
 
-    PipelineProgress(Pipeline pipeline, long backfillTotal, Supplier<String> extra) {
-        this.pipeline = pipeline;
+    private Pipeline pipeline;
+
+    PipelineProgress(Supplier<Pipeline> active, Supplier<String> direction, long backfillTotal, Supplier<String> extra) {
+        this.active = active;
+        this.direction = direction;
         this.extra = extra;
         this.backfillTotal = backfillTotal;
     }
 
     @Override
     public synchronized ProgressLine.Frame get() {
+        Pipeline running = active.get();
+        if (running == null) {
+            return new ProgressLine.Frame(Double.NaN, "sync " + direction.get() + ": starting" + extra.get());
+        }
+        if (running != pipeline) { // the sync turned around: its counters start from zero
+            pipeline = running;
+            lastApplied = 0;
+        }
         ApplyStats stats = pipeline.applyStats();
         long applied = stats == null ? 0 : stats.changesApplied();
         long now = System.nanoTime();
         double rate = (applied - lastApplied) / Math.max(1e-3, (now - lastAt) / 1e9);
         lastApplied = applied;
         lastAt = now;
-        String line = String.format("%s | applied %d changes (%.0f/s) | lag p99 %s%s%s", backfill(), applied, rate,
+        String line = String.format("%s | %s: applied %d changes (%.0f/s) | lag p99 %s%s%s", backfill(), direction.get(),
+                applied, rate,
                 stats == null ? "-" : stats.lagPercentileMs(99) + " ms", wal(), extra.get());
         TableProgress all = pipeline.backfillProgress().overall();
         boolean copying = all.chunksTotal() > 0 && !all.done() && all.rowsEstimated() > 0;

@@ -88,7 +88,13 @@ public final class ProgressLine {
      * @param backfillTotal rows expected in the backfill, or 0 when unknown; {@code extra} is appended.
      */
     public ProgressLine(PrintStream out, Pipeline pipeline, long backfillTotal, Supplier<String> extra) {
-        this(out, Style.detect(out), new PipelineProgress(pipeline, backfillTotal, extra));
+        this(out, () -> pipeline, () -> "forward", backfillTotal, extra);
+    }
+
+    /** Follows whichever pipeline runs now ({@code active}), labelled with its {@code direction}. */
+    public ProgressLine(PrintStream out, Supplier<Pipeline> active, Supplier<String> direction, long backfillTotal,
+                        Supplier<String> extra) {
+        this(out, Style.detect(out), new PipelineProgress(active, direction, backfillTotal, extra));
     }
 
     /** Prints the reports {@code frames} gives, in {@code style}. */

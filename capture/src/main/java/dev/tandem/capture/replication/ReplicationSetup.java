@@ -141,6 +141,19 @@ public final class ReplicationSetup {
         }
     }
 
+    /** WAL bytes the slot holds on its database (from its restart position to now), or -1 when there is no slot. */
+    public long retainedWalBytes() throws SQLException {
+        try (Connection c = config.source().connect("tandem-slot-check");
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots
+                     WHERE slot_name = ?""")) {
+            ps.setString(1, config.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getObject(1) != null ? rs.getLong(1) : -1;
+            }
+        }
+    }
+
     /** Drops the slot and publication (both idempotent); the slot must not be in use. */
     public void drop() throws SQLException {
         try (Connection c = config.source().connect("tandem-setup"); Statement st = c.createStatement()) {

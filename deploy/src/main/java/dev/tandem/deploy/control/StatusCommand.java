@@ -66,9 +66,16 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         @SuppressWarnings("unchecked")
+        Map<String, Object> sync = (Map<String, Object>) status.get("sync");
+        if (sync != null) {
+            System.out.println("  sync: " + sync.get("direction") + (sync.get("changes_applied") == null ? ""
+                    : ", " + sync.get("changes_applied") + " changes applied since it started, lag p99 " + sync.get("lag_ms_p99")
+                    + " ms over the last minute") + " (reported " + sync.get("reported_seconds_ago") + " s ago by `tandem run`)");
+        }
+        @SuppressWarnings("unchecked")
         Map<String, Object> applied = (Map<String, Object>) status.get("applied");
-        System.out.println(applied == null ? "  applied: nothing streamed yet"
-                : "  applied: source transaction " + applied.get("tx_id") + " (after commit " + applied.get("after_commit")
+        System.out.println(applied == null ? "  applied (forward): nothing streamed yet"
+                : "  applied (forward): source transaction " + applied.get("tx_id") + " (after commit " + applied.get("after_commit")
                   + ", committed " + applied.get("last_source_commit") + "), applied " + applied.get("applied_at")
                   + ", " + applied.get("last_apply_delay_ms") + " ms after its commit"
                   + (applied.get("partitions") instanceof Number n && n.longValue() > 1

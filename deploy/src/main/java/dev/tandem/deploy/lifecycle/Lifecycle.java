@@ -19,6 +19,9 @@ import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * One migration's whole life, read top to bottom: {@link #supervise} backfills and streams (and keeps following
@@ -80,6 +83,15 @@ public final class Lifecycle {
             throw new IllegalStateException("cannot read the phase of " + migration.migration() + " from "
                     + migration.target() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The WAL each direction's slot retains: {@code forward} on legacy, {@code reverse} on the new database. */
+    public Map<String, LongSupplier> slotRetention() {
+        Sides sides = sidesForward();
+        Map<String, LongSupplier> slots = new LinkedHashMap<>();
+        slots.put("forward", new SlotRetention(sides.forwardCapture()));
+        slots.put("reverse", new SlotRetention(sides.reverseCapture()));
+        return slots;
     }
 
     /** Verification in the background of {@code tandem run}: a pass every {@code reconcile.pause} when continuous. */

@@ -31,6 +31,12 @@ public final class MigrationStatus {
             status.put("phase", phase.label());
             status.put("route", phase.route());
             status.putAll(row.get(0));
+            List<Map<String, Object>> sync = rows(c, migration, """
+                    SELECT lower(sync_direction) AS direction, sync_changes_applied AS changes_applied,
+                           sync_lag_p99_ms AS lag_ms_p99,
+                           round(extract(epoch FROM now() - follower_seen_at)::numeric, 1) AS reported_seconds_ago
+                    FROM tandem.cutover WHERE migration = ? AND follower_seen_at IS NOT NULL""");
+            status.put("sync", sync.isEmpty() ? null : sync.get(0));
             status.put("backfill", rows(c, migration, """
                     SELECT target_table, rows_copied, snapshot_lsn, done_at FROM tandem.backfill
                     WHERE migration = ? ORDER BY target_table"""));

@@ -178,15 +178,20 @@ public final class PhaseStore {
         return blocks;
     }
 
-    /** Records the direction the service's sync runs in now; the service calls it every few seconds. */
-    public void acknowledge(String direction, String actor) throws SQLException {
+    /**
+     * Records the direction the service's sync runs in now, with the changes it applied since it started and its lag
+     * p99 over the last minute (null when none runs); the service calls it every few seconds.
+     */
+    public void acknowledge(String direction, Long changesApplied, Long lagP99Ms, String actor) throws SQLException {
         try (Connection c = database.connect("tandem-follower")) {
             ensureOnce(c);
             ensureRow(c, actor);
             try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.cutover SET sync_direction = ?, "
-                    + "follower_seen_at = now() WHERE migration = ?")) {
+                    + "follower_seen_at = now(), sync_changes_applied = ?, sync_lag_p99_ms = ? WHERE migration = ?")) {
                 ps.setString(1, direction);
-                ps.setString(2, migration);
+                ps.setObject(2, changesApplied);
+                ps.setObject(3, lagP99Ms);
+                ps.setString(4, migration);
                 ps.executeUpdate();
             }
         }

@@ -1,6 +1,7 @@
 package dev.tandem.deploy.lifecycle;
 
 import dev.tandem.deploy.lifecycle.MigrationPhase.SyncDirection;
+import dev.tandem.sync.apply.ApplyStats;
 import dev.tandem.sync.pipeline.Pipeline;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -102,7 +103,9 @@ public final class SyncSupervisor implements AutoCloseable {
             return;
         }
         try {
-            store.acknowledge(running.name(), ACTOR);
+            ApplyStats stats = pipeline == null ? null : pipeline.applyStats();
+            store.acknowledge(running.name(), stats == null ? null : stats.changesApplied(),
+                    stats == null ? null : stats.lagPercentileMs(99), ACTOR);
             acknowledgedAt = System.nanoTime();
         } catch (SQLException e) {
             log.warn("migration {}: cannot record the sync direction ({}); will retry", store.migration(), e.getMessage());

@@ -1,12 +1,10 @@
 package dev.tandem.deploy.metrics;
 
 import dev.tandem.sync.apply.ApplyStats;
-import dev.tandem.sync.backfill.BackfillProgress;
 import dev.tandem.sync.backfill.BackfillProgress.TableProgress;
+import dev.tandem.sync.backfill.BackfillProgress;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.pipeline.Pipeline;
-import java.util.ArrayList;
-import java.util.List;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -16,13 +14,19 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The Prometheus registry of one running migration: what the pipeline counts, read when scraped,
- * plus the JVM's own metrics. Every name is listed in {@code docs/metrics.md}.
+ * The Prometheus registry of one running migration: what the sync running now counts (forward before a cutover,
+ * reverse after it), read when scraped, the WAL each direction's slot retains, plus the JVM's own metrics. Every
+ * name is listed in {@code docs/metrics.md}.
  */
 public final class PipelineMetrics implements AutoCloseable {
 
@@ -32,13 +36,34 @@ public final class PipelineMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final ReconcileGauges reconcileGauges = new ReconcileGauges(registry);
-    private final Pipeline pipeline;
+    private final Supplier<Pipeline> active;
     private final Set<String> tablesRegistered = ConcurrentHashMap.newKeySet();
 
+    /** The metrics of one pipeline that runs forward only (the demo, tests). */
     public PipelineMetrics(String migration, Pipeline pipeline) {
-        this.pipeline = pipeline;
+        this(migration, () -> pipeline, () -> "forward", Map.of("forward", pipeline::slotWalRetainedBytes));
+    }
+
+    /**
+     * @param active    the pipeline running now (null between two), whose counters the apply meters show
+     * @param direction {@code forward}, {@code reverse} or {@code none}: which way {@code active} syncs
+     * @param slots     per direction, the WAL its slot retains
+     */
+    public PipelineMetrics(String migration, Supplier<Pipeline> active, Supplier<String> direction,
+                           Map<String, LongSupplier> slots) {
+        this.active = active;
+        Object pipeline = this; // meters read the active pipeline when scraped, whichever it is by then
         registry.config().commonTags("migration", migration);
-        FunctionCounter.builder("tandem_capture_envelopes", pipeline, p -> p.envelopesCaptured())
+        for (String way : List.of("forward", "reverse")) {
+            Gauge.builder("tandem_sync_direction", direction, d -> way.equals(d.get()) ? 1 : 0).tag("direction", way)
+                    .description("1 for the direction the sync runs in now (forward: legacy → new; reverse: new → legacy)")
+                    .strongReference(true).register(registry);
+        }
+        slots.forEach((way, bytes) -> Gauge.builder("tandem_slot_wal_retained_bytes", bytes, LongSupplier::getAsLong)
+                .tag("slot", way).strongReference(true)
+                .description("WAL the direction's replication slot holds on its database, running or idle (-1: no slot yet)")
+                .register(registry));
+        FunctionCounter.builder("tandem_capture_envelopes", pipeline, p -> read(Pipeline::envelopesCaptured))
                 .description("Change envelopes (changes and transaction markers) the capture wrote to Kafka since start")
                 .register(registry);
         FunctionCounter.builder("tandem_apply_changes", pipeline, stat(ApplyStats::changesApplied))
@@ -56,16 +81,13 @@ public final class PipelineMetrics implements AutoCloseable {
         Gauge.builder("tandem_apply_lag_seconds", pipeline, stat(s -> s.lagPercentileMs(99) / 1000.0))
                 .tag("quantile", "0.99").description("Source commit → applied delay over recent transactions")
                 .register(registry);
-        Gauge.builder("tandem_backfill_rows", pipeline, p -> p.rowsBackfilled())
+        Gauge.builder("tandem_backfill_rows", pipeline, p -> read(Pipeline::rowsBackfilled))
                 .description("Rows copied by the backfill so far").register(registry);
-        Gauge.builder("tandem_slot_wal_retained_bytes", pipeline, p -> p.slotWalRetainedBytes())
-                .description("WAL the migration's replication slot holds on the source (-1 before the first check)")
-                .register(registry);
         FunctionCounter.builder("tandem_backfill_throttle_pauses", pipeline,
-                        p -> p.sourceLoad() == null ? 0 : p.sourceLoad().pauses())
+                        p -> read(a -> a.sourceLoad() == null ? 0 : a.sourceLoad().pauses()))
                 .description("Pauses of the backfill because the slot's WAL or the source's load was over its threshold")
                 .register(registry);
-        Gauge.builder("tandem_pipeline_failed", pipeline, p -> p.failure() == null ? 0 : 1)
+        Gauge.builder("tandem_pipeline_failed", pipeline, p -> read(a -> a.failure() == null ? 0 : 1))
                 .description("1 when capture or apply stopped on an error").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -94,6 +116,10 @@ public final class PipelineMetrics implements AutoCloseable {
 
     /** Per-table backfill meters, registered once a table is planned (registering again is a no-op). */
     private void registerBackfillTables() {
+        Pipeline pipeline = active.get();
+        if (pipeline == null) {
+            return;
+        }
         BackfillProgress progress = pipeline.backfillProgress();
         List<String> names = new ArrayList<>(progress.tables().stream().map(BackfillProgress.TableProgress::table).toList());
         if (names.isEmpty()) {
@@ -128,18 +154,28 @@ public final class PipelineMetrics implements AutoCloseable {
 
     /** Per-table meters, once the pipeline compiled its mapping (it knows its tables only after start). */
     private void registerTables() {
+        Pipeline pipeline = active.get();
+        if (pipeline == null) {
+            return;
+        }
         for (CompiledTable table : pipeline.tables()) {
             String target = table.target();
             if (tablesRegistered.add(target)) {
-                FunctionCounter.builder("tandem_apply_table_changes", pipeline, stat(s -> s.changesApplied(target)))
+                FunctionCounter.builder("tandem_apply_table_changes", this, stat(s -> s.changesApplied(target)))
                         .description("Source row changes from the change log applied to the target table since start")
                         .tag("table", target).register(registry);
             }
         }
     }
 
-    private static ToDoubleFunction<Pipeline> stat(ToDoubleFunction<ApplyStats> read) {
-        return p -> p.applyStats() == null ? 0 : read.applyAsDouble(p.applyStats());
+    private ToDoubleFunction<Object> stat(ToDoubleFunction<ApplyStats> value) {
+        return ignored -> read(p -> p.applyStats() == null ? 0 : value.applyAsDouble(p.applyStats()));
+    }
+
+    /** A value of the pipeline running now; 0 between two. */
+    private double read(ToDoubleFunction<Pipeline> value) {
+        Pipeline pipeline = active.get();
+        return pipeline == null ? 0 : value.applyAsDouble(pipeline);
     }
 
     @Override

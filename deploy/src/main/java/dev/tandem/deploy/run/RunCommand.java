@@ -99,7 +99,8 @@ public final class RunCommand implements Callable<Integer> {
         Pipeline pipeline = lifecycle.forwardPipeline();
         try (StopSignal stop = StopSignal.install();
              SyncSupervisor supervisor = lifecycle.supervise(pipeline);
-             PipelineMetrics metrics = new PipelineMetrics(migration.migration(), pipeline)
+             PipelineMetrics metrics = new PipelineMetrics(migration.migration(), supervisor::active,
+                     () -> supervisor.direction().name().toLowerCase(), lifecycle.slotRetention())
                      .bind(new WriteBlockMetrics(phases))
                      .bind(new PausedTablesMetrics(migration.migration(), migration.target()));
              ApiServer api = apiPort == null ? null : new ApiServer(migration.migration(), apiHost, apiPort, migration.target(),
@@ -109,7 +110,8 @@ public final class RunCommand implements Callable<Integer> {
                         + migration.migration() + "/status, route: " + api.uri() + "api/v1/migrations/"
                         + migration.migration() + "/route, metrics: " + api.uri() + "metrics)");
             }
-            ProgressLine progress = new ProgressLine(System.out, pipeline, 0, () -> "");
+            ProgressLine progress = new ProgressLine(System.out, supervisor::active,
+                    () -> supervisor.direction().name().toLowerCase(), 0, () -> "");
             progress.startPrinting(progressInterval);
             try {
                 if (rebackfill) {

@@ -69,14 +69,19 @@ class ApiIT {
         assertEquals(progress.get("chunks_planned").asInt(), progress.get("chunks_copied").asInt(), status.body());
         assertEquals(0, progress.get("eta_seconds").asInt(), status.body());
 
-        exec(postgres, "api_legacy", "INSERT INTO public.src VALUES (51, 'streamed')");
+        exec(postgres, "api_legacy", "INSERT INTO public.src VALUES (3001, 'streamed')");
         HttpResponse<String> metrics = awaitGet(base + "/metrics", 200, "tandem_apply_changes_total{migration=\"api_it\"} 1");
         assertTrue(metrics.body().contains("tandem_apply_lag_seconds{migration=\"api_it\",quantile=\"0.99\"}"), metrics.body());
         assertTrue(metrics.body().contains("jvm_memory_used_bytes"), "JVM metrics");
         assertTrue(metrics.body().contains("tandem_backfill_rows_copied_total{migration=\"api_it\",table="), metrics.body());
         assertTrue(metrics.body().contains("tandem_backfill_eta_seconds{migration=\"api_it\",table=\"all\"} 0.0"),
                 metrics.body());
-        assertTrue(metrics.body().contains("tandem_slot_wal_retained_bytes{migration=\"api_it\"}"), metrics.body());
+        assertTrue(metrics.body().contains("tandem_slot_wal_retained_bytes{migration=\"api_it\",slot=\"forward\"}"),
+                metrics.body());
+        assertTrue(metrics.body().contains("tandem_slot_wal_retained_bytes{migration=\"api_it\",slot=\"reverse\"} -1"),
+                "no reverse slot before a cutover: " + metrics.body());
+        assertTrue(metrics.body().contains("tandem_sync_direction{direction=\"forward\",migration=\"api_it\"} 1"),
+                metrics.body());
 
         String resume = base + "/api/v1/migrations/api_it/tables/public.src/resume";
         assertEquals(401, post(resume, null).statusCode());

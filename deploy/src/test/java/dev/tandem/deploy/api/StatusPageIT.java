@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.deploy.lifecycle.PhaseListener;
 import dev.tandem.deploy.lifecycle.PhaseStore;
-import dev.tandem.deploy.metrics.WriteBlockMetrics;
 import dev.tandem.deploy.metrics.PipelineMetrics;
+import dev.tandem.deploy.metrics.WriteBlockMetrics;
 import dev.tandem.embedded.EmbeddedPostgres;
 import dev.tandem.embedded.SharedTestStack;
 import dev.tandem.sync.mapping.MappingParser;
@@ -76,7 +77,7 @@ class StatusPageIT {
         PipelineConfig config = new PipelineConfig(MIGRATION, legacy, newDb, MappingParser.parse(mapping),
                 SharedTestStack.get().kafka().bootstrapServers());
 
-        try (Pipeline pipeline = new Pipeline(config);
+        try (Pipeline pipeline = new Pipeline(config).reportingTo(new PhaseListener(store, "test"));
              PipelineMetrics metrics = new PipelineMetrics(MIGRATION, pipeline).bind(new WriteBlockMetrics(store));
              ApiServer api = new ApiServer(MIGRATION, "127.0.0.1", 0, newDb, ApiToken.load(null, TOKEN), metrics::scrape)) {
             pipeline.start();

@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ApplyStats {
 
     private static final int LAG_SAMPLES = 4096;
+    /** Lag percentiles cover the transactions applied in this window, so a caught-up sync reads as current. */
+    static final long LAG_WINDOW_NANOS = 60_000_000_000L;
 
     private final AtomicLong changesApplied = new AtomicLong();
     private final AtomicLong transactionsApplied = new AtomicLong();
@@ -17,6 +19,7 @@ public final class ApplyStats {
     private final AtomicLong lastLagMs = new AtomicLong();
     private final Map<String, AtomicLong> changesByTable = new ConcurrentHashMap<>();
     private final long[] lagRing = new long[LAG_SAMPLES];
+    private final long[] lagAtNanos = new long[LAG_SAMPLES];
     private long lagCount;
 
     void recordBatch(int transactions, long changes) {
@@ -38,7 +41,13 @@ public final class ApplyStats {
 
     /** Records the source-commit → applied delay of one transaction. */
     synchronized void recordLag(long lagMs) {
-        lagRing[(int) (lagCount++ % LAG_SAMPLES)] = lagMs;
+        recordLag(lagMs, System.nanoTime());
+    }
+
+    synchronized void recordLag(long lagMs, long atNanos) {
+        int slot = (int) (lagCount++ % LAG_SAMPLES);
+        lagRing[slot] = lagMs;
+        lagAtNanos[slot] = atNanos;
         lastLagMs.set(lagMs);
     }
 
@@ -67,13 +76,28 @@ public final class ApplyStats {
         return lastLagMs.get();
     }
 
-    /** The given percentile (0..100) of commit → applied delay over the most recent transactions. */
+    /**
+     * The given percentile (0..100) of commit → applied delay over the transactions applied in the last minute (at
+     * most the last 4096); 0 when none was: an idle sync that has applied everything is current. A stalled applier
+     * shows in {@code tandem_pipeline_failed}, the paused tables and the cutover's fence-based lag gate instead.
+     */
     public synchronized long lagPercentileMs(double percentile) {
-        int n = (int) Math.min(lagCount, LAG_SAMPLES);
+        return lagPercentileMs(percentile, System.nanoTime());
+    }
+
+    synchronized long lagPercentileMs(double percentile, long nowNanos) {
+        int kept = (int) Math.min(lagCount, LAG_SAMPLES);
+        long[] recent = new long[kept];
+        int n = 0;
+        for (int i = 0; i < kept; i++) {
+            if (nowNanos - lagAtNanos[i] <= LAG_WINDOW_NANOS) {
+                recent[n++] = lagRing[i];
+            }
+        }
         if (n == 0) {
             return 0;
         }
-        long[] sorted = Arrays.copyOf(lagRing, n);
+        long[] sorted = Arrays.copyOf(recent, n);
         Arrays.sort(sorted);
         int index = (int) Math.ceil(percentile / 100.0 * n) - 1;
         return sorted[Math.max(0, Math.min(n - 1, index))];

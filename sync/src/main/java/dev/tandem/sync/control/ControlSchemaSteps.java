@@ -24,7 +24,8 @@ final class ControlSchemaSteps {
 
     static final List<Step> ALL = List.of(
             new Step(1, "the tables of releases before the schema had a version", ControlSchemaSteps::unversionedShape),
-            new Step(2, "a lifecycle phase for every migration", ControlSchemaSteps::phaseForEveryMigration));
+            new Step(2, "a lifecycle phase for every migration", ControlSchemaSteps::phaseForEveryMigration),
+            new Step(3, "what the running sync reports of itself, either direction", ControlSchemaSteps::syncReport));
 
     /**
      * Everything releases before versioning created, written so it also completes any older shape of theirs (each
@@ -206,6 +207,14 @@ final class ControlSchemaSteps {
                 SELECT migration, CASE WHEN backfill_done THEN 'SYNCING' ELSE 'BACKFILLING' END, 'control schema step 2'
                 FROM tandem.migration
                 ON CONFLICT (migration) DO NOTHING""");
+    }
+
+    /** The running direction's own figures, so the status shows the reverse sync as well as the forward one. */
+    private static void syncReport(Statement st) throws SQLException {
+        st.execute("""
+                ALTER TABLE tandem.cutover
+                    ADD COLUMN sync_changes_applied bigint,
+                    ADD COLUMN sync_lag_p99_ms bigint""");
     }
 
     /** Replaces a table's primary key by a wider one, once (schemas created before the wider key existed). */

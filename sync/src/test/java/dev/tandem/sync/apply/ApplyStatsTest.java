@@ -21,6 +21,19 @@ class ApplyStatsTest {
     }
 
     @Test
+    void lagPercentilesCoverTheLastMinuteSoACaughtUpSyncReadsAsCurrent() {
+        ApplyStats stats = new ApplyStats();
+        long start = 1_000_000_000_000L;
+        for (int i = 0; i < 100; i++) {
+            stats.recordLag(18_500, start); // a catch-up: every transaction 18.5 s behind
+        }
+        stats.recordLag(40, start + 30_000_000_000L); // then current
+        assertEquals(18_500, stats.lagPercentileMs(99, start + 30_000_000_000L), "the catch-up is still in the window");
+        assertEquals(40, stats.lagPercentileMs(99, start + 61_000_000_000L), "only the current transaction is left");
+        assertEquals(0, stats.lagPercentileMs(99, start + 120_000_000_000L), "idle and current: no lag");
+    }
+
+    @Test
     void batchesAddUp() {
         ApplyStats stats = new ApplyStats();
         stats.recordBatch(3, 10);
