@@ -60,6 +60,7 @@ public final class ApiServer implements AutoCloseable {
     private final ApiToken token;
     private final Supplier<String> metrics;
     private final Supplier<ContinuousReconciler> verification;
+    private final OfrepFlags flags;
 
     /**
      * @param migration the migration this service runs, listed by {@code GET /api/v1/migrations} for the status page
@@ -87,6 +88,7 @@ public final class ApiServer implements AutoCloseable {
         this.verification = verification == null ? () -> null : verification;
         this.token = token;
         this.metrics = metrics;
+        this.flags = new OfrepFlags(migration, target);
         if (tls == null) {
             this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } else {
@@ -148,6 +150,8 @@ public final class ApiServer implements AutoCloseable {
                 verification(exchange, verify.group(1), verify.group(2));
             } else if (method.equals("POST") && request.matches()) {
                 tableRequest(exchange, request.group(1), request.group(2), request.group(3));
+            } else if (method.equals("POST") && (path.equals(OfrepFlags.BULK) || path.startsWith(OfrepFlags.SINGLE_PREFIX))) {
+                ofrep(exchange, path);
             } else {
                 json(exchange, 404, Map.of("error", method + " " + path + " is not part of the API",
                         "see", "docs/api.md"));
@@ -193,6 +197,24 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         json(exchange, 200, ReportJson.repairs(reports));
+    }
+
+    /** OFREP evaluations of the route flag; they need the bearer token when one is configured, like mutations. */
+    private void ofrep(HttpExchange exchange, String path) throws IOException, ControlUnavailableException {
+        if (token.configured() && !authorized(exchange)) {
+            return;
+        }
+        OfrepFlags.Answer answer = path.equals(OfrepFlags.BULK)
+                ? flags.evaluateAll(exchange.getRequestBody(), exchange.getRequestHeaders().getFirst("If-None-Match"))
+                : flags.evaluate(path.substring(OfrepFlags.SINGLE_PREFIX.length()), exchange.getRequestBody());
+        if (answer.etag() != null) {
+            exchange.getResponseHeaders().set("ETag", answer.etag());
+        }
+        if (answer.status() == 304) {
+            exchange.sendResponseHeaders(304, -1);
+            return;
+        }
+        json(exchange, answer.status(), answer.body());
     }
 
     private boolean authorized(HttpExchange exchange) throws IOException {

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RouteFollowingClient implements AutoCloseable {
 
-    private final PhaseStore route;
+    private final Callable<Boolean> writesToNew;
     private final PgDatabase legacy;
     private final PgDatabase newDb;
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -34,7 +35,12 @@ final class RouteFollowingClient implements AutoCloseable {
     static final long CREDITED = 50;
 
     RouteFollowingClient(PhaseStore route, PgDatabase legacy, PgDatabase newDb, long firstId) {
-        this.route = route;
+        this(() -> route.phase().route().equals("new"), legacy, newDb, firstId);
+    }
+
+    /** A client that asks {@code writesToNew} (a feature flag, say) which side to write to before each write. */
+    RouteFollowingClient(Callable<Boolean> writesToNew, PgDatabase legacy, PgDatabase newDb, long firstId) {
+        this.writesToNew = writesToNew;
         this.legacy = legacy;
         this.newDb = newDb;
         this.firstId = firstId;
@@ -47,7 +53,7 @@ final class RouteFollowingClient implements AutoCloseable {
         while (!stop.get()) {
             long id = nextId.get();
             try {
-                boolean toNew = route.phase().route().equals("new");
+                boolean toNew = writesToNew.call();
                 try (Connection c = (toNew ? newDb : legacy).connect("app")) {
                     c.setAutoCommit(false);
                     try (Statement st = c.createStatement()) {
@@ -76,6 +82,9 @@ final class RouteFollowingClient implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                unexpected.add(e);
                 return;
             }
         }
