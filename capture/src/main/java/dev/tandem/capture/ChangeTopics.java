@@ -39,20 +39,25 @@ public final class ChangeTopics {
     }
 
     /**
-     * Creates the topics when missing. The change log has one partition (source commit order) and
-     * keeps everything: the applier may need to re-read from its last stored offset at any time.
+     * Creates the topics when missing, replicated as the cluster allows ({@link TopicReplication}). The change log
+     * has one partition (source commit order) and keeps everything: the applier may need to re-read from its last
+     * stored offset at any time.
      */
     public static void ensure(CaptureConfig config) {
         try (Admin admin = Admin.create(adminProps(config))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            TopicReplication replication = TopicReplication.of(admin);
             List<NewTopic> wanted = List.of(
-                    new NewTopic(config.changeTopic(), 1, (short) 1)
+                    new NewTopic(config.changeTopic(), 1, replication.factor())
                             .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
-                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)),
-                    new NewTopic(config.offsetTopic(), 1, (short) 1)
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-                    new NewTopic(config.deadLetterTopic(), 1, (short) 1)
-                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")));
+                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(replication.minInsync()))),
+                    new NewTopic(config.offsetTopic(), 1, replication.factor())
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(replication.minInsync()))),
+                    new NewTopic(config.deadLetterTopic(), 1, replication.factor())
+                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
+                                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(replication.minInsync()))));
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
@@ -77,9 +82,11 @@ public final class ChangeTopics {
         try (Admin admin = Admin.create(adminProps(config))) {
             if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
+                    TopicReplication replication = TopicReplication.of(admin);
+                    admin.createTopics(List.of(new NewTopic(topic, partitions, replication.factor())
                             .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
-                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE))))
+                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(replication.minInsync())))))
                             .all().get(30, TimeUnit.SECONDS);
                     return;
                 } catch (ExecutionException e) {

@@ -61,6 +61,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
+     * Starts a broker that a user's migration keeps (tandem's {@code kafka: embedded}): on {@code logDir}, formatted
+     * when new and resumed otherwise, listening on {@code 127.0.0.1:port} (its controller on the next port), so other
+     * tandem commands find it at a fixed address and a restart continues from its data.
+     */
+    public static EmbeddedKafka startDurable(Path logDir, int port) {
+        if (port <= 0 || port >= 65535) {
+            throw new IllegalArgumentException("embedded Kafka port " + port + " must be between 1 and 65534 (its "
+                    + "controller takes the next one)");
+        }
+        EmbeddedKafka kafka = new EmbeddedKafka(logDir.toAbsolutePath().normalize(), port, port + 1, 0, 0);
+        kafka.startServer();
+        return kafka;
+    }
+
+    /**
      * Starts a broker as {@link #start(Path)} does, with one more listener on {@code 127.0.0.1:listenerPort} that tells
      * its clients to connect to {@code 127.0.0.1:advertisedPort} instead. A fault test puts a TCP proxy on the advertised
      * port, forwarding to the listener: clients bootstrapping through {@link #proxiedBootstrapServers()} then keep every

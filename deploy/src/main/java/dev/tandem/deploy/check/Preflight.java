@@ -4,6 +4,7 @@ import static dev.tandem.deploy.check.CheckResult.Status.FAIL;
 import static dev.tandem.deploy.check.CheckResult.Status.WARN;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.capture.TopicReplication;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -92,16 +93,20 @@ final class Preflight {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(props)) {
-            int brokers = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
-            admin.createTopics(List.of(new NewTopic("tandem.preflight.check", 1, (short) 1)),
+            TopicReplication replication = TopicReplication.forBrokers(
+                    admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size());
+            admin.createTopics(List.of(new NewTopic("tandem.preflight.check", 1, replication.factor())),
                     new CreateTopicsOptions().validateOnly(true)).all().get(10, TimeUnit.SECONDS);
-            return CheckResult.pass("Kafka", brokers + " broker(s) at " + bootstrapServers + ", topic creation allowed");
+            return CheckResult.pass("Kafka", "at " + bootstrapServers + ", topic creation allowed; tandem's topics get "
+                    + replication);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new CheckResult("Kafka", FAIL, "interrupted", "run the check again");
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return new CheckResult("Kafka", FAIL, "not usable at " + bootstrapServers + ": " + cause.getMessage(),
+            String why = cause instanceof java.util.concurrent.TimeoutException || cause.getMessage() == null
+                    ? "no broker answered within 10 s (" + cause.getClass().getSimpleName() + ")" : cause.getMessage();
+            return new CheckResult("Kafka", FAIL, "not usable at " + bootstrapServers + ": " + why,
                     "check the bootstrap address, and that this client may create topics (or create them beforehand)");
         }
     }

@@ -32,6 +32,12 @@ public final class ConfigLoader {
         return load(file, System::getenv);
     }
 
+    /**
+     * Where the broker of {@code kafka: embedded} (data in {@code .tandem/kafka} beside the config) or
+     * {@code kafka: {embedded: DIR}} listens unless {@code kafka.bootstrap} says otherwise.
+     */
+    public static final String EMBEDDED_BOOTSTRAP = "127.0.0.1:9092";
+
     /** Loads {@code file}, resolving variables through {@code environment} (tests pass their own). */
     public static MigrationConfig load(Path file, UnaryOperator<String> environment) {
         String text;
@@ -66,8 +72,23 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(file + ": " + e.getMessage());
         }
+        Path embeddedKafka = null;
+        String bootstrap;
+        boolean embedded = "embedded".equals(reader.lookup("kafka")) || reader.present("kafka.embedded");
+        if (!embedded) {
+            bootstrap = reader.string("kafka.bootstrap", null);
+        } else {
+            String dir = reader.present("kafka.embedded") ? reader.string("kafka.embedded", null) : ".tandem/kafka";
+            embeddedKafka = file.toAbsolutePath().getParent().resolve(dir).normalize();
+            bootstrap = reader.string("kafka.bootstrap", EMBEDDED_BOOTSTRAP);
+            if (!bootstrap.trim().matches("127\\.0\\.0\\.1:\\d{1,5}")) {
+                throw new ConfigException(file + ": kafka.bootstrap '" + bootstrap + "' cannot be the address of an embedded "
+                        + "broker: use 127.0.0.1:PORT (default " + EMBEDDED_BOOTSTRAP + "), or remove kafka.embedded to use "
+                        + "an external cluster");
+            }
+        }
         return new MigrationConfig(migration, reader.database("source"), reader.database("target"),
-                reader.string("kafka.bootstrap", null), mapping, workers, backfill, ordering(file, reader));
+                bootstrap, mapping, workers, backfill, ordering(file, reader), embeddedKafka);
     }
 
     private static Ordering ordering(Path file, Reader reader) {

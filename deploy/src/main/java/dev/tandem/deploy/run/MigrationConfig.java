@@ -18,9 +18,12 @@ import java.util.Objects;
  * @param backfillWorkers  chunks copied in parallel during the backfill
  * @param backfill         chunk size, throttle and back-off thresholds of the backfill
  * @param ordering         how the sync orders what it applies (transactional, or per-key with partitions and workers)
+ * @param embeddedKafka    with {@code kafka: embedded}, the directory of the broker {@code tandem run} runs itself (at
+ *                         {@code bootstrapServers}); null for an external cluster
  */
 public record MigrationConfig(String migration, PgDatabase source, PgDatabase target, String bootstrapServers,
-                              Path mapping, int backfillWorkers, BackfillSettings backfill, Ordering ordering) {
+                              Path mapping, int backfillWorkers, BackfillSettings backfill, Ordering ordering,
+                              Path embeddedKafka) {
 
     public MigrationConfig {
         Objects.requireNonNull(migration, "migration");
@@ -35,7 +38,8 @@ public record MigrationConfig(String migration, PgDatabase source, PgDatabase ta
 
     @Override
     public String toString() {
-        return "migration " + migration + ": " + source + " → " + target + " via Kafka " + bootstrapServers + ", mapping "
+        return "migration " + migration + ": " + source + " → " + target + " via Kafka " + bootstrapServers
+                + (embeddedKafka == null ? "" : " (embedded, data in " + embeddedKafka + ")") + ", mapping "
                 + mapping + ", " + backfillWorkers + " backfill workers, chunks of " + backfill.chunkRows() + " rows"
                 + (backfill.rowsPerSecond() == 0 ? "" : ", at most " + backfill.rowsPerSecond() + " rows/s")
                 + ", " + ordering + " ordering";

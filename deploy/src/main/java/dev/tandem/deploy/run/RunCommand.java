@@ -14,6 +14,7 @@ import dev.tandem.deploy.lifecycle.verify.ContinuousReconciler;
 import dev.tandem.deploy.metrics.PipelineMetrics;
 import dev.tandem.deploy.metrics.WriteBlockMetrics;
 import dev.tandem.deploy.verify.ReconcileConfig;
+import dev.tandem.embedded.EmbeddedKafka;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.pipeline.Pipeline;
@@ -67,6 +68,24 @@ public final class RunCommand implements Callable<Integer> {
 
     private static final Duration FOLLOW_INTERVAL = Duration.ofMillis(300);
 
+    /** With {@code kafka: embedded}, the single-node broker this run keeps its change log in; null otherwise. */
+    private static EmbeddedKafka startKafka(MigrationConfig migration) {
+        if (migration.embeddedKafka() == null) {
+            return null;
+        }
+        int port = Integer.parseInt(migration.bootstrapServers().substring(migration.bootstrapServers().indexOf(':') + 1));
+        try {
+            EmbeddedKafka kafka = EmbeddedKafka.startDurable(migration.embeddedKafka(), port);
+            System.out.println("embedded Kafka at " + kafka.bootstrapServers() + ", data in " + migration.embeddedKafka());
+            return kafka;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot start the embedded Kafka broker (kafka: embedded) at "
+                    + migration.bootstrapServers() + " with data in " + migration.embeddedKafka() + ": " + e.getMessage()
+                    + "; free ports " + port + " and " + (port + 1) + " (or set kafka.bootstrap: 127.0.0.1:OTHER_PORT), "
+                    + "and make sure no other tandem run uses that directory", e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Optional<LoadedMigration> loaded = LoadedMigration.load(config, System.err);
@@ -97,7 +116,15 @@ public final class RunCommand implements Callable<Integer> {
         System.out.println("tandem run: " + migration);
         PhaseStore phases = lifecycle.phases();
         Pipeline pipeline = lifecycle.forwardPipeline();
-        try (StopSignal stop = StopSignal.install();
+        EmbeddedKafka kafka;
+        try {
+            kafka = startKafka(migration);
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        try (EmbeddedKafka ownBroker = kafka;
+             StopSignal stop = StopSignal.install();
              SyncSupervisor supervisor = lifecycle.supervise(pipeline);
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), supervisor::active,
                      () -> supervisor.direction().name().toLowerCase(), lifecycle.slotRetention())

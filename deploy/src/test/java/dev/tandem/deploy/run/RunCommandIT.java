@@ -3,10 +3,13 @@ package dev.tandem.deploy.run;
 import static dev.tandem.deploy.TestSql.exec;
 import static dev.tandem.deploy.TestSql.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.deploy.TandemCli;
 import dev.tandem.embedded.EmbeddedPostgres;
 import dev.tandem.embedded.SharedTestStack;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,6 +41,42 @@ class RunCommandIT {
         exec(postgres, "run_legacy", "DELETE FROM public.src WHERE id = 2"); // while stopped
         assertEquals(0, TandemCli.commandLine().execute("run", "--config", config.toString(), "--duration", "10s"));
         assertEquals("100", single(postgres, "run_new", "SELECT count(*) FROM public.dst"));
+    }
+
+    /** {@code kafka: embedded}: only the two databases are needed, and a second run resumes from the broker's data. */
+    @Test
+    void anEmbeddedBrokerNeedsNoKafkaAndARestartResumesFromItsData(@TempDir Path dir) throws Exception {
+        EmbeddedPostgres postgres = SharedTestStack.get().postgres();
+        Path shared = migration(dir, "run_ek", "run_ek", "");
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Path config = dir.resolve("embedded.yaml");
+        Files.writeString(config, Files.readString(shared).replace("bootstrap: " + SharedTestStack.get().kafka()
+                .bootstrapServers(), "embedded: kafka-data\n  bootstrap: 127.0.0.1:" + port));
+
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
+                .execute("run", "--config", config.toString(), "--duration", "20s"));
+        awaitRows(postgres, "run_ek_new", 100);
+        exec(postgres, "run_ek_legacy", "INSERT INTO public.src VALUES (101, 'streamed')");
+        awaitRows(postgres, "run_ek_new", 101);
+        assertEquals(0, first.get());
+        assertTrue(Files.isDirectory(dir.resolve("kafka-data")), "the broker's data stays beside the config");
+
+        exec(postgres, "run_ek_legacy", "INSERT INTO public.src VALUES (102, 'while stopped')");
+        assertEquals(0, TandemCli.commandLine().execute("run", "--config", config.toString(), "--duration", "12s"));
+        assertEquals("102", single(postgres, "run_ek_new", "SELECT count(*) FROM public.dst"));
+        assertEquals("1", single(postgres, "run_ek_new", "SELECT generation FROM tandem.migration"),
+                "the second run resumed the stream from the kept change log instead of copying again");
+    }
+
+    private static void awaitRows(EmbeddedPostgres postgres, String database, int rows) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!single(postgres, database, "SELECT count(*) FROM public.dst").equals(Integer.toString(rows))) {
+            assertTrue(System.nanoTime() < deadline, database + " never reached " + rows + " rows");
+            Thread.sleep(200);
+        }
     }
 
     @Test
