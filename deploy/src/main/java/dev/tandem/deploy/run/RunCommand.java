@@ -5,6 +5,7 @@ import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
+import dev.tandem.deploy.check.StartChecks;
 import dev.tandem.deploy.control.PausedTablesMetrics;
 import dev.tandem.deploy.lifecycle.Lifecycle;
 import dev.tandem.deploy.lifecycle.MigrationPhase.SyncDirection;
@@ -21,6 +22,7 @@ import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.SlotLostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -121,6 +123,14 @@ public final class RunCommand implements Callable<Integer> {
             kafka = startKafka(migration);
         } catch (IllegalStateException e) {
             System.err.println(e.getMessage());
+            return 2;
+        }
+        List<String> refusals = StartChecks.refusals(migration, apiHost, apiPort);
+        if (!refusals.isEmpty()) {
+            refusals.forEach(r -> System.err.println("cannot start migration " + migration.migration() + ": " + r));
+            if (kafka != null) {
+                kafka.close();
+            }
             return 2;
         }
         try (EmbeddedKafka ownBroker = kafka;

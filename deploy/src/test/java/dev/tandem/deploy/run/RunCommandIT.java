@@ -71,6 +71,30 @@ class RunCommandIT {
                 "the second run resumed the stream from the kept change log instead of copying again");
     }
 
+    /** A broker that does not answer and a busy API port are refused before any slot, publication, schema or topic. */
+    @Test
+    void aRefusedStartLeavesNothingBehind(@TempDir Path dir) throws Exception {
+        EmbeddedPostgres postgres = SharedTestStack.get().postgres();
+        Path shared = migration(dir, "run_refused", "run_refused", "");
+        Path noKafka = dir.resolve("no-kafka.yaml");
+        int closed;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort(); // free again once closed: nothing listens there
+        }
+        Files.writeString(noKafka, Files.readString(shared).replace(SharedTestStack.get().kafka().bootstrapServers(),
+                "127.0.0.1:" + closed));
+        assertEquals(2, TandemCli.commandLine().execute("run", "--config", noKafka.toString(), "--duration", "5s"));
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(2, TandemCli.commandLine().execute("run", "--config", shared.toString(), "--duration", "5s",
+                    "--api-port", Integer.toString(busy.getLocalPort())));
+        }
+        assertEquals("0", single(postgres, "run_refused_legacy", "SELECT count(*) FROM pg_replication_slots "
+                + "WHERE slot_name = 'tandem_run_refused'"), "no slot");
+        assertEquals("0", single(postgres, "run_refused_legacy", "SELECT count(*) FROM pg_publication"), "no publication");
+        assertEquals("0", single(postgres, "run_refused_new", "SELECT count(*) FROM pg_namespace WHERE nspname = 'tandem'"),
+                "no control schema");
+    }
+
     private static void awaitRows(EmbeddedPostgres postgres, String database, int rows) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!single(postgres, database, "SELECT count(*) FROM public.dst").equals(Integer.toString(rows))) {

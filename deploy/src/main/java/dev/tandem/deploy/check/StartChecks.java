@@ -1,0 +1,53 @@
+package dev.tandem.deploy.check;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.deploy.run.MigrationConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code tandem run} checks before it creates anything (slot, publication, control schema, topic): both
+ * databases answer with the configured credentials, Kafka answers, and the API port is free. A start refused here
+ * leaves nothing behind.
+ */
+public final class StartChecks {
+
+    private StartChecks() {
+    }
+
+    /** One line per problem, each naming the side, the setting and the fix; empty when the start may go on. */
+    public static List<String> refusals(MigrationConfig migration, String apiHost, Integer apiPort) {
+        List<String> refusals = new ArrayList<>();
+        database("legacy database (source)", "source", migration.source(), refusals);
+        database("new database (target)", "target", migration.target(), refusals);
+        CheckResult kafka = Preflight.kafka(migration.bootstrapServers());
+        if (kafka.status() == CheckResult.Status.FAIL) {
+            refusals.add("Kafka (kafka.bootstrap): " + kafka.detail() + "; " + kafka.fix());
+        }
+        if (apiPort != null && apiPort != 0) {
+            try (ServerSocket probe = new ServerSocket(apiPort, 1, InetAddress.getByName(apiHost))) {
+                probe.setReuseAddress(true);
+            } catch (IOException e) {
+                refusals.add("API (--api-port): cannot listen on " + apiHost + ":" + apiPort + " (" + e.getMessage()
+                        + "); stop what uses the port or choose another --api-port");
+            }
+        }
+        return refusals;
+    }
+
+    private static void database(String side, String key, PgDatabase db, List<String> refusals) {
+        try (Connection c = db.connect("tandem-start-check")) {
+            c.isValid(5);
+        } catch (SQLException e) {
+            boolean credentials = "28P01".equals(e.getSQLState()) || "28000".equals(e.getSQLState());
+            refusals.add(side + " " + db + ": " + e.getMessage() + (credentials
+                    ? "; check " + key + ".url's user and " + key + ".password (and the variable it names)"
+                    : "; check " + key + ".url (host, port, database) and that the server runs"));
+        }
+    }
+}
