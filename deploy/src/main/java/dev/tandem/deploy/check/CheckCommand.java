@@ -2,6 +2,7 @@ package dev.tandem.deploy.check;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MappingCompiler;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingParser;
@@ -70,7 +71,9 @@ public final class CheckCommand implements Callable<Integer> {
         try {
             MappingSpec spec = MappingParser.parse(mapping);
             try (Connection s = source.connect("tandem-check"); Connection t = target.connect("tandem-check")) {
-                tables = MappingCompiler.compile(spec, s, t).size();
+                List<CompiledTable> compiled = MappingCompiler.compile(spec, s, t);
+                tables = compiled.size();
+                checks.addAll(Readiness.of(s, t, compiled));
             }
         } catch (MappingException e) {
             problems.addAll(e.problems());
