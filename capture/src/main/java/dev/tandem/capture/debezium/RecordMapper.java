@@ -135,7 +135,8 @@ public final class RecordMapper {
         Set<String> unavailable = new HashSet<>();
         LinkedHashMap<String, String> before = image(layout.before() == null ? null : (Struct) value.get(layout.before()), null);
         LinkedHashMap<String, String> after = image(layout.after() == null ? null : (Struct) value.get(layout.after()), unavailable);
-        LinkedHashMap<String, String> key = image((Struct) record.key(), null);
+        LinkedHashMap<String, String> key = operation == Operation.TRUNCATE ? new LinkedHashMap<>()
+                : image((Struct) record.key(), null);
         return ChangeEnvelope.change(position, commitTime, table, operation, key, before, after, unavailable);
     }
 
@@ -186,8 +187,9 @@ public final class RecordMapper {
             case "u" -> Operation.UPDATE;
             case "d" -> Operation.DELETE;
             case "r" -> Operation.READ;
+            case "t" -> Operation.TRUNCATE;
             default -> throw new IllegalArgumentException(table + ": unsupported operation '" + op
-                    + "' (truncate events are not replicated; disable them with skipped.operations=t)");
+                    + "' from the Debezium connector; tandem carries c, u, d, r, t and its own fences (m)");
         };
     }
 

@@ -195,10 +195,27 @@ class RecordMapperTest {
     }
 
     @Test
-    void truncateIsRefusedNamingTheTable() {
+    void truncateIsATableWideChangeWithoutKeyOrImages() {
+        SourceRecord keyed = change("t", 571, 3, 1000, 1500, null, null);
+        // Debezium's truncate records carry no key
+        SourceRecord truncate = new SourceRecord(keyed.sourcePartition(), keyed.sourceOffset(), keyed.topic(), 0, null,
+                null, ENVELOPE, keyed.value());
+        ChangeEnvelope change = new RecordMapper(PREFIX).map(truncate).orElseThrow();
+        assertEquals(EnvelopeKind.CHANGE, change.kind());
+        assertEquals(Operation.TRUNCATE, change.operation());
+        assertEquals("app.orders", change.table());
+        assertEquals(Map.of(), change.key());
+        assertNull(change.before());
+        assertNull(change.after());
+        assertEquals(3, change.position().orderInTx());
+        assertEquals(571, change.position().txId());
+    }
+
+    @Test
+    void anUnknownOperationIsRefusedNamingTheTable() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new RecordMapper(PREFIX).map(change("t", 571, 1, 1000, 1500, null, null)));
-        assertTrue(e.getMessage().startsWith("app.orders: unsupported operation 't'"), e.getMessage());
+                () -> new RecordMapper(PREFIX).map(change("x", 571, 1, 1000, 1500, null, null)));
+        assertTrue(e.getMessage().startsWith("app.orders: unsupported operation 'x'"), e.getMessage());
     }
 
     /** A logical decoding message as Debezium emits it: {@code txId} null for a non-transactional one. */

@@ -66,6 +66,15 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void truncateRoundTripsWithAnEmptyKeyInBothForms() {
+        ChangeEnvelope truncate = ChangeEnvelope.change(AT, 5, "legacy.items", Operation.TRUNCATE, new LinkedHashMap<>(),
+                null, null, Set.of());
+        assertEquals(truncate, roundTrip(truncate));
+        assertEquals(truncate, EnvelopeCodec.decode(EnvelopeCodec.encodeJson(truncate)));
+        assertEquals(Operation.TRUNCATE, Operation.values()[4], "the change log stores the ordinal: append, never insert");
+    }
+
+    @Test
     void theChangeLogIsBinaryAndDeadLettersAreJson() {
         ChangeEnvelope change = ChangeEnvelope.change(AT, 0, "s.t", Operation.INSERT, map("id", "1"), null,
                 map("id", "1", "name", "Zürich"), Set.of());
