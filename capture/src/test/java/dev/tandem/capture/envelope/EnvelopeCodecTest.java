@@ -75,6 +75,17 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void anOperationOfALaterVersionReadsAsUnknown() {
+        ChangeEnvelope delete = ChangeEnvelope.change(AT, 5, "legacy.items", Operation.DELETE, map("id", "9"), null, null,
+                Set.of());
+        byte[] bytes = EnvelopeCodec.encode(delete);
+        int operationAt = 2 + 1 + 5 * 8 + 4 + "legacy.items".length(); // header, kind, longs, table
+        assertEquals(Operation.DELETE.ordinal(), bytes[operationAt]);
+        bytes[operationAt] = 42;
+        assertEquals(Operation.UNKNOWN, EnvelopeCodec.decode(bytes).operation());
+    }
+
+    @Test
     void theChangeLogIsBinaryAndDeadLettersAreJson() {
         ChangeEnvelope change = ChangeEnvelope.change(AT, 0, "s.t", Operation.INSERT, map("id", "1"), null,
                 map("id", "1", "name", "Zürich"), Set.of());

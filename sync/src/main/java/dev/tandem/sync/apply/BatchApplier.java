@@ -186,10 +186,18 @@ final class BatchApplier {
     }
 
     /**
-     * Writes the changes, unless one is a TRUNCATE in per-key ordering: each partition applies on its own, so emptying
-     * the table there would also remove rows other partitions already applied from later transactions.
+     * Writes the changes, unless one has an operation the sync does not handle, or is a TRUNCATE in per-key ordering:
+     * each partition applies on its own, so emptying the table there would also remove rows other partitions already
+     * applied from later transactions.
      */
     private void write(Connection c, TargetWriter writer, Map<String, NetChanges> changes) throws SQLException {
+        for (NetChanges net : changes.values()) {
+            if (net.unplaceable() != null) {
+                throw new UnappliableChangeException(net.unplaceable().table() + " sent a change of an operation this "
+                        + "tandem does not handle (the capture log names it at that position), so nothing of it was "
+                        + "applied; run a tandem that handles it, or skip the change if the new side needs nothing of it");
+            }
+        }
         if (perKey) {
             for (NetChanges net : changes.values()) {
                 if (net.truncate() != null) {

@@ -17,6 +17,8 @@ final class NetChanges {
 
     /** The last TRUNCATE of the run, or null: every row goes before the changes kept after it are applied. */
     private ChangeEnvelope truncate;
+    /** The first change of an operation the sync does not handle, or null: its tables pause, nothing is guessed. */
+    private ChangeEnvelope unplaceable;
     /** Key → last change; the key is the value itself for a one-column key (most tables), else the list of values. */
     private final Map<Object, ChangeEnvelope> lastByKey = new LinkedHashMap<>();
     /** The surviving changes split by kind, made on first use after the last {@link #add}. */
@@ -24,6 +26,12 @@ final class NetChanges {
     private List<ChangeEnvelope> upserts;
 
     void add(ChangeEnvelope change) {
+        if (change.operation() == Operation.UNKNOWN) {
+            if (unplaceable == null) {
+                unplaceable = change;
+            }
+            return;
+        }
         if (change.operation() == Operation.TRUNCATE) {
             truncate = change;
             lastByKey.clear();
@@ -46,15 +54,28 @@ final class NetChanges {
         return single;
     }
 
-    /** Every surviving change: the last TRUNCATE first, if any, then in the order of each key's last change. */
+    /**
+     * Every surviving change: the first of an unhandled operation, if any (a skip drops it first), then the last
+     * TRUNCATE, if any, then in the order of each key's last change.
+     */
     List<ChangeEnvelope> all() {
-        if (truncate == null) {
+        if (truncate == null && unplaceable == null) {
             return List.copyOf(lastByKey.values());
         }
-        List<ChangeEnvelope> all = new ArrayList<>(lastByKey.size() + 1);
-        all.add(truncate);
+        List<ChangeEnvelope> all = new ArrayList<>(lastByKey.size() + 2);
+        if (unplaceable != null) {
+            all.add(unplaceable);
+        }
+        if (truncate != null) {
+            all.add(truncate);
+        }
         all.addAll(lastByKey.values());
         return List.copyOf(all);
+    }
+
+    /** The first change whose operation the sync does not handle, or null; the writers apply none of it. */
+    ChangeEnvelope unplaceable() {
+        return unplaceable;
     }
 
     /** The last TRUNCATE of the run, or null when the table was not truncated: apply it before the other changes. */
@@ -79,7 +100,11 @@ final class NetChanges {
         List<ChangeEnvelope> kept = new ArrayList<>(lastByKey.size());
         List<ChangeEnvelope> removed = new ArrayList<>();
         for (ChangeEnvelope change : lastByKey.values()) {
-            (change.operation().upserts() ? kept : removed).add(change);
+            if (change.operation().upserts()) {
+                kept.add(change);
+            } else if (change.operation() == Operation.DELETE) {
+                removed.add(change);
+            }
         }
         upserts = Collections.unmodifiableList(kept);
         deletes = Collections.unmodifiableList(removed);

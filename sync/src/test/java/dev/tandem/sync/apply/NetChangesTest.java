@@ -80,6 +80,21 @@ class NetChangesTest {
         assertNull(new NetChanges().truncate());
     }
 
+    @Test
+    void aChangeOfAnUnhandledOperationIsKeptFirstAndNeverSplitIntoDeletesOrUpserts() {
+        NetChanges net = new NetChanges();
+        ChangeEnvelope unknown = change(1, Operation.UNKNOWN, map("id", "1"));
+        ChangeEnvelope later = upsert(2, "1", "b");
+        net.add(unknown);
+        net.add(later);
+        net.add(change(3, Operation.UNKNOWN, map("id", "2")));
+        assertEquals(unknown, net.unplaceable(), "the first one names the problem");
+        assertEquals(List.of(unknown, later), net.all(), "a later change of its key does not hide it");
+        assertEquals(List.of(), net.deletes(), "never applied as a delete");
+        assertEquals(List.of(later), net.upserts());
+        assertNull(new NetChanges().unplaceable());
+    }
+
     private static ChangeEnvelope upsert(long order, String id, String note) {
         LinkedHashMap<String, String> after = map("id", id, "note", note);
         return ChangeEnvelope.change(new SourcePosition(10, 20, 7, order), 0, "s.t", Operation.UPDATE, map("id", id), null,
