@@ -37,7 +37,7 @@ class ScenarioIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"types-and-renames", "computed-split-merge", "filter-and-table-split", "defaults", "table-merge", "truncate",
-            "truncate-split-merge"})
+            "truncate-split-merge", "special-values"})
     void scenarioEndsWithTheExpectedRows(String scenario) throws Exception {
         Path dir = Path.of("src/test/resources/scenarios", scenario);
         String name = "scn_" + scenario.replace('-', '_');
