@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.control.TableStates;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.mapping.MappingSpec;
@@ -17,6 +18,7 @@ import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import dev.tandem.sync.route.Ordering;
 import java.io.StringReader;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -101,6 +103,14 @@ class TruncateIT {
             assertEquals(20, queryLong(app, "SELECT count(*) FROM app.note WHERE id <= 20"), "nothing was emptied");
             assertEquals(0, queryLong(app, "SELECT count(*) FROM app.note WHERE id = 100"), "later rows wait behind it");
             assertTrue(queryLong(app, "SELECT count(*) FROM tandem.parked_change WHERE target_table = 'app.note'") > 0);
+
+            try (Connection c = app.connect("operator")) { // every partition parked a copy: one skip drops them all
+                new TableStates("trunc_pk").request(c, "app.note", TableStates.State.SKIP, "test: keep the rows");
+            }
+            awaitTrue(Duration.ofSeconds(60), "the row written after the truncate to arrive once it is skipped",
+                    () -> "1".equals(query(app, "SELECT count(*) FROM app.note WHERE id = 100")));
+            assertEquals(21, queryLong(app, "SELECT count(*) FROM app.note"), "the truncated rows stay, as chosen");
+            assertEquals(0, queryLong(app, "SELECT count(*) FROM tandem.table_state WHERE target_table = 'app.note'"));
             assertNull(pipeline.failure());
         }
     }

@@ -147,6 +147,9 @@ final class BatchApplier {
             List<ChangeEnvelope> parked = this.states.parked(c, pause.table());
             if (pause.state() == State.SKIP && !parked.isEmpty()) {
                 ChangeEnvelope skipped = parked.remove(0);
+                // per-key ordering parks a copy of a TRUNCATE from every partition: skipping it drops them all
+                parked.removeIf(p -> skipped.operation() == Operation.TRUNCATE && p.operation() == Operation.TRUNCATE
+                        && p.position().equals(skipped.position()) && p.table().equals(skipped.table()));
                 this.states.record(c, pause.table(), "skipped", "dropped change at " + skipped.position() + " key "
                         + skipped.key() + " (" + pause.reason() + ")");
             }
