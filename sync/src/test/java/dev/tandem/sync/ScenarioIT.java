@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScenarioIT {
 
     @ParameterizedTest
-    @ValueSource(strings = {"types-and-renames", "computed-split-merge", "filter-and-table-split", "defaults", "table-merge"})
+    @ValueSource(strings = {"types-and-renames", "computed-split-merge", "filter-and-table-split", "defaults", "table-merge", "truncate",
+            "truncate-split-merge", "special-values"})
     void scenarioEndsWithTheExpectedRows(String scenario) throws Exception {
         Path dir = Path.of("src/test/resources/scenarios", scenario);
         String name = "scn_" + scenario.replace('-', '_');

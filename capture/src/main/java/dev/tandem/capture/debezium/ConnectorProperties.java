@@ -54,7 +54,8 @@ public final class ConnectorProperties {
         // stream (and out of the transactions' event counts).
         p.setProperty("message.prefix.include.list", ChangeEnvelope.FENCE_PREFIX.replace(".", "\\."));
         p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeat().toMillis()));
-        p.setProperty("skipped.operations", "t"); // TRUNCATE is not replicated: it would empty the new schema
+        // Debezium skips TRUNCATE unless told otherwise: tandem carries it, so the new schema loses those rows too.
+        p.setProperty("skipped.operations", "none");
 
         // Values keep full precision so they can be printed back as PostgreSQL text.
         // "string", not "precise": precise strips the trailing zeros of an unconstrained numeric (1.10 arrives

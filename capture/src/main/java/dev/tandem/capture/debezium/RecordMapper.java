@@ -16,6 +16,8 @@ import java.util.Set;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Translates the records Debezium's PostgreSQL connector emits into tandem change envelopes;
@@ -23,6 +25,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 public final class RecordMapper {
 
+    private static final Logger log = LoggerFactory.getLogger(RecordMapper.class);
 
     private final String transactionTopic;
     private final RecordFields fields = new RecordFields();
@@ -121,7 +124,7 @@ public final class RecordMapper {
         Struct source = (Struct) value.get(layout.source());
         RecordFields.Source at = fields.source(source.schema());
         String table = table((String) source.get(at.schema()), (String) source.get(at.table()));
-        Operation operation = operation(op, table);
+        Operation operation = operation(op);
         Struct transaction = layout.transaction() == null ? null : (Struct) value.get(layout.transaction());
         SourcePosition position = new SourcePosition(
                 lastCommitLsn((String) source.get(at.sequence())),
@@ -135,7 +138,12 @@ public final class RecordMapper {
         Set<String> unavailable = new HashSet<>();
         LinkedHashMap<String, String> before = image(layout.before() == null ? null : (Struct) value.get(layout.before()), null);
         LinkedHashMap<String, String> after = image(layout.after() == null ? null : (Struct) value.get(layout.after()), unavailable);
-        LinkedHashMap<String, String> key = image((Struct) record.key(), null);
+        LinkedHashMap<String, String> key = record.key() instanceof Struct k && operation != Operation.TRUNCATE
+                ? image(k, null) : new LinkedHashMap<>();
+        if (operation == Operation.UNKNOWN) {
+            log.warn("{}: Debezium sent operation '{}' at {}, which tandem does not handle; the tables it feeds pause",
+                    table, op, position);
+        }
         return ChangeEnvelope.change(position, commitTime, table, operation, key, before, after, unavailable);
     }
 
@@ -180,14 +188,14 @@ public final class RecordMapper {
         return values;
     }
 
-    private static Operation operation(String op, String table) {
+    private static Operation operation(String op) {
         return switch (op) {
             case "c" -> Operation.INSERT;
             case "u" -> Operation.UPDATE;
             case "d" -> Operation.DELETE;
             case "r" -> Operation.READ;
-            default -> throw new IllegalArgumentException(table + ": unsupported operation '" + op
-                    + "' (truncate events are not replicated; disable them with skipped.operations=t)");
+            case "t" -> Operation.TRUNCATE;
+            default -> Operation.UNKNOWN;
         };
     }
 

@@ -73,8 +73,14 @@ final class BinaryEnvelope {
             unavailable.add(in.getName());
         }
         long eventCount = in.getLong();
-        return new ChangeEnvelope(kind, position, commitTimeMs, table, operation < 0 ? null : Operation.values()[operation],
-                key, before, after, unavailable, eventCount);
+        return new ChangeEnvelope(kind, position, commitTimeMs, table, operation(operation), key, before, after,
+                unavailable, eventCount);
+    }
+
+    /** A later version's operation reads as UNKNOWN, so the applier pauses its tables instead of failing whole. */
+    private static Operation operation(byte ordinal) {
+        Operation[] all = Operation.values();
+        return ordinal < 0 ? null : ordinal < all.length ? all[ordinal] : Operation.UNKNOWN;
     }
 
     private static int sizeOf(Map<String, String> map) {

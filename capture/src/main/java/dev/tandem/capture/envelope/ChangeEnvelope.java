@@ -18,7 +18,8 @@ import java.util.Set;
  * @param commitTimeMs source commit time, epoch milliseconds
  * @param table       qualified source table {@code schema.table} (null for markers; the message prefix for a fence)
  * @param operation   what the change did (null for markers)
- * @param key         primary-key columns of the row (null for markers; {@code {"id": fence id}} for a fence)
+ * @param key         primary-key columns of the row (null for markers; {@code {"id": fence id}} for a fence; empty for
+ *                    a TRUNCATE, which removes every row of its table)
  * @param before      row image before the change, when the source sent one
  * @param after       row image after the change (null for deletes and markers)
  * @param unavailable columns whose unchanged TOAST value PostgreSQL did not send; keep the target's value

@@ -195,10 +195,30 @@ class RecordMapperTest {
     }
 
     @Test
-    void truncateIsRefusedNamingTheTable() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new RecordMapper(PREFIX).map(change("t", 571, 1, 1000, 1500, null, null)));
-        assertTrue(e.getMessage().startsWith("app.orders: unsupported operation 't'"), e.getMessage());
+    void truncateIsATableWideChangeWithoutKeyOrImages() {
+        SourceRecord keyed = change("t", 571, 3, 1000, 1500, null, null);
+        // Debezium's truncate records carry no key
+        SourceRecord truncate = new SourceRecord(keyed.sourcePartition(), keyed.sourceOffset(), keyed.topic(), 0, null,
+                null, ENVELOPE, keyed.value());
+        ChangeEnvelope change = new RecordMapper(PREFIX).map(truncate).orElseThrow();
+        assertEquals(EnvelopeKind.CHANGE, change.kind());
+        assertEquals(Operation.TRUNCATE, change.operation());
+        assertEquals("app.orders", change.table());
+        assertEquals(Map.of(), change.key());
+        assertNull(change.before());
+        assertNull(change.after());
+        assertEquals(3, change.position().orderInTx());
+        assertEquals(571, change.position().txId());
+    }
+
+    @Test
+    void anUnknownOperationTravelsAsUnknownSoTheApplierPausesItsTables() {
+        ChangeEnvelope change = new RecordMapper(PREFIX).map(change("x", 571, 1, 1000, 1500, null, row(7, "y", null)))
+                .orElseThrow();
+        assertEquals(Operation.UNKNOWN, change.operation());
+        assertEquals("app.orders", change.table());
+        assertEquals(Map.of("id", "7"), change.key());
+        assertEquals(571, change.position().txId());
     }
 
     /** A logical decoding message as Debezium emits it: {@code txId} null for a non-transactional one. */

@@ -66,6 +66,26 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void truncateRoundTripsWithAnEmptyKeyInBothForms() {
+        ChangeEnvelope truncate = ChangeEnvelope.change(AT, 5, "legacy.items", Operation.TRUNCATE, new LinkedHashMap<>(),
+                null, null, Set.of());
+        assertEquals(truncate, roundTrip(truncate));
+        assertEquals(truncate, EnvelopeCodec.decode(EnvelopeCodec.encodeJson(truncate)));
+        assertEquals(Operation.TRUNCATE, Operation.values()[4], "the change log stores the ordinal: append, never insert");
+    }
+
+    @Test
+    void anOperationOfALaterVersionReadsAsUnknown() {
+        ChangeEnvelope delete = ChangeEnvelope.change(AT, 5, "legacy.items", Operation.DELETE, map("id", "9"), null, null,
+                Set.of());
+        byte[] bytes = EnvelopeCodec.encode(delete);
+        int operationAt = 2 + 1 + 5 * 8 + 4 + "legacy.items".length(); // header, kind, longs, table
+        assertEquals(Operation.DELETE.ordinal(), bytes[operationAt]);
+        bytes[operationAt] = 42;
+        assertEquals(Operation.UNKNOWN, EnvelopeCodec.decode(bytes).operation());
+    }
+
+    @Test
     void theChangeLogIsBinaryAndDeadLettersAreJson() {
         ChangeEnvelope change = ChangeEnvelope.change(AT, 0, "s.t", Operation.INSERT, map("id", "1"), null,
                 map("id", "1", "name", "Zürich"), Set.of());

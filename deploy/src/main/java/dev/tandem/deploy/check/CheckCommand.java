@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
         description = {"Preflight: checks the legacy server (wal_level, free slots and WAL senders, REPLICATION",
                 "privilege, publication rights, max_slot_wal_keep_size), the new database, Kafka (with --kafka),",
                 "and the mapping against both databases: tables, columns, keys, filters and every expression",
-                "(type-checked by the new database). Changes nothing.",
+                "(type-checked by the new database); refuses unlogged legacy tables and warns about large-object",
+                "columns, which logical decoding cannot carry. Changes nothing.",
                 "Passwords come from TANDEM_SOURCE_PASSWORD and TANDEM_TARGET_PASSWORD."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:everything passed (warnings are printed, they do not fail)",
@@ -71,6 +72,7 @@ public final class CheckCommand implements Callable<Integer> {
         try {
             MappingSpec spec = MappingParser.parse(mapping);
             try (Connection s = source.connect("tandem-check"); Connection t = target.connect("tandem-check")) {
+                checks.addAll(Preflight.largeObjects(s, spec));
                 List<CompiledTable> compiled = MappingCompiler.compile(spec, s, t);
                 tables = compiled.size();
                 checks.addAll(Readiness.of(s, t, compiled));

@@ -5,6 +5,8 @@ import static dev.tandem.deploy.check.CheckResult.Status.WARN;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.TopicReplication;
+import dev.tandem.sync.mapping.CaptureLimits;
+import dev.tandem.sync.mapping.MappingSpec;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -82,6 +84,21 @@ final class Preflight {
         } catch (SQLException e) {
             results.add(new CheckResult("new database", FAIL, "cannot connect to " + target + ": " + e.getMessage(),
                     "check host, port, user and TANDEM_TARGET_PASSWORD"));
+        }
+        return results;
+    }
+
+    /**
+     * A warning per large-object column the mapping reads: logical decoding carries the oid, not the object, so the
+     * new side would hold numbers pointing at nothing.
+     */
+    static List<CheckResult> largeObjects(Connection legacy, MappingSpec spec) throws SQLException {
+        List<CheckResult> results = new ArrayList<>();
+        for (String column : CaptureLimits.largeObjectColumns(legacy, spec)) {
+            results.add(new CheckResult("large objects", WARN, column + " refers to a large object: logical decoding "
+                    + "carries the oid, not the object in pg_largeobject, so the new side gets a number pointing at nothing",
+                    "store the contents in a bytea column on legacy, or copy the large objects yourself (lo_export/lo_import) "
+                    + "and keep them in step until cutover"));
         }
         return results;
     }

@@ -2,6 +2,7 @@ package dev.tandem.sync.apply;
 
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeKind;
+import dev.tandem.capture.envelope.Operation;
 import dev.tandem.sync.control.FencesSeen;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
@@ -43,11 +44,14 @@ final class BatchApplier {
     private final AppliedPositions positions;
     private final TableStates states;
     private final FencesSeen fencesSeen;
+    /** Whether this applies one partition of a keyed change log, where a TRUNCATE cannot be applied exactly. */
+    private final boolean perKey;
     private final List<ParkedChanges> parkedSinceDrain = new ArrayList<>();
     private final Map<String, Long> appliedByTarget = new LinkedHashMap<>();
     private String lastReason = "";
 
-    BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states, FencesSeen fencesSeen) {
+    BatchApplier(List<CompiledTable> tables, AppliedPositions positions, TableStates states, FencesSeen fencesSeen,
+                 boolean perKey) {
         this.joinState = new JoinState(states.migration(), tables);
         for (CompiledTable t : tables) {
             TargetWriter writer = t.merged() ? new MergeWriter(t, joinState) : new ProjectionWriter(t);
@@ -57,6 +61,7 @@ final class BatchApplier {
         this.positions = positions;
         this.states = states;
         this.fencesSeen = fencesSeen;
+        this.perKey = perKey;
     }
 
     /**
@@ -86,7 +91,7 @@ final class BatchApplier {
         }
         Map<String, Pause> paused = handleRequests(c, states.load(c));
         appliedByTarget.clear();
-        joinState.apply(c, bySource);
+        joinState.apply(c, bySource, !perKey);
         for (TargetWriter writer : writersByTarget.values()) {
             Map<String, NetChanges> mine = new LinkedHashMap<>();
             writer.table().sources().forEach(s -> {
@@ -142,6 +147,9 @@ final class BatchApplier {
             List<ChangeEnvelope> parked = this.states.parked(c, pause.table());
             if (pause.state() == State.SKIP && !parked.isEmpty()) {
                 ChangeEnvelope skipped = parked.remove(0);
+                // per-key ordering parks a copy of a TRUNCATE from every partition: skipping it drops them all
+                parked.removeIf(p -> skipped.operation() == Operation.TRUNCATE && p.operation() == Operation.TRUNCATE
+                        && p.position().equals(skipped.position()) && p.table().equals(skipped.table()));
                 this.states.record(c, pause.table(), "skipped", "dropped change at " + skipped.position() + " key "
                         + skipped.key() + " (" + pause.reason() + ")");
             }
@@ -163,7 +171,7 @@ final class BatchApplier {
     private boolean applyOrPause(Connection c, TargetWriter writer, Map<String, NetChanges> changes) throws SQLException {
         Savepoint before = c.setSavepoint();
         try {
-            writer.apply(c, changes);
+            write(c, writer, changes);
             c.releaseSavepoint(before);
             return true;
         } catch (SQLException e) {
@@ -180,12 +188,41 @@ final class BatchApplier {
         }
     }
 
+    /**
+     * Writes the changes, unless one has an operation the sync does not handle, or is a TRUNCATE in per-key ordering:
+     * each partition applies on its own, so emptying the table there would also remove rows other partitions already
+     * applied from later transactions.
+     */
+    private void write(Connection c, TargetWriter writer, Map<String, NetChanges> changes) throws SQLException {
+        for (NetChanges net : changes.values()) {
+            if (net.unplaceable() != null) {
+                throw new UnappliableChangeException(net.unplaceable().table() + " sent a change of an operation this "
+                        + "tandem does not handle (the capture log names it at that position), so nothing of it was "
+                        + "applied; run a tandem that handles it, or skip the change if the new side needs nothing of it");
+            }
+        }
+        if (perKey) {
+            for (NetChanges net : changes.values()) {
+                if (net.truncate() != null) {
+                    throw new UnappliableChangeException("per-key ordering cannot apply a TRUNCATE of "
+                            + net.truncate().table() + " exactly (partitions apply independently, so emptying "
+                            + writer.table().target() + " would also remove rows other partitions applied from later "
+                            + "transactions); re-run with --rebackfill to copy it again, use sync.ordering: transactional "
+                            + "where truncates are routine, or skip the TRUNCATE to keep the rows");
+                }
+            }
+        }
+        writer.apply(c, changes);
+    }
+
     private void pause(Connection c, TargetWriter writer, Map<String, NetChanges> changes, Exception cause) throws SQLException {
         String target = writer.table().target();
         ChangeEnvelope culprit = findCulprit(c, writer, changes);
         String key = culprit == null ? null : String.valueOf(culprit.key());
         String position = culprit == null ? null : culprit.position().toString();
-        String reason = target + " paused: " + (culprit == null ? "a change" : "the change to key " + key + " at " + position)
+        String reason = target + " paused: " + (culprit == null ? "a change"
+                : culprit.operation() == Operation.TRUNCATE ? "the TRUNCATE of " + culprit.table() + " at " + position
+                : "the change to key " + key + " at " + position)
                 + " was rejected: " + firstLine(cause) + "; fix the data or the new schema, then run `tandem resume --table "
                 + target + "` (or `tandem skip --table " + target + "` to drop that change, recorded)";
         states.pause(c, target, reason, position, key);
@@ -210,14 +247,14 @@ final class BatchApplier {
     }
 
     /** Applies the changes one by one under a savepoint to name the first that fails; undoes them all. */
-    private static ChangeEnvelope findCulprit(Connection c, TargetWriter writer, Map<String, NetChanges> changes)
+    private ChangeEnvelope findCulprit(Connection c, TargetWriter writer, Map<String, NetChanges> changes)
             throws SQLException {
         Savepoint start = c.setSavepoint();
         try {
             for (ChangeEnvelope change : allOf(changes)) {
                 Savepoint one = c.setSavepoint();
                 try {
-                    writer.apply(c, Map.of(change.table(), NetChanges.of(change)));
+                    write(c, writer, Map.of(change.table(), NetChanges.of(change)));
                     c.releaseSavepoint(one);
                 } catch (SQLException | RuntimeException e) {
                     if (e instanceof SQLException sql && SqlErrors.isTransient(sql)) {

@@ -199,7 +199,8 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     }
 
     private BatchApplier batchApplier(int part) {
-        return new BatchApplier(tables, positions(part), states, new FencesSeen(config.migration(), part, partsInTopic));
+        return new BatchApplier(tables, positions(part), states, new FencesSeen(config.migration(), part, partsInTopic),
+                perKey);
     }
 
     private void applyBatch(Connection target, PartitionState partition) throws SQLException {

@@ -144,15 +144,22 @@ public final class JoinState {
     }
 
     /**
-     * Writes the batch's net changes of every kept legacy table into its state table. Changes whose
+     * Writes the batch's net changes of every kept legacy table into its state table (a TRUNCATE empties it first,
+     * as it emptied the legacy table, unless {@code truncates} is false: per-key ordering pauses the merged table
+     * instead). Changes whose
      * columns no longer match (DDL on the legacy table) are left out: the merged table's writer
      * pauses on them.
      */
-    void apply(Connection c, Map<String, NetChanges> changes) throws SQLException {
+    void apply(Connection c, Map<String, NetChanges> changes, boolean truncates) throws SQLException {
         for (var entry : changes.entrySet()) {
             Kept kept = bySource.get(entry.getKey());
             if (kept == null) {
                 continue;
+            }
+            if (truncates && entry.getValue().truncate() != null) {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("DELETE FROM " + SqlIdentifiers.quoteQualified(kept.stateTable()));
+                }
             }
             String[] names = kept.columns().stream().map(SourceColumn::name).toArray(String[]::new);
             Set<String> nameSet = Set.of(names);

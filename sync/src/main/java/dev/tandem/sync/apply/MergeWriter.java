@@ -8,6 +8,7 @@ import dev.tandem.sync.mapping.SourceColumn;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -25,6 +26,7 @@ final class MergeWriter implements TargetWriter {
 
     private final CompiledTable table;
     private final String recomputeSql;
+    private final String deriveAllSql;
     private final List<SourceColumn> mainKey;
     /** legacy table → for each main key column, the column of that table carrying its value */
     private final Map<String, List<String>> keyColumnsBySource = new LinkedHashMap<>();
@@ -35,6 +37,7 @@ final class MergeWriter implements TargetWriter {
     MergeWriter(CompiledTable table, JoinState state) {
         this.table = table;
         this.recomputeSql = MergeSql.recompute(table, state::stateTableOf);
+        this.deriveAllSql = MergeSql.deriveAll(table, state::stateTableOf);
         this.mainKey = MergeSql.mainKeyColumns(table);
         keyColumnsBySource.put(table.source(), mainKey.stream().map(SourceColumn::name).toList());
         columnsBySource.put(table.source(), names(table.sourceColumns()));
@@ -54,11 +57,25 @@ final class MergeWriter implements TargetWriter {
 
     @Override
     public void apply(Connection c, Map<String, NetChanges> bySource) throws SQLException {
+        boolean truncated = false;
+        for (var entry : bySource.entrySet()) {
+            truncated |= entry.getValue().truncate() != null;
+            for (ChangeEnvelope change : entry.getValue().all()) {
+                checkShape(entry.getKey(), change);
+            }
+        }
+        if (truncated) {
+            // every merged row may have lost its part from the truncated table: recompute them all from join state,
+            // which already holds the batch (the truncate and what followed), as if each of its rows were deleted
+            try (Statement st = c.createStatement()) {
+                st.executeUpdate(deriveAllSql);
+            }
+            return;
+        }
         List<String[]> keys = new ArrayList<>();
         for (var entry : bySource.entrySet()) {
             List<String> keyColumns = keyColumnsBySource.get(entry.getKey());
             for (ChangeEnvelope change : entry.getValue().all()) {
-                checkShape(entry.getKey(), change);
                 String[] key = new String[keyColumns.size()];
                 for (int i = 0; i < key.length; i++) {
                     key[i] = change.key().get(keyColumns.get(i));

@@ -8,6 +8,7 @@ import dev.tandem.sync.mapping.SourceColumn;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +71,9 @@ final class ProjectionWriter implements TargetWriter {
         } else {
             upserts.forEach(this::checkShape);
         }
+        if (changes.truncate() != null) {
+            deleteAll(c);
+        }
         List<ChangeEnvelope> deletes = changes.deletes();
         if (!deletes.isEmpty()) {
             delete(c, deletes);
@@ -97,6 +101,17 @@ final class ProjectionWriter implements TargetWriter {
             throw new UnappliableChangeException(table.source() + " changed shape at " + change.position() + ": columns added "
                     + added + ", dropped " + dropped + "; adapt the new schema and the mapping (check it with "
                     + "`tandem check`), restart tandem, then `tandem resume --table " + table.target() + "`");
+        }
+    }
+
+    /**
+     * A TRUNCATE of the legacy table: every target row goes, since this table is its only source. A DELETE rather
+     * than a TRUNCATE: it is transactional like every other write, needs no lock that blocks readers, and keeps
+     * deferred foreign keys and the reverse capture's view of the rows.
+     */
+    private void deleteAll(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.executeUpdate("DELETE FROM " + SqlIdentifiers.quoteQualified(table.target()));
         }
     }
 

@@ -42,7 +42,7 @@ public final class SnapshotCatchUp {
             throws SQLException {
         AppliedPositions positions = new AppliedPositions(config.migration(), config.changeTopic());
         BatchApplier batches = new BatchApplier(tables, positions, new TableStates(config.migration()),
-                new FencesSeen(config.migration()));
+                new FencesSeen(config.migration()), false);
         TopicPartition partition = new TopicPartition(config.changeTopic(), 0);
         long applied = 0;
         try (Connection target = config.target().connectAsSyncWriter("tandem-catch-up-" + config.migration());

@@ -75,6 +75,7 @@ public final class MappingCompiler {
         if (sourceTypes.isEmpty() || targetTypes.isEmpty()) {
             return null;
         }
+        checkLogged(spec, "from", spec.source());
         List<String> sourceKey = source.keyColumns(spec.source());
         if (sourceKey.isEmpty()) {
             problem(spec, "from", null, spec.source() + " has no primary key or replica identity index, so changes cannot be "
@@ -195,6 +196,7 @@ public final class MappingCompiler {
                         "fix the 'from:' of the join item");
                 continue;
             }
+            checkLogged(spec, path, join.source());
             List<String> key = source.keyColumns(join.source());
             if (key.isEmpty()) {
                 problem(spec, path, null, join.source() + " has no primary key or replica identity index, so its changes "
@@ -396,6 +398,13 @@ public final class MappingCompiler {
     private static String nullRow(List<SourceColumn> columns) {
         return "(SELECT " + columns.stream().map(c -> "NULL::" + c.type() + " AS " + quote(c.name()))
                 .collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** An unlogged table (or partition) is never decoded: refused before anything is created. */
+    private void checkLogged(TableSpec spec, String path, String table) throws SQLException {
+        for (String relation : CaptureLimits.unlogged(source.connection(), table)) {
+            problem(spec, path, null, CaptureLimits.unloggedProblem(relation), CaptureLimits.unloggedFix(relation));
+        }
     }
 
     private void problem(TableSpec spec, String path, String column, String problem, String fix) {

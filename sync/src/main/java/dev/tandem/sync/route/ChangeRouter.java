@@ -4,6 +4,7 @@ import dev.tandem.capture.KafkaChangeWriter;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.capture.envelope.EnvelopeKind;
+import dev.tandem.capture.envelope.Operation;
 import dev.tandem.capture.envelope.SourcePosition;
 import dev.tandem.sync.apply.ChangeLogConsumer;
 import dev.tandem.sync.apply.IncompleteTransactionException;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per-key ordering's router: reads the ordered change log, reassembles each source transaction and copies its
- * changes into the keyed change log, each to its key's partition ({@link KeyRouting}); a fence goes to every
- * partition. After a transaction's changes, every partition that got some of them gets a COMMIT counting what it
+ * changes into the keyed change log, each to its key's partition ({@link KeyRouting}); a fence, and a TRUNCATE
+ * (which concerns every key), goes to every partition. After a transaction's changes, every partition that got some of them gets a COMMIT counting what it
  * got, so its applier knows when its share is complete.
  *
  * <p>Only complete transactions are routed, and the ordered log's offset is committed to Kafka only once the broker
@@ -135,7 +136,7 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
         }
         long[] counts = new long[partitions];
         for (ChangeEnvelope change : tx.changes()) {
-            if (change.kind() == EnvelopeKind.FENCE) {
+            if (change.kind() == EnvelopeKind.FENCE || change.operation() == Operation.TRUNCATE) {
                 for (int p = 0; p < partitions; p++) {
                     sent.add(send(p, change, null));
                     counts[p]++;

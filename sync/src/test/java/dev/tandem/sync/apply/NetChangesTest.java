@@ -1,6 +1,7 @@
 package dev.tandem.sync.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.Operation;
@@ -54,6 +55,44 @@ class NetChangesTest {
         net.add(single);
         net.add(pair);
         assertEquals(List.of(single, pair), net.all());
+    }
+
+    @Test
+    void aTruncateWipesWhatCameBeforeAndKeepsWhatFollowed() {
+        NetChanges net = new NetChanges();
+        net.add(upsert(1, "1", "a"));
+        net.add(delete(2, "2"));
+        ChangeEnvelope truncate = ChangeEnvelope.change(new SourcePosition(10, 20, 7, 3), 0, "s.t", Operation.TRUNCATE,
+                new LinkedHashMap<>(), null, null, Set.of());
+        net.add(truncate);
+        assertEquals(List.of(truncate), net.all());
+        assertEquals(List.of(), net.upserts());
+        assertEquals(List.of(), net.deletes());
+
+        ChangeEnvelope after = upsert(4, "1", "b");
+        ChangeEnvelope gone = delete(5, "3");
+        net.add(after);
+        net.add(gone);
+        assertEquals(truncate, net.truncate());
+        assertEquals(List.of(truncate, after, gone), net.all(), "the truncate first, then what followed it");
+        assertEquals(List.of(after), net.upserts());
+        assertEquals(List.of(gone), net.deletes());
+        assertNull(new NetChanges().truncate());
+    }
+
+    @Test
+    void aChangeOfAnUnhandledOperationIsKeptFirstAndNeverSplitIntoDeletesOrUpserts() {
+        NetChanges net = new NetChanges();
+        ChangeEnvelope unknown = change(1, Operation.UNKNOWN, map("id", "1"));
+        ChangeEnvelope later = upsert(2, "1", "b");
+        net.add(unknown);
+        net.add(later);
+        net.add(change(3, Operation.UNKNOWN, map("id", "2")));
+        assertEquals(unknown, net.unplaceable(), "the first one names the problem");
+        assertEquals(List.of(unknown, later), net.all(), "a later change of its key does not hide it");
+        assertEquals(List.of(), net.deletes(), "never applied as a delete");
+        assertEquals(List.of(later), net.upserts());
+        assertNull(new NetChanges().unplaceable());
     }
 
     private static ChangeEnvelope upsert(long order, String id, String note) {

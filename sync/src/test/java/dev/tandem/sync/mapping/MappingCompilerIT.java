@@ -204,6 +204,21 @@ class MappingCompilerIT {
     }
 
     @Test
+    void anUnloggedLegacyTableIsRefusedWithTheFix() throws Exception {
+        exec(legacy, "CREATE UNLOGGED TABLE public.scratch (prod_id int PRIMARY KEY, prod_name text)");
+        MappingException e = assertThrows(MappingException.class, () -> compile("""
+                tables:
+                  - target: public.product
+                    from: public.scratch p
+                    key: { id: p.prod_id }
+                    columns: { name: p.prod_name }
+                """));
+        List<String> problems = e.problems().stream().map(MappingProblem::toString).toList();
+        assertLine(problems, 2, "public.product", "public.scratch is UNLOGGED");
+        assertTrue(problems.get(0).contains("ALTER TABLE \"public\".\"scratch\" SET LOGGED"), problems.toString());
+    }
+
+    @Test
     void structuralMistakesAreReportedWithTheirLine() {
         MappingException e = assertThrows(MappingException.class, () -> MappingParser.parse("bad.yaml", new StringReader("""
                 tables:

@@ -1,0 +1,13 @@
+CREATE SCHEMA legacy;
+CREATE TABLE legacy.account (acct_no integer PRIMARY KEY, owner text NOT NULL);
+CREATE TABLE legacy.account_profile (acct_no integer PRIMARY KEY, tier text);
+CREATE TABLE legacy.account_balance (acct_no integer PRIMARY KEY, balance numeric(12, 2) NOT NULL);
+CREATE TABLE legacy.orders (id integer PRIMARY KEY, label text NOT NULL);
+CREATE TABLE legacy.order_note (id integer PRIMARY KEY, note text NOT NULL);
+CREATE TABLE legacy.person (id integer PRIMARY KEY, name text NOT NULL, phone text);
+INSERT INTO legacy.account VALUES (1, 'Ana'), (2, 'Ben'), (3, 'Cai');
+INSERT INTO legacy.account_profile VALUES (1, 'gold'), (3, 'silver');
+INSERT INTO legacy.account_balance VALUES (1, 12.50), (2, 3.00);
+INSERT INTO legacy.orders VALUES (1, 'o1'), (2, 'o2');
+INSERT INTO legacy.order_note VALUES (1, 'n1'), (2, 'n2');
+INSERT INTO legacy.person VALUES (1, 'Ana', '555'), (2, 'Ben', NULL);

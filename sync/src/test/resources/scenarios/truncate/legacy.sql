@@ -1,0 +1,11 @@
+CREATE SCHEMA legacy;
+CREATE TABLE legacy.note (id integer PRIMARY KEY, body text NOT NULL);
+CREATE TABLE legacy.staging (id integer PRIMARY KEY, payload text);
+CREATE TABLE legacy.task (id integer PRIMARY KEY, state text NOT NULL, title text NOT NULL);
+CREATE TABLE legacy.parent (id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE legacy.child (id integer PRIMARY KEY, parent_id integer NOT NULL REFERENCES legacy.parent, qty integer NOT NULL);
+INSERT INTO legacy.note VALUES (1, 'backfilled one'), (2, 'backfilled two');
+INSERT INTO legacy.staging VALUES (1, 'old batch'), (2, 'old batch');
+INSERT INTO legacy.task VALUES (1, 'open', 'write'), (2, 'done', 'read'), (3, 'open', 'sleep');
+INSERT INTO legacy.parent VALUES (1, 'p1'), (2, 'p2');
+INSERT INTO legacy.child VALUES (10, 1, 5), (11, 2, 6);
