@@ -3,6 +3,7 @@ package dev.tandem.reconcile.order;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.capture.envelope.EnvelopeKind;
+import dev.tandem.capture.envelope.Operation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,6 +56,8 @@ public final class ChangeLogKeys implements AutoCloseable {
     /**
      * Source table → key values (in the table's key column order as captured) of every change from the
      * current position up to offset {@code to} (exclusive).
+     *
+     * @throws IllegalStateException when a table was truncated in the stretch, or the stretch was not read in time
      */
     public Map<String, Set<List<String>>> readUntil(long to, Duration timeout) {
         Map<String, Set<List<String>>> keys = new LinkedHashMap<>();
@@ -71,6 +74,12 @@ public final class ChangeLogKeys implements AutoCloseable {
                 }
                 next = record.offset() + 1;
                 ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
+                if (envelope.kind() == EnvelopeKind.CHANGE && envelope.operation() == Operation.TRUNCATE) {
+                    // a truncate changes every row, and has no key: no key-by-key re-check can cover it
+                    throw new IllegalStateException(envelope.table() + " was truncated at offset " + record.offset()
+                            + " of " + topic + ": its rows cannot be re-checked key by key; run `tandem verify`, then try "
+                            + "again");
+                }
                 if (envelope.kind() == EnvelopeKind.CHANGE) {
                     keys.computeIfAbsent(envelope.table(), t -> new LinkedHashSet<>())
                             .add(new ArrayList<>(envelope.key().values()));
