@@ -51,8 +51,9 @@ final class Readiness {
                     String table = SqlIdentifiers.canonical(SqlIdentifiers.qualified(rs.getString(1), rs.getString(2)));
                     if (!mapped.contains(table)) {
                         results.add(new CheckResult("unmapped table " + table, WARN, "in a captured schema but not in the "
-                                + "mapping: " + rs.getLong(3) + " rows written since the statistics were reset, about "
-                                + Math.max(0, rs.getLong(4)) + " rows; its writes stay on legacy after a cutover",
+                                + "mapping: " + rs.getLong(3) + " rows written since the statistics were reset"
+                                + (rs.getLong(4) >= 0 ? ", about " + rs.getLong(4) + " rows" : "")
+                                + "; its writes stay on legacy after a cutover",
                                 "map it, or make sure nothing needs its writes on the new side"));
                     }
                 }

@@ -63,8 +63,8 @@ class ReadinessIT {
         assertEquals(0, exit, "warnings do not fail the check: " + out);
         assertTrue(out.contains("WARN unmapped table public.history: in a captured schema but not in the mapping: 7 rows "
                 + "written"), out);
-        assertTrue(out.contains("CREATE INDEX ON app.customer (email_address)"), out);
-        assertFalse(out.contains("ON app.customer (name)"), "the unique index on (name) has a counterpart: " + out);
+        assertTrue(out.contains("fix: CREATE INDEX ON \"app\".\"customer\" (\"email_address\")"), out);
+        assertFalse(out.contains("(\"name\")"), "the unique index on (name) has a counterpart: " + out);
         assertFalse(out.contains("customer_born_year"), "an expression index is not compared: " + out);
     }
 }

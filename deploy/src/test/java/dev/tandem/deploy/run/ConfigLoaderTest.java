@@ -49,6 +49,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void kafkaEmbeddedNeedsNoBootstrapAndKeepsItsDataBesideTheConfig() throws Exception {
+        String plain = CONFIG.replace("kafka:\n  bootstrap: ${KAFKA:-127.0.0.1:9092}\n", "kafka: embedded\n");
+        MigrationConfig config = ConfigLoader.load(write(plain), Map.of("LEGACY_PW", "p")::get);
+        assertEquals(dir.resolve(".tandem/kafka"), config.embeddedKafka());
+        assertEquals(ConfigLoader.EMBEDDED_BOOTSTRAP, config.bootstrapServers());
+
+        String placed = CONFIG.replace("bootstrap: ${KAFKA:-127.0.0.1:9092}", "embedded: data/kafka\n  bootstrap: 127.0.0.1:9192");
+        MigrationConfig chosen = ConfigLoader.load(write(placed), Map.of("LEGACY_PW", "p")::get);
+        assertEquals(dir.resolve("data/kafka"), chosen.embeddedKafka());
+        assertEquals("127.0.0.1:9192", chosen.bootstrapServers());
+
+        String remote = CONFIG.replace("bootstrap: ${KAFKA:-127.0.0.1:9092}", "embedded: data/kafka\n  bootstrap: kafka-1:9092");
+        ConfigLoader.ConfigException refused = assertThrows(ConfigLoader.ConfigException.class,
+                () -> ConfigLoader.load(write(remote), Map.of("LEGACY_PW", "p")::get));
+        assertTrue(refused.getMessage().contains("127.0.0.1:PORT"), refused.getMessage());
+        assertEquals(null, ConfigLoader.load(write(CONFIG), Map.of("LEGACY_PW", "p")::get).embeddedKafka(),
+                "an external cluster by default");
+    }
+
+    @Test
     void backfillKnobsAreReadAndBadValuesNamed() throws Exception {
         MigrationConfig config = ConfigLoader.load(write(CONFIG + """
                 backfill:
