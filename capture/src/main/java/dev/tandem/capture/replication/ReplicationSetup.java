@@ -22,6 +22,8 @@ public final class ReplicationSetup {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
 
+    private static final String VIA_ROOT = "publish_via_partition_root = true";
+
     private final CaptureConfig config;
 
     public ReplicationSetup(CaptureConfig config) {
@@ -63,7 +65,9 @@ public final class ReplicationSetup {
 
     /**
      * Creates (or re-targets) the publication for exactly the captured tables. It must exist before
-     * the slot: pgoutput reads the publication as of each change's position.
+     * the slot: pgoutput reads the publication as of each change's position. A partitioned table's
+     * changes are published under its own name, not its partitions' ({@code publish_via_partition_root}),
+     * so the mapping of the root receives them, whichever partition a row is in or moves to.
      */
     public void ensurePublication() throws SQLException {
         try (Connection c = config.source().connect("tandem-setup")) {
@@ -78,9 +82,12 @@ public final class ReplicationSetup {
             }
             try (Statement st = c.createStatement()) {
                 String name = quote(config.publicationName());
-                st.execute(exists
-                        ? "ALTER PUBLICATION " + name + " SET TABLE " + tables
-                        : "CREATE PUBLICATION " + name + " FOR TABLE " + tables);
+                if (exists) {
+                    st.execute("ALTER PUBLICATION " + name + " SET TABLE " + tables);
+                    st.execute("ALTER PUBLICATION " + name + " SET (" + VIA_ROOT + ")");
+                } else {
+                    st.execute("CREATE PUBLICATION " + name + " FOR TABLE " + tables + " WITH (" + VIA_ROOT + ")");
+                }
             }
             log.info("publication {} {} for {}", config.publicationName(), exists ? "updated" : "created", config.tables());
         }

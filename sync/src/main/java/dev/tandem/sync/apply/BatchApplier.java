@@ -76,8 +76,10 @@ final class BatchApplier {
                     continue;
                 }
                 if (!mappedSources.contains(change.table())) {
-                    throw new IllegalStateException("change for " + change.table() + " at " + change.position()
-                            + " but the migration maps no such table; add a mapping for it or remove it from capture");
+                    throw new IllegalStateException("captured change for " + change.table() + " at " + change.position()
+                            + " but the migration maps no such table, so it would be lost: if it is a partition of a "
+                            + "mapped table, its root must publish it (publish_via_partition_root = true on the "
+                            + "migration's publication); otherwise map it, or remove it from the publication");
                 }
                 bySource.computeIfAbsent(change.table(), t -> new NetChanges()).add(change);
                 changes++;
