@@ -2,6 +2,7 @@ package dev.tandem.deploy.check;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MappingCompiler;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingParser;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Option;
         description = {"Preflight: checks the legacy server (wal_level, free slots and WAL senders, REPLICATION",
                 "privilege, publication rights, max_slot_wal_keep_size), the new database, Kafka (with --kafka),",
                 "and the mapping against both databases: tables, columns, keys, filters and every expression",
-                "(type-checked by the new database). Changes nothing.",
+                "(type-checked by the new database); lists the triggers on the mapped tables and whether they fire",
+                "for tandem's writes, and names expressions over columns an update may not send (TOAST).",
+                "Changes nothing.",
                 "Passwords come from TANDEM_SOURCE_PASSWORD and TANDEM_TARGET_PASSWORD."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:everything passed (warnings are printed, they do not fail)",
@@ -70,7 +73,12 @@ public final class CheckCommand implements Callable<Integer> {
         try {
             MappingSpec spec = MappingParser.parse(mapping);
             try (Connection s = source.connect("tandem-check"); Connection t = target.connect("tandem-check")) {
-                tables = MappingCompiler.compile(spec, s, t).size();
+                List<CompiledTable> compiled = MappingCompiler.compile(spec, s, t);
+                tables = compiled.size();
+                checks.addAll(TriggerCheck.of(t, "new", compiled.stream().map(CompiledTable::target).distinct().toList()));
+                checks.addAll(TriggerCheck.of(s, "legacy",
+                        compiled.stream().flatMap(c -> c.sources().stream()).distinct().toList()));
+                checks.addAll(ToastCheck.of(s, compiled));
             }
         } catch (MappingException e) {
             problems.addAll(e.problems());
