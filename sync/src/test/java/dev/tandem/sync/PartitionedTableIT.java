@@ -10,17 +10,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.sync.control.TableStates;
 import dev.tandem.sync.mapping.MappingParser;
 import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import java.io.StringReader;
+import java.sql.Connection;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
  * A legacy table partitioned by range, mapped by its root, into a new table partitioned with other bounds: the backfill
  * reads every partition, streamed changes arrive under the root's name (also a row moving between partitions), and
- * a change published under a partition's own name stops the applier with that name instead of being lost.
+ * a change published under a partition's own name stops the applier with that name instead of being lost. A
+ * partition created empty goes unremarked; one attached with rows, or detached, pauses the mapped table.
  */
 class PartitionedTableIT {
 
@@ -71,6 +74,59 @@ class PartitionedTableIT {
             awaitTrue(Duration.ofSeconds(60), "the applier to stop on a change it cannot map", () -> pipeline.failure() != null);
             String message = pipeline.failure().getMessage();
             assertTrue(message.contains("public.events_2025") && message.contains("publish_via_partition_root"), message);
+        }
+    }
+
+    @Test
+    void aPartitionAttachedWithRowsOrDetachedPausesTheTableNamingIt() throws Exception {
+        PgDatabase legacy = TestDatabases.fresh("part_attach_legacy");
+        PgDatabase app = TestDatabases.fresh("part_attach_app");
+        exec(legacy, "CREATE TABLE public.events (id bigint, day date, kind text NOT NULL, payload int, PRIMARY KEY (id, day)) "
+                        + "PARTITION BY RANGE (day)",
+                "CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+                "INSERT INTO public.events SELECT g, date '2025-01-01' + g % 300, 'k', g FROM generate_series(1, 500) g");
+        exec(app, "CREATE SCHEMA app",
+                "CREATE TABLE app.events (id bigint, day date, kind text NOT NULL, payload int, PRIMARY KEY (id, day))");
+        PipelineConfig config = new PipelineConfig("part_attach", legacy, app,
+                MappingParser.parse("part.yaml", new StringReader(MAPPING)), TestDatabases.stack().kafka().bootstrapServers());
+        try (Pipeline pipeline = new Pipeline(config)) {
+            pipeline.start();
+            // the usual next partition, created empty and filled through the root: nothing to report
+            exec(legacy, "CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO "
+                            + "('2027-01-01')",
+                    "INSERT INTO public.events VALUES (1001, '2026-02-02', 'k', 1)");
+            awaitTrue(Duration.ofSeconds(60), "the row in the new partition to arrive", () -> same(legacy, app));
+
+            exec(legacy, "CREATE TABLE public.events_2024 (LIKE public.events INCLUDING ALL)",
+                    "INSERT INTO public.events_2024 SELECT g, date '2024-03-01', 'old', g FROM generate_series(2001, 2005) g",
+                    "ALTER TABLE public.events ATTACH PARTITION public.events_2024 FOR VALUES FROM ('2024-01-01') TO "
+                            + "('2025-01-01')");
+            awaitTrue(Duration.ofSeconds(60), "app.events to pause", () -> reason(app) != null);
+            String attached = reason(app);
+            assertTrue(attached.contains("public.events_2024 was attached with 5 rows that were never captured")
+                    && !attached.contains("events_2026") && attached.contains("tandem resume --table app.events"), attached);
+
+            // the operator brings the rows over and resumes
+            exec(app, "INSERT INTO app.events SELECT g, date '2024-03-01', 'old', g FROM generate_series(2001, 2005) g");
+            try (Connection c = app.connect("operator")) {
+                new TableStates("part_attach").request(c, "app.events", TableStates.State.RESUME, "rows copied");
+            }
+            awaitTrue(Duration.ofSeconds(60), "app.events to resume", () -> reason(app) == null);
+            exec(legacy, "UPDATE public.events SET payload = 0 WHERE id = 2001");
+            awaitTrue(Duration.ofSeconds(60), "the attached partition's rows to stream", () -> same(legacy, app));
+
+            exec(legacy, "ALTER TABLE public.events DETACH PARTITION public.events_2025");
+            awaitTrue(Duration.ofSeconds(60), "app.events to pause again", () -> reason(app) != null);
+            assertTrue(reason(app).contains("public.events_2025 was detached or dropped"), reason(app));
+            assertNull(pipeline.failure());
+        }
+    }
+
+    private static String reason(PgDatabase app) {
+        try {
+            return queryString(app, "SELECT reason FROM tandem.table_state WHERE target_table = 'app.events'");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -150,7 +150,8 @@ final class BatchApplier {
             Map<String, NetChanges> replay = new LinkedHashMap<>();
             parked.forEach(change -> replay.computeIfAbsent(change.table(), t -> new NetChanges()).add(change));
             this.states.clearParked(c, pause.table());
-            if (applyOrPause(c, writer, replay)) {
+            // a table paused without a rejected change (by the operator, a partition change) may have nothing parked
+            if (replay.isEmpty() || applyOrPause(c, writer, replay)) {
                 this.states.activate(c, pause.table());
                 this.states.record(c, pause.table(), "resumed", parked.size() + " parked changes applied");
                 log.info("{} resumed: {} parked changes applied", pause.table(), parked.size());
