@@ -57,17 +57,42 @@ public record PgDatabase(String host, int port, String database, String user, St
     }
 
     /**
-     * Opens a connection for tandem's own writers (appliers, backfill): its writes pass the write fences
-     * that block applications during and after a cutover (the fence trigger checks this session setting).
+     * Opens a connection for tandem's own writers (appliers, backfill, the reverse sync): its writes pass the write
+     * fences that block applications during and after a cutover (the fence trigger checks this session setting), and
+     * it runs with {@code session_replication_role = replica}, as PostgreSQL's own apply worker does, so foreign keys
+     * and ordinary triggers do not fire for replicated rows (triggers enabled ALWAYS or REPLICA still do).
+     *
+     * @throws SQLException naming the grant to give when the user may not set {@code session_replication_role}
      */
     public Connection connectAsSyncWriter(String applicationName) throws SQLException {
         Properties props = properties(applicationName);
-        props.setProperty("options", "-c " + SYNC_WRITER_SETTING + "=on");
-        return DriverManager.getConnection(jdbcUrl(), props);
+        props.setProperty("options", "-c " + SYNC_WRITER_SETTING + "=on -c " + REPLICATION_ROLE_SETTING + "=replica");
+        try {
+            return DriverManager.getConnection(jdbcUrl(), props);
+        } catch (SQLException e) {
+            if (INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())
+                    && String.valueOf(e.getMessage()).contains(REPLICATION_ROLE_SETTING)) {
+                throw new SQLException(replicationRoleRefused(), e.getSQLState(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** What to do when this database's user may not set {@code session_replication_role}. */
+    public String replicationRoleRefused() {
+        return "tandem's writers on " + this + " run with " + REPLICATION_ROLE_SETTING + " = replica (so foreign keys "
+                + "and ordinary triggers do not fire for replicated rows, as in PostgreSQL's own logical replication), but "
+                + "user " + user + " may not set it: run GRANT SET ON PARAMETER " + REPLICATION_ROLE_SETTING + " TO "
+                + user + " (PostgreSQL 15 or later) as a superuser, or connect as a superuser";
     }
 
     /** The session setting that marks tandem's own writers. */
     public static final String SYNC_WRITER_SETTING = "tandem.sync_writer";
+
+    /** The setting that keeps foreign keys and ordinary triggers from firing for tandem's writes. */
+    public static final String REPLICATION_ROLE_SETTING = "session_replication_role";
+
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
 
     Properties properties(String applicationName) {
         Properties props = new Properties();

@@ -43,6 +43,13 @@ final class ReconcileFixture {
         }
     }
 
+    static String queryString(PgDatabase db, String sql) throws SQLException {
+        try (Connection c = db.connect("test"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     static List<CompiledTable> compile(String yaml, PgDatabase legacy, PgDatabase target) throws SQLException {
         try (Connection l = legacy.connect("test"); Connection t = target.connect("test")) {
             return MappingCompiler.compile(MappingParser.parse("test.yaml", new StringReader(yaml)), l, t);

@@ -25,7 +25,9 @@ final class HistoryChecks {
                 "CREATE FUNCTION " + schema + ".remember() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
                         + schema + ".history (id, version) VALUES (NEW." + idColumn + ", NEW.version); RETURN NEW; END $$",
                 "CREATE TRIGGER remember AFTER INSERT OR UPDATE ON " + table + " FOR EACH ROW EXECUTE FUNCTION "
-                        + schema + ".remember()");
+                        + schema + ".remember()",
+                // tandem's writers run as replicas: only a trigger enabled ALWAYS sees their writes
+                "ALTER TABLE " + table + " ENABLE ALWAYS TRIGGER remember");
     }
 
     static void assertNoDuplicateOrRegression(PgDatabase db, String schema) throws Exception {

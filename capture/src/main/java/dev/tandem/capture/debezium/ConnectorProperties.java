@@ -40,7 +40,10 @@ public final class ConnectorProperties {
         p.setProperty("publication.name", config.publicationName());
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("snapshot.mode", "no_data");
-        p.setProperty("table.include.list", includeList(config.tables()));
+        // The publication decides which tables' changes arrive; the filter passes whatever arrives from the captured
+        // schemas, so a change of a table the mapping does not know stops the applier with its name instead of being
+        // dropped here without a word (as a partition's would be if its root were not published as itself).
+        p.setProperty("schema.include.list", includeList(config.tables()));
         p.setProperty("slot.drop.on.stop", "false");
 
         // The engine hands batches over as soon as changes are queued: the default 500 ms poll
@@ -74,15 +77,12 @@ public final class ConnectorProperties {
     }
 
     /**
-     * Debezium's table filter: one regular expression per table, matched (case-insensitively) against
-     * {@code schema.table} and separated by commas. Every character of a name that a regular expression or the
+     * Debezium's schema filter: one regular expression per schema of a captured table, matched (case-insensitively)
+     * against the schema's name and separated by commas. Every character of a name that a regular expression or the
      * list would read specially is escaped, so a name such as {@code we.ird,name} matches only itself.
      */
     static String includeList(List<String> tables) {
-        return String.join(",", tables.stream().map(t -> {
-            String[] parts = SqlIdentifiers.parts(t);
-            return literal(parts[0]) + "\\." + literal(parts[1]);
-        }).toList());
+        return String.join(",", tables.stream().map(t -> literal(SqlIdentifiers.parts(t)[0])).distinct().toList());
     }
 
     private static String literal(String name) {

@@ -22,7 +22,10 @@ public final class ReplicationSetup {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
 
+    private static final String VIA_ROOT = "publish_via_partition_root = true";
+
     private final CaptureConfig config;
+    private volatile SlotCreationWatch creation;
 
     public ReplicationSetup(CaptureConfig config) {
         this.config = config;
@@ -63,7 +66,9 @@ public final class ReplicationSetup {
 
     /**
      * Creates (or re-targets) the publication for exactly the captured tables. It must exist before
-     * the slot: pgoutput reads the publication as of each change's position.
+     * the slot: pgoutput reads the publication as of each change's position. A partitioned table's
+     * changes are published under its own name, not its partitions' ({@code publish_via_partition_root}),
+     * so the mapping of the root receives them, whichever partition a row is in or moves to.
      */
     public void ensurePublication() throws SQLException {
         try (Connection c = config.source().connect("tandem-setup")) {
@@ -78,9 +83,12 @@ public final class ReplicationSetup {
             }
             try (Statement st = c.createStatement()) {
                 String name = quote(config.publicationName());
-                st.execute(exists
-                        ? "ALTER PUBLICATION " + name + " SET TABLE " + tables
-                        : "CREATE PUBLICATION " + name + " FOR TABLE " + tables);
+                if (exists) {
+                    st.execute("ALTER PUBLICATION " + name + " SET TABLE " + tables);
+                    st.execute("ALTER PUBLICATION " + name + " SET (" + VIA_ROOT + ")");
+                } else {
+                    st.execute("CREATE PUBLICATION " + name + " FOR TABLE " + tables + " WITH (" + VIA_ROOT + ")");
+                }
             }
             log.info("publication {} {} for {}", config.publicationName(), exists ? "updated" : "created", config.tables());
         }
@@ -108,12 +116,20 @@ public final class ReplicationSetup {
         PGProperty.PREFER_QUERY_MODE.set(props, "simple");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
         Connection replication = DriverManager.getConnection(config.source().jdbcUrl(), props);
-        try (Statement st = replication.createStatement();
-             ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + quote(slotName)
-                     + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput (SNAPSHOT 'export')")) {
-            rs.next();
-            String consistentPoint = rs.getString("consistent_point");
-            String snapshot = rs.getString("snapshot_name");
+        try (Statement st = replication.createStatement()) {
+            String consistentPoint;
+            String snapshot;
+            try (SlotCreationWatch watch = SlotCreationWatch.start(config.source(), slotName)) {
+                creation = watch;
+                try (ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + quote(slotName)
+                        + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput (SNAPSHOT 'export')")) {
+                    rs.next();
+                    consistentPoint = rs.getString("consistent_point");
+                    snapshot = rs.getString("snapshot_name");
+                }
+            } finally {
+                creation = null;
+            }
             log.info("{}slot {} created at {} with snapshot {}", temporary ? "temporary " : "", slotName, consistentPoint,
                     snapshot);
             return new ExportedSnapshot(replication, snapshot, consistentPoint);
@@ -123,6 +139,15 @@ public final class ReplicationSetup {
                     + ": " + e.getMessage() + " (check wal_level=logical, free max_replication_slots and the REPLICATION privilege)",
                     e.getSQLState(), e);
         }
+    }
+
+    /**
+     * While a slot is being created: the transactions it waits for, as last seen (checked every second; each names
+     * its pid, user, database, state, how long it has been open and what it last ran). Empty otherwise.
+     */
+    public List<String> slotCreationWaitsFor() {
+        SlotCreationWatch watch = creation;
+        return watch == null ? List.of() : watch.waitingFor().stream().map(Object::toString).toList();
     }
 
     /**

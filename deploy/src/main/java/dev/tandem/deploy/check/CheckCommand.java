@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
                 "privilege, publication rights, max_slot_wal_keep_size), the new database, Kafka (with --kafka),",
                 "and the mapping against both databases: tables, columns, keys, filters and every expression",
                 "(type-checked by the new database); refuses unlogged legacy tables and warns about large-object",
-                "columns, which logical decoding cannot carry. Changes nothing.",
+                "columns, which logical decoding cannot carry; lists the triggers on the mapped tables and whether they",
+                "fire for tandem's writes, names expressions over columns an update may not send (TOAST), legacy tables",
+                "the mapping leaves out and legacy indexes the new tables lack. Changes nothing.",
                 "Passwords come from TANDEM_SOURCE_PASSWORD and TANDEM_TARGET_PASSWORD."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:everything passed (warnings are printed, they do not fail)",
@@ -75,6 +77,10 @@ public final class CheckCommand implements Callable<Integer> {
                 checks.addAll(Preflight.largeObjects(s, spec));
                 List<CompiledTable> compiled = MappingCompiler.compile(spec, s, t);
                 tables = compiled.size();
+                checks.addAll(TriggerCheck.of(t, "new", compiled.stream().map(CompiledTable::target).distinct().toList()));
+                checks.addAll(TriggerCheck.of(s, "legacy",
+                        compiled.stream().flatMap(c -> c.sources().stream()).distinct().toList()));
+                checks.addAll(ToastCheck.of(s, compiled));
                 checks.addAll(Readiness.of(s, t, compiled));
             }
         } catch (MappingException e) {

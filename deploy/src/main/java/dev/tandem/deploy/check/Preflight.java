@@ -29,7 +29,10 @@ final class Preflight {
     private Preflight() {
     }
 
-    /** Checks of the legacy server: logical decoding, free slots and senders, privileges, WAL retention. */
+    /**
+     * Checks of the legacy server: logical decoding, free slots and senders, privileges, WAL retention, and whether
+     * the reverse sync's writers may run as replicas.
+     */
     static List<CheckResult> source(PgDatabase source, String slotName) {
         List<CheckResult> results = new ArrayList<>();
         try (Connection c = source.connect("tandem-check"); Statement st = c.createStatement()) {
@@ -62,6 +65,7 @@ final class Preflight {
                     ? new CheckResult("max_slot_wal_keep_size", WARN, "unlimited: a stopped or slow tandem makes the legacy server keep WAL without bound",
                             "set a limit the disk can hold (tandem stops and offers a re-backfill if the slot is invalidated) and watch the retained WAL")
                     : CheckResult.pass("max_slot_wal_keep_size", keep + " (past it the slot is invalidated; tandem stops and offers a re-backfill)"));
+            results.add(WriterRoleCheck.of(c, source, "legacy"));
         } catch (SQLException e) {
             results.add(new CheckResult("legacy database", FAIL, "cannot connect to " + source + ": " + e.getMessage(),
                     "check host, port, user and TANDEM_SOURCE_PASSWORD"));
@@ -69,7 +73,7 @@ final class Preflight {
         return results;
     }
 
-    /** Checks of the new database: tandem may create its control schema. */
+    /** Checks of the new database: tandem may create its control schema, and its writers may run as replicas. */
     static List<CheckResult> target(PgDatabase target) {
         List<CheckResult> results = new ArrayList<>();
         try (Connection c = target.connect("tandem-check"); Statement st = c.createStatement()) {
@@ -81,6 +85,7 @@ final class Preflight {
             results.add(schema ? CheckResult.pass("control schema", "tandem may create or use schema tandem in " + target.database())
                     : new CheckResult("control schema", FAIL, target.user() + " may not create schema tandem",
                             "GRANT CREATE ON DATABASE " + target.database() + " TO " + target.user()));
+            results.add(WriterRoleCheck.of(c, target, "new"));
         } catch (SQLException e) {
             results.add(new CheckResult("new database", FAIL, "cannot connect to " + target + ": " + e.getMessage(),
                     "check host, port, user and TANDEM_TARGET_PASSWORD"));

@@ -34,6 +34,14 @@ class CheckCommandIT {
         }
         try (Connection c = postgres.connect("check_new"); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY, title text, size int)");
+            st.execute("CREATE OR REPLACE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$");
+            st.execute("CREATE OR REPLACE TRIGGER stamp BEFORE UPDATE ON public.b FOR EACH ROW EXECUTE FUNCTION public.touch()");
+            st.execute("CREATE OR REPLACE TRIGGER audit AFTER INSERT ON public.b FOR EACH ROW EXECUTE FUNCTION public.touch()");
+            st.execute("ALTER TABLE public.b ENABLE ALWAYS TRIGGER audit");
+        }
+        try (Connection c = postgres.connect("check_legacy"); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS public.full_a (id int PRIMARY KEY, name text)");
+            st.execute("ALTER TABLE public.full_a REPLICA IDENTITY FULL");
         }
     }
 
@@ -47,6 +55,29 @@ class CheckCommandIT {
         assertTrue(result.out.contains("PASS wal_level: logical"), result.out);
         assertTrue(result.out.contains("PASS REPLICATION privilege"), result.out);
         assertTrue(result.out.contains("WARN max_slot_wal_keep_size: unlimited"), result.out);
+    }
+
+    @Test
+    void triggersAndExpressionsOverUnsentColumnsAreNamed(@TempDir Path dir) throws Exception {
+        Path mapping = write(dir, "title: upper(a.name)\n      size: length(a.id::text)");
+        Result result = run("check", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"));
+        assertEquals(0, result.exit, result.out);
+        assertTrue(result.out.contains("PASS session_replication_role (new): postgres may set it to replica"), result.out);
+        assertTrue(result.out.contains("PASS session_replication_role (legacy)"), result.out);
+        assertTrue(result.out.contains("PASS trigger stamp on public.b (new): ordinary: fires for application writes, "
+                + "not for tandem's"), result.out);
+        assertTrue(result.out.contains("WARN trigger audit on public.b (new): enabled ALWAYS"), result.out);
+        assertTrue(result.out.contains("WARN TOAST public.b.title: its expression reads public.a.[name]"), result.out);
+        assertTrue(result.out.contains("fix: ALTER TABLE \"public\".\"a\" REPLICA IDENTITY FULL"), result.out);
+        assertTrue(!result.out.contains("TOAST public.b.size"), "an integer key is always sent: " + result.out);
+
+        Path full = dir.resolve("full.yaml");
+        Files.writeString(full, Files.readString(mapping).replace("public.a a", "public.full_a a"));
+        Result identityFull = run("check", "--mapping", full.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"));
+        assertEquals(0, identityFull.exit, identityFull.out);
+        assertTrue(!identityFull.out.contains("TOAST"), "REPLICA IDENTITY FULL sends every column: " + identityFull.out);
     }
 
     @Test

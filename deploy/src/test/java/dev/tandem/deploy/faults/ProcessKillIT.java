@@ -60,7 +60,8 @@ class ProcessKillIT {
                 """
                 CREATE FUNCTION public.remember() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN INSERT INTO public.history (id, version) VALUES (NEW.id, NEW.version); RETURN NEW; END $$""",
-                "CREATE TRIGGER remember AFTER INSERT OR UPDATE ON public.account FOR EACH ROW EXECUTE FUNCTION public.remember()");
+                "CREATE TRIGGER remember AFTER INSERT OR UPDATE ON public.account FOR EACH ROW EXECUTE FUNCTION public.remember()",
+                "ALTER TABLE public.account ENABLE ALWAYS TRIGGER remember");
         Files.writeString(dir.resolve("mapping.yaml"), """
                 tables:
                   - target: public.account

@@ -52,10 +52,12 @@ class NoEchoIT {
         try (CutoverFixture f = new CutoverFixture("noecho", "(n.balance_cents / 100.0)::numeric(12,2)")) {
             exec(f.legacy, HISTORY, REMEMBER.formatted("(NEW.balance * 100)::bigint", "owner"),
                     "CREATE TRIGGER remember AFTER INSERT OR UPDATE OR DELETE ON legacy.account FOR EACH ROW "
-                            + "EXECUTE FUNCTION public.remember()");
+                            + "EXECUTE FUNCTION public.remember()",
+                    "ALTER TABLE legacy.account ENABLE ALWAYS TRIGGER remember");
             exec(f.newDb, HISTORY, REMEMBER.formatted("NEW.balance_cents", "owner_name"),
                     "CREATE TRIGGER remember AFTER INSERT OR UPDATE OR DELETE ON app.account FOR EACH ROW "
-                            + "EXECUTE FUNCTION public.remember()");
+                            + "EXECUTE FUNCTION public.remember()",
+                    "ALTER TABLE app.account ENABLE ALWAYS TRIGGER remember");
             f.startSync();
             exec(f.legacy, "INSERT INTO legacy.account VALUES (600, 'before the cutover', 6.00)");
             awaitTrue(() -> f.ids(f.newDb, "app.account").contains(600L), "the forward sync to stream");

@@ -81,8 +81,10 @@ final class BatchApplier {
                     continue;
                 }
                 if (!mappedSources.contains(change.table())) {
-                    throw new IllegalStateException("change for " + change.table() + " at " + change.position()
-                            + " but the migration maps no such table; add a mapping for it or remove it from capture");
+                    throw new IllegalStateException("captured change for " + change.table() + " at " + change.position()
+                            + " but the migration maps no such table, so it would be lost: if it is a partition of a "
+                            + "mapped table, its root must publish it (publish_via_partition_root = true on the "
+                            + "migration's publication); otherwise map it, or remove it from the publication");
                 }
                 bySource.computeIfAbsent(change.table(), t -> new NetChanges()).add(change);
                 changes++;
@@ -156,7 +158,8 @@ final class BatchApplier {
             Map<String, NetChanges> replay = new LinkedHashMap<>();
             parked.forEach(change -> replay.computeIfAbsent(change.table(), t -> new NetChanges()).add(change));
             this.states.clearParked(c, pause.table());
-            if (applyOrPause(c, writer, replay)) {
+            // a table paused without a rejected change (by the operator, a partition change) may have nothing parked
+            if (replay.isEmpty() || applyOrPause(c, writer, replay)) {
                 this.states.activate(c, pause.table());
                 this.states.record(c, pause.table(), "resumed", parked.size() + " parked changes applied");
                 log.info("{} resumed: {} parked changes applied", pause.table(), parked.size());

@@ -1,7 +1,5 @@
 package dev.tandem.sync.backfill;
 
-import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
-
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.control.ControlSchema;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -108,19 +106,18 @@ public final class Backfill {
         return rows;
     }
 
-    /** Stores the new plans in one transaction that also empties their target tables. */
+    /** Stores the new plans in one transaction that also empties their target tables (one TRUNCATE for all). */
     private void savePlans(Connection dst, Map<CompiledTable, List<Chunk>> plans, int generation) throws SQLException {
         if (plans.isEmpty()) {
             return;
         }
         boolean autoCommit = dst.getAutoCommit();
         dst.setAutoCommit(false);
-        try (Statement st = dst.createStatement();
-             PreparedStatement forget = dst.prepareStatement(
+        try (PreparedStatement forget = dst.prepareStatement(
                      "DELETE FROM tandem.backfill WHERE migration = ? AND target_table = ?")) {
+            TargetTruncation.truncate(dst, plans.keySet().stream().map(CompiledTable::target).distinct().toList());
             for (Map.Entry<CompiledTable, List<Chunk>> plan : plans.entrySet()) {
                 CompiledTable table = plan.getKey();
-                st.execute("TRUNCATE " + quoteQualified(table.target()));
                 forget.setString(1, migration);
                 forget.setString(2, table.target());
                 forget.executeUpdate();

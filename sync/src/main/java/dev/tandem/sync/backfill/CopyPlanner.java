@@ -79,14 +79,22 @@ public final class CopyPlanner {
         return chunks;
     }
 
-    /** Rows in the table: the planner's own estimate scaled to the current size, or a count if never analyzed. */
+    /**
+     * Rows in the table: the planner's own estimate scaled to the current size (summed over the partitions of a
+     * partitioned table), or a count if it (or one of its non-empty partitions) was never analyzed.
+     */
     static long estimateRows(Connection source, CompiledTable table) throws SQLException {
         try (PreparedStatement ps = source.prepareStatement("""
-                SELECT CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN -1
-                            ELSE (c.reltuples / c.relpages * (pg_relation_size(c.oid)
-                                  / current_setting('block_size')::bigint))::bigint END
-                FROM pg_class c WHERE c.oid = ?::regclass""")) {
+                SELECT CASE WHEN bool_or(c.reltuples < 0 OR c.relpages = 0) FILTER (WHERE pg_relation_size(c.oid) > 0)
+                            THEN -1
+                            ELSE coalesce(sum((c.reltuples / c.relpages * (pg_relation_size(c.oid)
+                                  / current_setting('block_size')::bigint))::bigint) FILTER (WHERE c.relpages > 0), 0)
+                            END
+                FROM pg_class c
+                WHERE c.relkind <> 'p' AND c.oid IN (SELECT t.relid FROM pg_partition_tree(?::regclass) t WHERE t.isleaf
+                                                     UNION SELECT ?::regclass)""")) {
             ps.setString(1, quoteQualified(table.source()));
+            ps.setString(2, quoteQualified(table.source()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 long estimate = rs.getLong(1);

@@ -8,7 +8,6 @@ import dev.tandem.sync.apply.ChangeApplier;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.route.ChangeRouter;
-import dev.tandem.sync.route.CrossKeyConstraints;
 import dev.tandem.sync.route.KeyRouting;
 import dev.tandem.sync.route.Ordering;
 import java.sql.Connection;
@@ -33,13 +32,14 @@ final class ApplySide implements AutoCloseable {
     }
 
     /**
-     * Refuses, before anything is copied, a mapping or schema the ordering cannot keep in order (per-key: a merge
-     * whose rows cannot share a partition, foreign keys between mapped target tables).
+     * Refuses, before anything is copied, a mapping the ordering cannot keep in order (per-key: a merge whose rows
+     * cannot share a partition). Foreign keys between mapped tables are accepted in both orderings: tandem's writers
+     * run with {@code session_replication_role = replica}, so a row may land before the row it references, and the
+     * switch's gate proves no row is left orphaned once the stream is drained.
      */
     static void check(PipelineConfig config, Connection target, List<CompiledTable> tables) throws SQLException {
         if (config.ordering().perKey()) {
             KeyRouting.of(tables);
-            CrossKeyConstraints.refuse(target, tables);
         }
     }
 

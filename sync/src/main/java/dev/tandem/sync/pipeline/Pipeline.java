@@ -57,6 +57,7 @@ public final class Pipeline implements AutoCloseable {
     private CaptureEngine capture;
     private ApplySide applier;
     private ScheduledExecutorService slotWatch;
+    private PartitionWatch partitions;
     private volatile Throwable slotFailure;
     private LifecycleListener lifecycle = LifecycleListener.NONE;
 
@@ -85,6 +86,7 @@ public final class Pipeline implements AutoCloseable {
              Connection target = config.target().connect("tandem-setup")) {
             tables = MappingCompiler.compile(config.mapping(), source, target);
             ApplySide.check(config, target, tables);
+            partitions = PartitionWatch.start(config.migration(), source, tables);
             joinState = new JoinState(config.migration(), tables);
             ControlSchema.ensure(target);
             captureConfig = config.capture().withGeneration(generation(target, config.migration()));
@@ -111,6 +113,7 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Checks every few seconds that the slot still exists and is valid; if not, stops capture
      * and apply with the reason rather than stream past a gap (Debezium would create a new slot).
+     * Also pauses the tables of a partitioned source whose partitions changed.
      */
     private void watchSlot(ReplicationSetup replication) {
         slotWatch = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -129,7 +132,9 @@ public final class Pipeline implements AutoCloseable {
                     stopCapture();
                     stopApplier();
                     slotWatch.shutdown();
+                    return;
                 }
+                checkPartitions();
             } catch (SQLException e) {
                 log.warn("migration {}: cannot check the replication slot ({}); will retry", config.migration(), e.getMessage());
             } catch (IOException | RuntimeException e) {
@@ -138,6 +143,20 @@ public final class Pipeline implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }, SLOT_CHECK_SECONDS, SLOT_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Pauses the target tables of a partitioned source table whose partitions changed (see {@link PartitionWatch}). */
+    private void checkPartitions() {
+        if (partitions == null || !partitions.watchesAny()) {
+            return;
+        }
+        try (Connection source = config.source().connect("tandem-partition-watch");
+             Connection target = config.target().connect("tandem-partition-watch")) {
+            partitions.check(source, target);
+        } catch (SQLException e) {
+            log.warn("migration {}: cannot check the partitions of the mapped tables ({}); will retry", config.migration(),
+                    e.getMessage());
+        }
     }
 
     private String lostMessage(String problem) {
