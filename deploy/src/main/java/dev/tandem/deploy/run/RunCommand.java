@@ -181,6 +181,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             System.out.println("stopping: capture and applier flush their positions; run again to resume");
             return 0;
+        } catch (MappingException e) {
+            System.err.println(e.getMessage());
+            return 2;
         } catch (IllegalStateException e) {
             System.err.println("migration " + migration.migration() + " cannot start: " + e.getMessage());
             return 1;

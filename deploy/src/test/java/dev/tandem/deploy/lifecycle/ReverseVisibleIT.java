@@ -44,8 +44,8 @@ class ReverseVisibleIT {
                 assertEquals(1.0, value(metrics, "tandem_sync_direction\\{direction=\"reverse\""));
                 assertEquals(0.0, value(metrics, "tandem_sync_direction\\{direction=\"forward\""));
                 awaitTrue(() -> value(metrics, "tandem_apply_changes_total\\{") >= 25, "the apply counter to follow the reverse sync");
-                assertTrue(value(metrics, "tandem_slot_wal_retained_bytes\\{[^}]*slot=\"reverse\"") >= 0,
-                        "the reverse slot exists after the cutover and its WAL is exported");
+                awaitTrue(() -> value(metrics, "tandem_slot_wal_retained_bytes\\{[^}]*slot=\"reverse\"") >= 0,
+                        "the reverse slot's WAL to be exported (read every 5 s) after the cutover created it");
                 assertTrue(value(metrics, "tandem_slot_wal_retained_bytes\\{[^}]*slot=\"forward\"") >= 0,
                         "the idle forward slot's WAL is exported too");
             }
