@@ -113,10 +113,7 @@ final class ChunkCopier {
             return conflict + "DO NOTHING";
         }
         return conflict + "DO UPDATE SET " + updated.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c))
-                .collect(Collectors.joining(", ")) + " WHERE ("
-                + updated.stream().map(c -> TARGET_ALIAS + "." + quote(c)).collect(Collectors.joining(", "))
-                + ") IS DISTINCT FROM (" + updated.stream().map(c -> "EXCLUDED." + quote(c)).collect(Collectors.joining(", "))
-                + ")";
+                .collect(Collectors.joining(", ")) + " WHERE " + ProjectionSql.changed(table, updated, TARGET_ALIAS);
     }
 
     /** Adds the chunk's rows to the table's {@code tandem.backfill} record. */
