@@ -226,6 +226,13 @@ final class CutoverFixture implements AutoCloseable {
                 operation)).redirectErrorStream(true).redirectOutput(log).start();
     }
 
+    /** A database of its own on the shared server. */
+    static PgDatabase database(String name) {
+        EmbeddedStack stack = SharedTestStack.get();
+        stack.postgres().createDatabase(name);
+        return new PgDatabase("127.0.0.1", stack.postgres().port(), name, "postgres", "");
+    }
+
     static String query(PgDatabase db, String sql) throws SQLException {
         try (Connection c = db.connect("test"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();

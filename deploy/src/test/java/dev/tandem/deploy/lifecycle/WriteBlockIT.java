@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
 import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
+import dev.tandem.deploy.lifecycle.switchover.WriteBlock;
 import dev.tandem.sync.route.Ordering;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -98,6 +99,58 @@ class WriteBlockIT {
                 assertEquals(expectedBalances(acknowledged), balances(db, legacy), "each purchase credited its account once");
             }
             System.out.println("write blocks (ms): " + reports.stream().map(r -> r.operation() + " " + r.phaseMillis()).toList());
+        }
+    }
+
+    /**
+     * The shape that deadlocked with {@code LOCK TABLE a, b IN SHARE MODE}: a transaction has written b, the block is set
+     * and the wait begins, then the transaction writes a. It must meet the block (40001) at once, and the wait must end
+     * with it; a transaction that stays open makes the wait fail naming it.
+     */
+    @Test
+    void aWriterOfTwoTablesMeetsTheBlockInsteadOfDeadlockingAndAnOpenOneIsNamed() throws Exception {
+        PgDatabase db = CutoverFixture.database("wbunit");
+        CutoverIT.exec(db, "DROP SCHEMA IF EXISTS app CASCADE", "CREATE SCHEMA app", "CREATE TABLE app.a (id int PRIMARY KEY, n int)",
+                "CREATE TABLE app.b (id int PRIMARY KEY, n int)", "INSERT INTO app.a VALUES (1, 0)", "INSERT INTO app.b VALUES (1, 0)");
+        List<String> tables = List.of("app.a", "app.b");
+        WriteBlock writes = new WriteBlock("wbunit");
+        try (Connection tandem = db.connect("tandem"); Connection app = db.connect("app")) {
+            writes.install(tandem, tables);
+            writes.open(tandem);
+            app.setAutoCommit(false);
+            try (Statement st = app.createStatement()) {
+                st.execute("UPDATE app.b SET n = n + 1");
+                writes.block(tandem);
+                var waiting = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        writes.awaitInFlightWriters(tandem, tables, Duration.ofSeconds(5));
+                    } catch (SQLException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(50); // let the wait start (nothing it does can block the application)
+                long started = System.nanoTime();
+                SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                        () -> st.execute("UPDATE app.a SET n = n + 1"));
+                assertEquals(WriteBlock.BLOCKED_SQLSTATE, refused.getSQLState(), refused.getMessage());
+                assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500),
+                        "the second write met the block at once instead of queueing behind a lock");
+                app.rollback();
+                waiting.get(2, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            // a writer that stays open is named when the wait runs out
+            writes.open(tandem);
+            try (Statement st = app.createStatement()) {
+                st.execute("UPDATE app.a SET n = n + 1");
+                writes.block(tandem);
+                SQLException timedOut = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                        () -> writes.awaitInFlightWriters(tandem, tables, Duration.ofMillis(200)));
+                assertEquals("55P03", timedOut.getSQLState());
+                int pid = app.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+                assertTrue(timedOut.getMessage().contains("pid " + pid), timedOut.getMessage());
+                app.rollback();
+            }
+            writes.uninstall(tandem, tables);
         }
     }
 
