@@ -62,6 +62,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         List<CheckResult> checks = new ArrayList<>(Preflight.source(source, "tandem_" + (migration == null ? "" : migration)));
         checks.addAll(Preflight.target(target));
+        checks.addAll(ReverseSyncPreflight.check(target, "tandem_" + (migration == null ? "" : migration + "_reverse")));
         if (kafka != null) {
             checks.add(Preflight.kafka(kafka));
         }
@@ -70,7 +71,9 @@ public final class CheckCommand implements Callable<Integer> {
         try {
             MappingSpec spec = MappingParser.parse(mapping);
             try (Connection s = source.connect("tandem-check"); Connection t = target.connect("tandem-check")) {
-                tables = MappingCompiler.compile(spec, s, t).size();
+                var compiled = MappingCompiler.compile(spec, s, t);
+                tables = compiled.size();
+                checks.addAll(SequencePreflight.check(compiled, s, t));
             }
         } catch (MappingException e) {
             problems.addAll(e.problems());

@@ -97,7 +97,7 @@ final class ChunkCopier {
         String defaults = table.defaults().values().stream().map(e -> ", (" + e + ")").collect(Collectors.joining());
         try (Statement st = dst.createStatement()) {
             st.execute("INSERT INTO " + quoteQualified(table.target()) + " AS " + TARGET_ALIAS + " ("
-                    + insert.stream().map(c -> quote(c)).collect(Collectors.joining(", ")) + ") SELECT p.*" + defaults
+                    + insert.stream().map(c -> quote(c)).collect(Collectors.joining(", ")) + ") " + ProjectionSql.OVERRIDING + "SELECT p.*" + defaults
                     + " FROM (" + ProjectionSql.select(table, quote(STAGE)) + ") p" + (merge ? onConflict(table) : ""));
             st.execute("DROP TABLE " + quote(STAGE));
         }

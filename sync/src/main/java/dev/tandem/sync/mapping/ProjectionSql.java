@@ -17,6 +17,8 @@ import java.util.stream.Collectors;
 public final class ProjectionSql {
 
     private static final String KEEP = "__tandem_keep";
+    /** Lets an insert write the source's value into a {@code GENERATED ALWAYS AS IDENTITY} column (a no-op elsewhere). */
+    public static final String OVERRIDING = "OVERRIDING SYSTEM VALUE ";
 
     private ProjectionSql() {
     }
@@ -73,7 +75,7 @@ public final class ProjectionSql {
                 ? "DO NOTHING"
                 : "DO UPDATE SET " + updated.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "))
                   + " WHERE " + changed(t, updated, "t");
-        return "INSERT INTO " + quoteQualified(t.target()) + " AS t (" + quoteAll(insertColumns) + ") "
+        return "INSERT INTO " + quoteQualified(t.target()) + " AS t (" + quoteAll(insertColumns) + ") " + OVERRIDING
                 + "SELECT " + String.join(", ", insertValues) + " FROM " + projected + " AS p WHERE p." + KEEP
                 + " ON CONFLICT (" + quoteAll(t.targetKey()) + ") " + conflict;
     }

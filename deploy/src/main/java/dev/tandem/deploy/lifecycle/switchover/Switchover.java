@@ -150,6 +150,7 @@ public final class Switchover {
              Connection from = d.from().connect("tandem-" + d.operation() + "-block");
              Connection to = d.to().connect("tandem-" + d.operation() + "-block");
              ChangeLogKeys changed = new ChangeLogKeys(sides.bootstrapServers(), current.topic(), current.nextOffset())) {
+            List<SequenceColumns.Backed> sequenceColumns = SequenceColumns.find(to, d.toTables());
             // The rows to re-verify in the block are those the sync applies from here on: take this position last.
             String before = awaitFence(drain, from, to, settings.maxLag(), d);
             Applied start = applied(d, to);
@@ -178,6 +179,8 @@ public final class Switchover {
                 checkBudget(t0, step);
 
                 step = "switch";
+                // the rows the sync wrote took their keys from the other side's sequences: carry them before opening
+                List<SequenceColumns.Moved> sequences = SequenceColumns.advance(to, sequenceColumns, settings.sequenceMargin());
                 writes.open(to);
                 Failpoint.reach("opened");
                 store.advance(control, d.switching(), d.done(), actor, d.operation() + " done",
@@ -187,9 +190,9 @@ public final class Switchover {
                 long block = elapsedMillis(t0); // the flip's own commit ends the block
                 phases.put("switch", block - phases.values().stream().mapToLong(Long::longValue).sum());
                 Failpoint.reach("switched");
-                afterFlip(control, d, phases, block);
+                afterFlip(control, d, phases, block, sequences);
                 return new SwitchReport(d.operation(), SwitchOutcome.SWITCHED, verdicts, phases, block, reverified,
-                        d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
+                        d.operation() + " done: write block " + block + " ms; route is " + d.done().route(), sequences);
             } catch (SQLException | RuntimeException e) {
                 long block = elapsedMillis(t0);
                 String reason = step + " failed after " + block + " ms: " + e.getMessage();
@@ -204,8 +207,12 @@ public final class Switchover {
      * Records the block's timings and runs the hook. The route has flipped: a failure here is reported, never
      * treated as a failed switch (aborting now would reopen the side just left).
      */
-    private void afterFlip(Connection control, Direction d, Map<String, Long> phases, long block) {
+    private void afterFlip(Connection control, Direction d, Map<String, Long> phases, long block,
+                           List<SequenceColumns.Moved> sequences) {
         try {
+            for (SequenceColumns.Moved moved : sequences) {
+                store.record(control, actor, "sequence " + (moved.changed() ? "set" : "kept"), d.to() + ": " + moved);
+            }
             store.recordBlock(control, d.operation().label(), phases, block);
             runHook(control, d);
         } catch (SQLException | RuntimeException e) {
