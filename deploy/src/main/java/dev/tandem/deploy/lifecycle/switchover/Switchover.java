@@ -155,6 +155,9 @@ public final class Switchover {
             String before = awaitFence(drain, from, to, settings.maxLag(), d);
             Applied start = applied(d, to);
             changed.seek(start.nextOffset());
+            // Read and verify the rows changed since the fence while writes still flow, so the block only takes the
+            // tail since then; a row that differs now (a change in flight) is checked again inside the block.
+            Map<String, Set<List<String>>> carried = preverify(d, changed, to);
             store.advance(control, d.idle(), d.switching(), actor, d.operation() + " started",
                     "fence " + before + " applied at offset " + start.nextOffset() + " of " + start.topic());
             long t0 = System.nanoTime();
@@ -174,7 +177,9 @@ public final class Switchover {
                 step = "verify";
                 Failpoint.reach("verify");
                 Applied end = applied(d, to);
-                reverified = reverify(d, changed.readUntil(end.nextOffset(), remaining(t0)), to);
+                Map<String, Set<List<String>>> tail = changed.readUntil(end.nextOffset(), remaining(t0));
+                carried.forEach((table, keys) -> tail.computeIfAbsent(table, t -> new java.util.LinkedHashSet<>()).addAll(keys));
+                reverified = reverify(d, tail, to);
                 phases.put("verify", mark(t0, phases));
                 checkBudget(t0, step);
 
@@ -195,7 +200,10 @@ public final class Switchover {
                         d.operation() + " done: write block " + block + " ms; route is " + d.done().route(), sequences);
             } catch (SQLException | RuntimeException e) {
                 long block = elapsedMillis(t0);
-                String reason = step + " failed after " + block + " ms: " + e.getMessage();
+                String reason = remaining(t0).isNegative()
+                        ? "the write-block budget of " + settings.writeBlockBudget().toMillis() + " ms ran out during " + step
+                          + " (" + phases + " before it): " + e.getMessage()
+                        : step + " failed after " + block + " ms: " + e.getMessage();
                 abort(control, d, reason);
                 return new SwitchReport(d.operation(), SwitchOutcome.ABORTED, verdicts, phases, block, reverified,
                         d.operation() + " aborted, " + d.idle().route() + " writes reopened: " + reason);
@@ -236,18 +244,52 @@ public final class Switchover {
     }
 
     /**
+     * Reads the change log from the switch's fence up to what the sync has applied now and verifies those rows, before
+     * the block; returns the keys of the tables where some row differed (changes still in flight), to check again in it.
+     * Rounds repeat while they keep finding changes, at most {@link #PREVERIFY_ROUNDS}, so the tail left is short.
+     */
+    private Map<String, Set<List<String>>> preverify(Direction d, ChangeLogKeys changed, Connection to)
+            throws SQLException, InterruptedException {
+        Map<String, Set<List<String>>> carried = new LinkedHashMap<>();
+        for (int round = 0; round < PREVERIFY_ROUNDS; round++) {
+            Applied now = applied(d, to);
+            Map<String, Set<List<String>>> keys = changed.readUntil(now.nextOffset(), settings.maxLag());
+            if (keys.isEmpty()) {
+                break;
+            }
+            for (Map.Entry<String, Set<List<String>>> table : keys.entrySet()) {
+                if (!drift(d, Map.of(table.getKey(), table.getValue()), to).isEmpty()) {
+                    carried.computeIfAbsent(table.getKey(), t -> new java.util.LinkedHashSet<>()).addAll(table.getValue());
+                }
+            }
+        }
+        return carried;
+    }
+
+    private static final int PREVERIFY_ROUNDS = 3;
+
+    /**
      * Re-verifies every row the sync changed between the two positions, always through the forward mapping
      * (for a rollback, the reverse sync's new-table keys are first turned into legacy keys); any drift aborts.
      */
     private long reverify(Direction d, Map<String, Set<List<String>>> changed, Connection to) throws SQLException {
-        long rows = 0;
+        long rows = changed.values().stream().mapToLong(Set::size).sum();
+        List<String> drift = drift(d, changed, to);
+        if (!drift.isEmpty()) {
+            throw new IllegalStateException(drift.size() + " rows differ after the drain: " + drift.subList(0,
+                    Math.min(5, drift.size())) + "; run `tandem diff` and `tandem repair` before trying again");
+        }
+        return rows;
+    }
+
+    /** The rows among {@code changed} (source table → keys) that differ between the sides, described. */
+    private List<String> drift(Direction d, Map<String, Set<List<String>>> changed, Connection to) throws SQLException {
         List<String> drift = new ArrayList<>();
         for (CompiledTable synced : d.syncTables()) {
             Collection<List<String>> keys = changed.getOrDefault(synced.source(), Set.of());
             if (keys.isEmpty()) {
                 continue;
             }
-            rows += keys.size();
             if (d.operation() == SwitchOperation.CUTOVER) {
                 drift.addAll(verifier.drifted(synced, keys));
             } else {
@@ -261,11 +303,7 @@ public final class Switchover {
                 }
             }
         }
-        if (!drift.isEmpty()) {
-            throw new IllegalStateException(drift.size() + " rows differ after the drain: " + drift.subList(0,
-                    Math.min(5, drift.size())) + "; run `tandem diff` and `tandem repair` before trying again");
-        }
-        return rows;
+        return drift;
     }
 
     private void abort(Connection control, Direction d, String reason) throws SQLException {
