@@ -104,21 +104,79 @@ public final class Switchover {
                 throw new IllegalStateException("migration " + sides.migration() + " is " + phase.label() + ": a "
                         + d.operation() + " starts only from " + d.idle().label());
             }
-            prepare(d);
-            List<GateResult> verdicts = gates.evaluate(d.operation(), d.syncMigration(), d.from(),
-                    d.to(), d.otherSlot());
+            if (d.operation() == SwitchOperation.CUTOVER) {
+                GateResult ready = new ReturnSlot(sides).readiness();
+                if (!ready.passed()) {
+                    store.record(control, actor, d.operation() + " refused", ready.toString());
+                    return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, List.of(ready), Map.of(), 0, 0,
+                            d.operation() + " refused: " + ready.gate() + " (" + ready.detail() + ")");
+                }
+            }
+            Installed before = installed(d);
+            List<GateResult> verdicts;
+            try {
+                prepare(d);
+                verdicts = gates.evaluate(d.operation(), d.syncMigration(), d.from(), d.to(), d.otherSlot());
+            } catch (SQLException | RuntimeException e) {
+                String undone = undoPrepare(d, before, e);
+                GateResult failed = new GateResult("preparation", false, e.getMessage() + "; " + undone);
+                store.record(control, actor, d.operation() + " refused", failed.toString());
+                return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, List.of(failed), Map.of(), 0, 0,
+                        d.operation() + " refused: preparing it failed: " + failed.detail());
+            }
             if (verdicts.stream().anyMatch(g -> !g.passed())) {
+                String undone = undoPrepare(d, before, new IllegalStateException("refused by a gate"));
                 store.record(control, actor, d.operation() + " refused", String.join("; ",
-                        verdicts.stream().map(GateResult::toString).toList()));
+                        verdicts.stream().map(GateResult::toString).toList()) + "; " + undone);
                 return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, verdicts, Map.of(), 0, 0,
                         d.operation() + " refused: " + verdicts.stream().filter(g -> !g.passed())
-                                .map(g -> g.gate() + " (" + g.detail() + ")").toList());
+                                .map(g -> g.gate() + " (" + g.detail() + ")").toList() + "; " + undone);
             }
             if (dryRun) {
                 return new SwitchReport(d.operation(), SwitchOutcome.PLANNED, verdicts, Map.of(), 0, 0, plan(d));
             }
             return switchSides(control, d, verdicts);
         }
+    }
+
+    /** What a switch's preparation finds already in place: the write-block triggers, the return slot. */
+    private record Installed(boolean writeBlock, boolean returnSlot) {
+    }
+
+    private Installed installed(Direction d) throws SQLException {
+        boolean writeBlock;
+        try (Connection from = d.from().connect("tandem-prepare")) {
+            writeBlock = new WriteBlock(sides.migration()).isInstalled(from);
+        }
+        return new Installed(writeBlock, d.operation() != SwitchOperation.CUTOVER || new ReturnSlot(sides).exists());
+    }
+
+    /**
+     * Removes what a failed preparation installed and was not there before, so a refused first cutover leaves neither
+     * triggers nor a slot or publication behind; says what it removed.
+     */
+    private String undoPrepare(Direction d, Installed before, Exception cause) {
+        List<String> removed = new ArrayList<>();
+        try {
+            if (!before.returnSlot()) {
+                new ReturnSlot(sides).drop();
+                removed.add("the return slot and publication");
+            }
+            if (!before.writeBlock()) {
+                WriteBlock writes = new WriteBlock(sides.migration());
+                try (Connection from = d.from().connect("tandem-undo"); Connection to = d.to().connect("tandem-undo")) {
+                    writes.uninstall(from, d.fromTables());
+                    writes.uninstall(to, d.toTables());
+                }
+                removed.add("the write-block triggers");
+            }
+        } catch (SQLException | RuntimeException e) {
+            cause.addSuppressed(e);
+            log.warn("migration {}: undoing a failed {} preparation failed: {}", sides.migration(), d.operation(), e.getMessage(), e);
+            return "undoing it failed (" + e.getMessage() + "): run `tandem cancel` or retry";
+        }
+        return removed.isEmpty() ? "nothing was installed by this attempt" : "removed " + String.join(" and ", removed)
+                + " it had installed";
     }
 
     /** Everything that may take time happens before the block: fences installed, the return slot created. */

@@ -107,6 +107,17 @@ public final class WriteBlock {
         set(c, 0);
     }
 
+    /** True when this migration's flag exists here (its triggers are installed with it). */
+    public boolean isInstalled(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, flag());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     public boolean isBlocked(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT last_value FROM " + flag())) {
             rs.next();
