@@ -46,6 +46,11 @@ public final class ChangeLogKeys implements AutoCloseable {
         this.next = fromOffset;
     }
 
+    /** The offset the next read starts at. */
+    public long position() {
+        return next;
+    }
+
     /** Moves the reader to {@code offset} (cheap: the connection and metadata are already in place). */
     public void seek(long offset) {
         consumer.seek(partition, offset);

@@ -310,11 +310,13 @@ public final class Switchover {
             throws SQLException, InterruptedException {
         Map<String, Set<List<String>>> carried = new LinkedHashMap<>();
         for (int round = 0; round < PREVERIFY_ROUNDS; round++) {
+            // wait briefly for the sync to apply more (this also keeps the change-log reader's fetches warm)
             Applied now = applied(d, to);
-            Map<String, Set<List<String>>> keys = changed.readUntil(now.nextOffset(), settings.maxLag());
-            if (keys.isEmpty()) {
-                break;
+            for (int wait = 0; wait < 10 && now.nextOffset() <= changed.position(); wait++) {
+                Thread.sleep(10);
+                now = applied(d, to);
             }
+            Map<String, Set<List<String>>> keys = changed.readUntil(now.nextOffset(), settings.maxLag());
             for (Map.Entry<String, Set<List<String>>> table : keys.entrySet()) {
                 if (!drift(d, Map.of(table.getKey(), table.getValue()), to).isEmpty()) {
                     carried.computeIfAbsent(table.getKey(), t -> new java.util.LinkedHashSet<>()).addAll(table.getValue());
