@@ -28,7 +28,8 @@ class OrphanedSwitchIT {
                 long died = System.nanoTime();
                 assertEquals(137, child.exitValue(), "the cutover process should die at failpoint " + failpoint);
                 long deadline = died + TimeUnit.SECONDS.toNanos(30);
-                while (f.refusesWrites(true)) {
+                // died before its block was set (before-fence), legacy never refused: wait for the phase to come back too
+                while (f.refusesWrites(true) || f.store.phase() != MigrationPhase.SYNCING) {
                     assertTrue(System.nanoTime() < deadline, "legacy still refuses writes 30 s after the switch died");
                     Thread.sleep(10);
                 }
