@@ -65,6 +65,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cutover-rate", description = "Application transactions per second during the cutover part (default: 500).")
     Integer cutoverRate;
 
+    @Option(names = "--cutover-workload", defaultValue = "route", description = "The cutover part's application: route "
+            + "(--cutover-rate single-row updates per second) or pgbench (pgbench's TPC-B transaction over four tables, "
+            + "as fast as the machine allows, from 4 connections) (default: ${DEFAULT-VALUE}).")
+    String cutoverWorkload;
+
     @Option(names = "--sync-ordering", defaultValue = "transactional", description = "How tandem applies in the sync "
             + "and steady parts: transactional, or per-key (4 partitions, 2 appliers) (default: ${DEFAULT-VALUE}).")
     String syncOrdering;
@@ -100,7 +105,8 @@ public final class BenchCommand implements Callable<Integer> {
                 orDefault(cutoverCycles, quick ? BenchSettings.QUICK_CUTOVER_CYCLES : BenchSettings.DEFAULT_CUTOVER_CYCLES),
                 orDefault(cutoverRate, quick ? BenchSettings.QUICK_CUTOVER_RATE : BenchSettings.DEFAULT_CUTOVER_RATE),
                 BenchSettings.Part.parse(allParts()), workDir,
-                Ordering.parse(syncOrdering, Ordering.DEFAULT_PARTITIONS, Ordering.DEFAULT_WORKERS));
+                Ordering.parse(syncOrdering, Ordering.DEFAULT_PARTITIONS, Ordering.DEFAULT_WORKERS),
+                CutoverBench.Application.parse(cutoverWorkload));
     }
 
     private List<String> allParts() {

@@ -227,6 +227,8 @@ final class BenchReport {
         node.put("cutovers_aborted", (Long) in.get("aborted"));
         node.put("rollbacks_switched", (Integer) back.get("switched"));
         node.put("rollbacks_aborted", (Long) back.get("aborted"));
+        node.set("cutover_phases", JSON.valueToTree(CutoverBench.phases(cutover.cutovers())));
+        node.set("rollback_phases", JSON.valueToTree(CutoverBench.phases(cutover.rollbacks())));
         node.put("application_tx_per_s", Math.round(cutover.achievedTxPerSecond()));
         node.put("application_writes_refused", cutover.refusedWrites());
         ArrayNode blocks = node.putArray("switches");

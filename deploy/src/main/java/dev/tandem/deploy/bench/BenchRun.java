@@ -50,7 +50,8 @@ final class BenchRun {
             }
             if (settings.runs(Part.CUTOVER)) {
                 part(report, Part.CUTOVER, () -> report.cutover(
-                        new CutoverBench(servers, settings.cutoverCycles(), settings.cutoverRate()).run()));
+                        new CutoverBench(servers, settings.cutoverCycles(), settings.cutoverRate(),
+                                settings.cutoverApplication()).run()));
             }
             if (settings.runs(Part.RESOURCES)) {
                 report.resources(meter.figures());

@@ -22,10 +22,11 @@ import java.util.Set;
  * @param cutoverRate    transactions per second the application writes during the cutover part
  * @param parts          the parts to run
  * @param syncOrdering   how tandem orders what it applies in the sync and steady parts
+ * @param cutoverApplication which application writes during the cutover part
  */
 record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, Duration steadyDuration,
                      Duration steadyWarmup, List<Long> backfillRows, List<Long> reconcileRows, int cutoverCycles, int cutoverRate, Set<Part> parts,
-                     Path workDir, Ordering syncOrdering) {
+                     Path workDir, Ordering syncOrdering, CutoverBench.Application cutoverApplication) {
 
     /** Rows per source transaction in the bulk sync part, as the issue specifies. */
     static final int TRANSACTION_ROWS = 1000;

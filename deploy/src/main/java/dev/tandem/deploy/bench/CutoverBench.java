@@ -60,6 +60,22 @@ final class CutoverBench {
                     balance: (n.balance_cents / 100.0)::numeric(12,2)
             """;
 
+    /** Which application writes during the switches. */
+    enum Application {
+        /** {@code rate} single-row updates per second on one table ({@link RouteWorkload}). */
+        ROUTE,
+        /** pgbench's TPC-B transaction over four tables as fast as the machine allows ({@link PgbenchWorkload}). */
+        PGBENCH;
+
+        static Application parse(String name) {
+            try {
+                return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--cutover-workload " + name + ": choose route or pgbench", e);
+            }
+        }
+    }
+
     /** The figures of one part run: each switch's report in order, and the rate the application achieved. */
     record Result(int rate, List<SwitchReport> cutovers, List<SwitchReport> rollbacks, double achievedTxPerSecond,
                   long refusedWrites) {
@@ -69,26 +85,38 @@ final class CutoverBench {
     private final int cycles;
     private final int rate;
 
+    private final Application application;
+
     CutoverBench(BenchServers servers, int cycles, int rate) {
+        this(servers, cycles, rate, Application.ROUTE);
+    }
+
+    CutoverBench(BenchServers servers, int cycles, int rate, Application application) {
         this.servers = servers;
         this.cycles = cycles;
         this.rate = rate;
+        this.application = application;
     }
 
     Result run() throws Exception {
         PgDatabase legacy = servers.sourceDatabase("bench_cutover_legacy");
         PgDatabase newDb = servers.targetDatabase("bench_cutover_new");
+        boolean pgbench = application == Application.PGBENCH;
         try (Connection l = legacy.connect("bench"); Statement st = l.createStatement()) {
-            st.execute("CREATE SCHEMA legacy");
-            st.execute("CREATE TABLE legacy.account (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) NOT NULL)");
-            st.execute("INSERT INTO legacy.account SELECT g, 'owner ' || g, g FROM generate_series(1, 10000) g");
+            for (String sql : pgbench ? PgbenchWorkload.legacySchema() : List.of("CREATE SCHEMA legacy",
+                    "CREATE TABLE legacy.account (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) NOT NULL)",
+                    "INSERT INTO legacy.account SELECT g, 'owner ' || g, g FROM generate_series(1, 10000) g")) {
+                st.execute(sql);
+            }
         }
         try (Connection n = newDb.connect("bench"); Statement st = n.createStatement()) {
-            st.execute("CREATE SCHEMA app");
-            st.execute("CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, balance_cents bigint NOT NULL)");
+            for (String sql : pgbench ? PgbenchWorkload.newSchema() : List.of("CREATE SCHEMA app",
+                    "CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, balance_cents bigint NOT NULL)")) {
+                st.execute(sql);
+            }
         }
         String migration = "bench_cutover";
-        MappingSpec mapping = MappingParser.parse("bench-cutover.yaml", new StringReader(MAPPING));
+        MappingSpec mapping = MappingParser.parse("bench-cutover.yaml", new StringReader(pgbench ? PgbenchWorkload.mapping() : MAPPING));
         String kafka = servers.bootstrapServers();
         PhaseStore store = new PhaseStore(migration, newDb);
         try (SyncSupervisor follower = new SyncSupervisor(store,
@@ -111,7 +139,7 @@ final class CutoverBench {
             if (!reconciler.verifyPass().consistent()) {
                 throw new IllegalStateException("the sides differ before the first cutover; the bench cannot proceed");
             }
-            try (RouteWorkload workload = new RouteWorkload(store, legacy, newDb, rate)) {
+            try (Workload workload = pgbench ? new PgbenchWorkload(store, legacy, newDb) : new RouteWorkload(store, legacy, newDb, rate)) {
                 KeyVerifier verifier = new ReconcilerKeys(reconciler);
                 Gates gates = new Gates(sides, SwitchSettings.DEFAULTS, () -> Optional.of(Instant.now()));
                 Switchover switchover = new Switchover(sides, SwitchSettings.DEFAULTS, verifier, gates, "bench");
@@ -171,6 +199,23 @@ final class CutoverBench {
             List<CompiledTable> reverse = MappingCompiler.compile(ReverseMapping.of(mapping), n, l);
             return new Sides(migration, legacy, newDb, kafka, forward, reverse);
         }
+    }
+
+    /** Per phase of the write block (fence, drain, verify, switch), the median and maximum over switches that went through. */
+    static Map<String, Map<String, Long>> phases(List<SwitchReport> reports) {
+        Map<String, Map<String, Long>> phases = new java.util.LinkedHashMap<>();
+        List<SwitchReport> switched = reports.stream().filter(SwitchReport::switched).toList();
+        for (String phase : List.of("fence", "drain", "verify", "switch")) {
+            List<Long> millis = switched.stream().map(r -> r.phaseMillis().getOrDefault(phase, 0L)).sorted().toList();
+            if (!millis.isEmpty()) {
+                phases.put(phase, Map.of("median_ms", millis.get(millis.size() / 2), "max_ms", millis.get(millis.size() - 1)));
+            }
+        }
+        return phases;
+    }
+
+    Application application() {
+        return application;
     }
 
     /** Median and maximum write block of switches that went through; aborted ones are counted apart. */

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * connections per side (one slow commit does not hold back the schedule), each sent to the side the route names
  * (read every 50 ms), retried there after a fence refused it.
  */
-final class RouteWorkload implements AutoCloseable {
+final class RouteWorkload implements Workload {
 
     private static final Logger log = LoggerFactory.getLogger(RouteWorkload.class);
     private static final long ROUTE_REFRESH_NANOS = 50_000_000L;
@@ -45,11 +45,13 @@ final class RouteWorkload implements AutoCloseable {
         }
     }
 
-    long committed() {
+    @Override
+    public long committed() {
         return committed.get();
     }
 
-    long refused() {
+    @Override
+    public long refused() {
         return refused.get();
     }
 

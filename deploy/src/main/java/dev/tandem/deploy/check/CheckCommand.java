@@ -66,6 +66,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         List<CheckResult> checks = new ArrayList<>(Preflight.source(source, "tandem_" + (migration == null ? "" : migration)));
         checks.addAll(Preflight.target(target));
+        checks.addAll(ReverseSyncPreflight.check(target, "tandem_" + (migration == null ? "" : migration + "_reverse")));
         if (kafka != null) {
             checks.add(Preflight.kafka(kafka));
         }
@@ -82,6 +83,7 @@ public final class CheckCommand implements Callable<Integer> {
                         compiled.stream().flatMap(c -> c.sources().stream()).distinct().toList()));
                 checks.addAll(ToastCheck.of(s, compiled));
                 checks.addAll(Readiness.of(s, t, compiled));
+                checks.addAll(SequencePreflight.check(compiled, s, t));
             }
         } catch (MappingException e) {
             problems.addAll(e.problems());

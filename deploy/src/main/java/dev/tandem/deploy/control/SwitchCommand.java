@@ -73,12 +73,28 @@ public abstract class SwitchCommand implements Callable<Integer> {
         try {
             Lifecycle lifecycle = new Lifecycle(migration, mapping, ReconcileConfig.load(config));
             report = run(lifecycle, settings, actor(), dryRun);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println(e.getMessage());
-            return e instanceof IllegalStateException ? 1 : 2;
+        } catch (IllegalArgumentException | IllegalStateException | java.sql.SQLException e) {
+            return failed(e, e instanceof IllegalArgumentException ? 2 : 1);
         }
         print(report);
         return report.switched() || (dryRun && report.outcome() == SwitchOutcome.PLANNED) ? 0 : 1;
+    }
+
+    /** A switch that could not run: said in the normal output (one JSON object with --json), with the fix. */
+    private int failed(Exception e, int exit) throws Exception {
+        String fix = e instanceof java.sql.SQLException ? "check that both databases answer (`tandem check`) and retry"
+                : "see the message";
+        if (json) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("operation", getClass().getSimpleName().toLowerCase());
+            body.put("outcome", "failed");
+            body.put("message", e.getMessage());
+            body.put("fix", fix);
+            System.out.println(new ObjectMapper().writeValueAsString(body));
+        } else {
+            System.err.println(e.getMessage() + (e instanceof java.sql.SQLException ? "; " + fix : ""));
+        }
+        return exit;
     }
 
     private String actor() {

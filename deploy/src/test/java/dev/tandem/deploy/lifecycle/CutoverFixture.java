@@ -73,6 +73,15 @@ final class CutoverFixture implements AutoCloseable {
 
     /** A fixture whose forward sync applies with {@code forwardOrdering} (the reverse sync is always transactional). */
     CutoverFixture(String migration, String reverseBalance, Ordering forwardOrdering) throws Exception {
+        this(migration, reverseBalance, forwardOrdering, List.of(), List.of(), "");
+    }
+
+    /**
+     * The account tables plus more: {@code legacySql} and {@code newSql} run after the account tables are created, and
+     * {@code moreTables} (entries of the mapping's {@code tables:} list) are appended to the mapping.
+     */
+    CutoverFixture(String migration, String reverseBalance, Ordering forwardOrdering, List<String> legacySql,
+                   List<String> newSql, String moreTables) throws Exception {
         this.migration = migration;
         this.forwardOrdering = forwardOrdering;
         stack.postgres().createDatabase(migration + "_legacy");
@@ -84,8 +93,10 @@ final class CutoverFixture implements AutoCloseable {
                 + "FROM generate_series(1, 500) g");
         exec(newDb, "CREATE SCHEMA app", "CREATE TABLE app.account (id bigint PRIMARY KEY, owner_name text NOT NULL, "
                 + "balance_cents bigint NOT NULL)");
+        exec(legacy, legacySql.toArray(String[]::new));
+        exec(newDb, newSql.toArray(String[]::new));
         Path file = Files.createTempFile("mapping", ".yaml");
-        Files.writeString(file, MAPPING.formatted(reverseBalance));
+        Files.writeString(file, MAPPING.formatted(reverseBalance) + moreTables);
         mappingFile = file;
         mapping = MappingParser.parse(file);
         store = new PhaseStore(migration, newDb);
@@ -213,6 +224,13 @@ final class CutoverFixture implements AutoCloseable {
                 System.getProperty("java.class.path"), CutoverChild.class.getName(), migration,
                 Integer.toString(stack.postgres().port()), stack.kafka().bootstrapServers(), mappingFile.toString(), "30000",
                 operation)).redirectErrorStream(true).redirectOutput(log).start();
+    }
+
+    /** A database of its own on the shared server. */
+    static PgDatabase database(String name) {
+        EmbeddedStack stack = SharedTestStack.get();
+        stack.postgres().createDatabase(name);
+        return new PgDatabase("127.0.0.1", stack.postgres().port(), name, "postgres", "");
     }
 
     static String query(PgDatabase db, String sql) throws SQLException {

@@ -175,6 +175,15 @@ class CutoverIT {
             assertFalse(roundTrip.passed());
             assertTrue(roundTrip.detail().contains("legacy.account.balance"), roundTrip.detail());
             assertEquals(MigrationPhase.SYNCING, f.store.phase());
+            // a refused first cutover leaves nothing installed: no return slot or publication, no write-block triggers
+            assertFalse(new dev.tandem.capture.replication.ReplicationSetup(f.switchover(SwitchSettings.DEFAULTS).sides()
+                    .reverseCapture()).slotExists(), "the return slot of a refused first cutover is dropped");
+            assertEquals("0", CutoverFixture.query(f.newDb, "SELECT count(*) FROM pg_publication WHERE pubname = 'tandem_colossy_reverse'"));
+            for (PgDatabase db : List.of(f.legacy, f.newDb)) {
+                assertEquals("0", CutoverFixture.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname = 'tandem_write_fence_colossy'"));
+            }
+            assertTrue(report.message().contains("removed the return slot and publication and the write-block triggers"),
+                    report.message());
         }
     }
 

@@ -47,6 +47,11 @@ public final class ChangeLogKeys implements AutoCloseable {
         this.next = fromOffset;
     }
 
+    /** The offset the next read starts at. */
+    public long position() {
+        return next;
+    }
+
     /** Moves the reader to {@code offset} (cheap: the connection and metadata are already in place). */
     public void seek(long offset) {
         consumer.seek(partition, offset);
@@ -62,10 +67,12 @@ public final class ChangeLogKeys implements AutoCloseable {
     public Map<String, Set<List<String>>> readUntil(long to, Duration timeout) {
         Map<String, Set<List<String>>> keys = new LinkedHashMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
+        long from = next;
         while (next < to) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("reading " + topic + " up to offset " + to + " took longer than "
-                        + timeout.toMillis() + " ms (stopped at " + next + "); is the broker reachable?");
+                throw new IllegalStateException("reading the changed keys of " + topic + " from offset " + from + " to " + to
+                        + " got only to " + next + " within " + timeout.toMillis() + " ms" + (next == from
+                        ? " (no record arrived: check that the broker answers)" : ""));
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
                 if (record.offset() >= to) {
@@ -85,6 +92,11 @@ public final class ChangeLogKeys implements AutoCloseable {
                             .add(new ArrayList<>(envelope.key().values()));
                 }
             }
+            // the position passes offsets no record is returned for (transaction markers, compacted records)
+            next = Math.max(next, Math.min(to, consumer.position(partition)));
+        }
+        if (consumer.position(partition) != next) {
+            consumer.seek(partition, next); // records past the stretch were fetched: the next stretch starts with them
         }
         return keys;
     }

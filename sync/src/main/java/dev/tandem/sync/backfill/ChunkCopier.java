@@ -97,7 +97,7 @@ final class ChunkCopier {
         String defaults = table.defaults().values().stream().map(e -> ", (" + e + ")").collect(Collectors.joining());
         try (Statement st = dst.createStatement()) {
             st.execute("INSERT INTO " + quoteQualified(table.target()) + " AS " + TARGET_ALIAS + " ("
-                    + insert.stream().map(c -> quote(c)).collect(Collectors.joining(", ")) + ") SELECT p.*" + defaults
+                    + insert.stream().map(c -> quote(c)).collect(Collectors.joining(", ")) + ") " + ProjectionSql.OVERRIDING + "SELECT p.*" + defaults
                     + " FROM (" + ProjectionSql.select(table, quote(STAGE)) + ") p" + (merge ? onConflict(table) : ""));
             st.execute("DROP TABLE " + quote(STAGE));
         }
@@ -113,10 +113,7 @@ final class ChunkCopier {
             return conflict + "DO NOTHING";
         }
         return conflict + "DO UPDATE SET " + updated.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c))
-                .collect(Collectors.joining(", ")) + " WHERE ("
-                + updated.stream().map(c -> TARGET_ALIAS + "." + quote(c)).collect(Collectors.joining(", "))
-                + ") IS DISTINCT FROM (" + updated.stream().map(c -> "EXCLUDED." + quote(c)).collect(Collectors.joining(", "))
-                + ")";
+                .collect(Collectors.joining(", ")) + " WHERE " + ProjectionSql.changed(table, updated, TARGET_ALIAS);
     }
 
     /** Adds the chunk's rows to the table's {@code tandem.backfill} record. */

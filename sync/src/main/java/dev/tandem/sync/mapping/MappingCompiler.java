@@ -162,7 +162,7 @@ public final class MappingCompiler {
                 continue;
             }
             explainIn(source, spec, path, e.getKey(), "INSERT INTO " + quoteQualified(reverse.target()) + " ("
-                    + quote(e.getKey()) + ") SELECT (" + e.getValue() + ") FROM " + newRow + " AS " + quote(reverse.alias()),
+                    + quote(e.getKey()) + ") " + ProjectionSql.OVERRIDING + "SELECT (" + e.getValue() + ") FROM " + newRow + " AS " + quote(reverse.alias()),
                     "reverse expressions read the new row as " + reverse.alias() + ".<column> of " + spec.target()
                             + ", whose columns are " + newTypes.keySet());
         }
@@ -304,7 +304,7 @@ public final class MappingCompiler {
             String path = (t.key().containsKey(e.getKey()) ? "key." : t.defaults().containsKey(e.getKey()) ? "defaults." : "columns.")
                     + e.getKey();
             explain(t.spec(), path, e.getKey(), "INSERT INTO " + quoteQualified(t.target()) + " (" + quote(e.getKey())
-                    + ") SELECT (" + e.getValue() + ") FROM " + allRows, null);
+                    + ") " + ProjectionSql.OVERRIDING + "SELECT (" + e.getValue() + ") FROM " + allRows, null);
         }
         if (t.filter() != null) {
             explain(t.spec(), "filter", null, "SELECT 1 FROM " + allRows + " WHERE ("

@@ -17,6 +17,8 @@ import java.util.stream.Collectors;
 public final class ProjectionSql {
 
     private static final String KEEP = "__tandem_keep";
+    /** Lets an insert write the source's value into a {@code GENERATED ALWAYS AS IDENTITY} column (a no-op elsewhere). */
+    public static final String OVERRIDING = "OVERRIDING SYSTEM VALUE ";
 
     private ProjectionSql() {
     }
@@ -72,9 +74,8 @@ public final class ProjectionSql {
         String conflict = updated.isEmpty()
                 ? "DO NOTHING"
                 : "DO UPDATE SET " + updated.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "))
-                  + " WHERE (" + updated.stream().map(c -> "t." + quote(c)).collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ("
-                  + updated.stream().map(c -> "EXCLUDED." + quote(c)).collect(Collectors.joining(", ")) + ")";
-        return "INSERT INTO " + quoteQualified(t.target()) + " AS t (" + quoteAll(insertColumns) + ") "
+                  + " WHERE " + changed(t, updated, "t");
+        return "INSERT INTO " + quoteQualified(t.target()) + " AS t (" + quoteAll(insertColumns) + ") " + OVERRIDING
                 + "SELECT " + String.join(", ", insertValues) + " FROM " + projected + " AS p WHERE p." + KEEP
                 + " ON CONFLICT (" + quoteAll(t.targetKey()) + ") " + conflict;
     }
@@ -129,6 +130,21 @@ public final class ProjectionSql {
         String projected = t.written().entrySet().stream().map(e -> "(" + e.getValue() + ") AS " + quote(e.getKey()))
                 .collect(Collectors.joining(", "));
         return "SELECT " + projected + " FROM " + from + " WHERE " + keepExpression(t);
+    }
+
+    /**
+     * Whether an upsert changes the row {@code alias} ({@code EXCLUDED} holds the new values): {@code json} and
+     * {@code xml} columns, which have no equality operator, compare by their text.
+     */
+    public static String changed(CompiledTable t, List<String> updated, String alias) {
+        return "(" + updated.stream().map(c -> comparable(t, alias + "." + quote(c), c)).collect(Collectors.joining(", "))
+                + ") IS DISTINCT FROM (" + updated.stream().map(c -> comparable(t, "EXCLUDED." + quote(c), c))
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
+    private static String comparable(CompiledTable t, String ref, String column) {
+        String type = t.targetTypes().getOrDefault(column, "");
+        return type.startsWith("json") && !type.startsWith("jsonb") || type.startsWith("xml") ? ref + "::text" : ref;
     }
 
     static String keepExpression(CompiledTable t) {

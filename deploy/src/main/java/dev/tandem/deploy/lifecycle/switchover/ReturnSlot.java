@@ -25,6 +25,44 @@ final class ReturnSlot {
         this.sides = sides;
     }
 
+    /**
+     * Whether the new database can give the reverse sync its slot: logical decoding on, and a free slot unless the
+     * reverse slot already exists. Checked before anything is installed, so a refusal leaves nothing behind.
+     */
+    GateResult readiness() throws SQLException {
+        String slot = sides.reverseCapture().slotName();
+        try (Connection c = sides.newDb().connect("tandem-prepare");
+             PreparedStatement ps = c.prepareStatement("SELECT current_setting('wal_level'), "
+                     + "current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots), "
+                     + "EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ?)")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!"logical".equals(rs.getString(1))) {
+                    return new GateResult("new database", false, "wal_level is " + rs.getString(1) + " on " + sides.newDb()
+                            + ", but the reverse sync (what makes a rollback lose nothing) decodes its WAL: ALTER SYSTEM SET "
+                            + "wal_level = logical on the new database's server and restart it");
+                }
+                if (!rs.getBoolean(3) && rs.getInt(2) <= 0) {
+                    return new GateResult("new database", false, "no free replication slot on " + sides.newDb() + " for "
+                            + slot + ": raise max_replication_slots there (restart) or drop an unused slot");
+                }
+                return new GateResult("new database", true, "wal_level logical, " + (rs.getBoolean(3) ? slot + " exists"
+                        : rs.getInt(2) + " free slots"));
+            }
+        }
+    }
+
+    /** True when the reverse slot exists (a cutover that fails before it existed drops what it created). */
+    boolean exists() throws SQLException {
+        return new ReplicationSetup(sides.reverseCapture()).slotExists();
+    }
+
+    /** Drops the reverse slot and publication. */
+    void drop() throws SQLException {
+        new ReplicationSetup(sides.reverseCapture()).drop();
+    }
+
     /** Creates what is missing; creating a slot waits for the transactions running on the new database. */
     void prepare() throws SQLException {
         ReplicationSetup reverse = new ReplicationSetup(sides.reverseCapture());

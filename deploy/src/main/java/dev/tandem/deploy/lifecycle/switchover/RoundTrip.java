@@ -101,8 +101,9 @@ public final class RoundTrip {
             if (original == null) {
                 throw new IllegalStateException(reverse.target() + " is neither " + first.source() + " nor joined to it");
             }
-            stage(legacyDb, ORIGINAL, original.stream().map(c -> new SourceColumn(c.name(), "text")).toList(),
-                    rowsOf.get(reverse.target()));
+            // the original rows typed as the legacy table types them, so both sides of the comparison are legacy values
+            stage(legacyDb, ORIGINAL, original.stream().map(c -> new SourceColumn(c.name(),
+                    reverse.targetTypes().getOrDefault(c.name(), "text"))).toList(), rowsOf.get(reverse.target()));
             Map<String, String> staged = new HashMap<>();
             for (int i = 0; i < forwards.size(); i++) {
                 String name = BACK + "_" + i;
@@ -135,7 +136,8 @@ public final class RoundTrip {
         for (int i = 0; i < forwards.size(); i++) {
             CompiledTable forward = forwards.get(i);
             String newRow = backColumns.get(i).stream()
-                    .map(c -> forward.written().containsKey(c.name()) ? "p." + quote(c.name()) : "NULL")
+                    .map(c -> forward.written().containsKey(c.name())
+                            ? "CAST(p." + quote(c.name()) + " AS " + forward.targetTypes().get(c.name()) + ")" : "NULL")
                     .collect(Collectors.joining(", "));
             rows.add(copyOut(newDb, "SELECT " + newRow + " FROM (" + ProjectionSql.selectFrom(forward,
                     ProjectionSql.sourceFrom(forward, staged::get)) + ") AS p"));
@@ -147,14 +149,19 @@ public final class RoundTrip {
         return columns.stream().map(SourceColumn::name).toList();
     }
 
-    /** Reverse images (cast to the legacy column types, as writing them would) against the original rows, as text. */
+    /**
+     * Reverse images (cast to the legacy column types, as writing them would) against the original rows, both typed
+     * as the legacy column and compared as the reconciler compares values: equal when they print the same in the same
+     * session ({@link #sameValue}).
+     */
     private static Result compare(Connection legacyDb, CompiledTable reverse, String back) throws SQLException {
         List<String> key = reverse.targetKey();
         List<String> columns = new ArrayList<>(reverse.columns().keySet());
-        String join = key.stream().map(k -> asLegacy(reverse, "b", k) + " = o." + quote(k)).collect(Collectors.joining(" AND "));
+        String join = key.stream().map(k -> asLegacy(reverse, "b", k) + " = " + printed(reverse, "o." + quote(k), k))
+                .collect(Collectors.joining(" AND "));
         String keyText = key.stream().map(k -> "o." + quote(k)).collect(Collectors.joining(" || ',' || "));
-        String checks = columns.stream().map(c -> "(" + literal(c) + ", " + asLegacy(reverse, "b", c) + " IS DISTINCT FROM o."
-                + quote(c) + ")").collect(Collectors.joining(", "));
+        String checks = columns.stream().map(c -> "(" + literal(c) + ", " + asLegacy(reverse, "b", c) + " IS DISTINCT FROM "
+                + printed(reverse, "o." + quote(c), c) + ")").collect(Collectors.joining(", "));
         String sql = "WITH b AS (" + back + "), pairs AS (SELECT " + keyText
                 + " AS k, v.col, v.differs FROM b JOIN " + quote(ORIGINAL) + " o ON " + join
                 + " CROSS JOIN LATERAL (VALUES " + checks + ") AS v(col, differs)) "
@@ -182,8 +189,29 @@ public final class RoundTrip {
         return new Result(reverse.target(), compared, losses);
     }
 
+    /** A reverse image's column as the legacy column would store it, printed. */
     private static String asLegacy(CompiledTable reverse, String alias, String column) {
-        return "CAST(" + alias + "." + quote(column) + " AS " + reverse.targetTypes().get(column) + ")::text";
+        return printed(reverse, "CAST(" + alias + "." + quote(column) + " AS " + reverse.targetTypes().get(column) + ")", column);
+    }
+
+    /**
+     * How a legacy value is compared ({@code value} is already of the legacy column's type): by its printed text in the
+     * pinned session, under the "C" collation, as the reconciler's row hash does, so {@code 1.0} and {@code 1.00},
+     * {@code NULL} and {@code ''} differ while a {@code char(n)} value equals itself however it was padded. A
+     * {@code json} value compares as {@code jsonb}: json has no equality, and its spacing and key order are not
+     * values an application can tell apart once parsed (a {@code jsonb} column in between normalizes them).
+     */
+    static String sameValue(String type, String value) {
+        String base = type.replaceAll("(\\[\\])+$", "");
+        String dims = type.substring(base.length());
+        if (base.equals("json")) {
+            return "(" + value + ")::jsonb" + dims + "::text COLLATE \"C\"";
+        }
+        return "(" + value + ")::text COLLATE \"C\"";
+    }
+
+    private static String printed(CompiledTable reverse, String value, String column) {
+        return sameValue(reverse.targetTypes().get(column), value);
     }
 
     private static void stage(Connection c, String name, List<SourceColumn> columns, byte[] rows) throws SQLException {
@@ -214,11 +242,19 @@ public final class RoundTrip {
         T run() throws SQLException;
     }
 
-    /** Runs {@code work} in a transaction that is rolled back: the temporary tables go with it. */
+    /**
+     * Runs {@code work} in a transaction that is rolled back: the temporary tables go with it. The settings that
+     * change how values print are pinned for it, so rows copied as text between the databases keep every digit and
+     * parse back the same ({@code DateStyle} differing between the two servers would swap days and months).
+     */
     private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; "
+                        + "SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'");
+            }
             return work.run();
         } finally {
             c.rollback();

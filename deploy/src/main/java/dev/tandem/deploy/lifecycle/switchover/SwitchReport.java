@@ -13,9 +13,15 @@ import java.util.Map;
  * @param blockMillis total write-block time
  * @param reverified  rows re-verified inside the block
  * @param message     one line for the operator
+ * @param sequences   each sequence of the opened side and what the switch set it to (empty unless switched)
  */
 public record SwitchReport(SwitchOperation operation, SwitchOutcome outcome, List<GateResult> gates, Map<String, Long> phaseMillis,
-                           long blockMillis, long reverified, String message) {
+                           long blockMillis, long reverified, String message, List<SequenceColumns.Moved> sequences) {
+
+    public SwitchReport(SwitchOperation operation, SwitchOutcome outcome, List<GateResult> gates, Map<String, Long> phaseMillis,
+                        long blockMillis, long reverified, String message) {
+        this(operation, outcome, gates, phaseMillis, blockMillis, reverified, message, List.of());
+    }
 
     public boolean switched() {
         return outcome == SwitchOutcome.SWITCHED;

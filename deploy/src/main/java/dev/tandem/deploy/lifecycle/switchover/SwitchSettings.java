@@ -9,16 +9,28 @@ import java.time.Duration;
  * @param maxLag             the sync must apply a fence within this time for the lag gate to pass
  * @param maxVerificationAge the newest clean verification pass must be at most this old
  * @param roundTripSample    rows per table checked for reverse(forward(row)) = row
+ * @param sequenceMargin     how far past the largest value in its column a switch sets the opening side's sequences.
+ *                           None is needed for correctness (the opening side takes no application writes until its
+ *                           sequences are set, and the sync has drained); the default of 1000 is free in a 64-bit key
+ *                           space, marks each switch as a visible gap in the keys, and keeps a writer tandem's block
+ *                           cannot see (one running with triggers disabled) from colliding with the next insert at once
  */
-public record SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duration maxVerificationAge, int roundTripSample) {
+public record SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duration maxVerificationAge, int roundTripSample,
+                             long sequenceMargin) {
 
     public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MAX_LAG = Duration.ofSeconds(5);
     public static final Duration DEFAULT_MAX_VERIFICATION_AGE = Duration.ofMinutes(30);
     public static final int DEFAULT_ROUND_TRIP_SAMPLE = 200;
+    public static final long DEFAULT_SEQUENCE_MARGIN = 1000;
 
     public static final SwitchSettings DEFAULTS = new SwitchSettings(DEFAULT_BUDGET, DEFAULT_MAX_LAG,
-            DEFAULT_MAX_VERIFICATION_AGE, DEFAULT_ROUND_TRIP_SAMPLE);
+            DEFAULT_MAX_VERIFICATION_AGE, DEFAULT_ROUND_TRIP_SAMPLE, DEFAULT_SEQUENCE_MARGIN);
+
+    /** Settings with the default sequence margin. */
+    public SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duration maxVerificationAge, int roundTripSample) {
+        this(writeBlockBudget, maxLag, maxVerificationAge, roundTripSample, DEFAULT_SEQUENCE_MARGIN);
+    }
 
     public SwitchSettings {
         if (writeBlockBudget == null || writeBlockBudget.isNegative() || writeBlockBudget.isZero()) {
@@ -35,9 +47,13 @@ public record SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duratio
             throw new IllegalArgumentException("round-trip sample " + roundTripSample + " must be at least 1 (default "
                     + DEFAULT_ROUND_TRIP_SAMPLE + ")");
         }
+        if (sequenceMargin < 0) {
+            throw new IllegalArgumentException("sequence margin " + sequenceMargin + " must not be negative (default "
+                    + DEFAULT_SEQUENCE_MARGIN + ")");
+        }
     }
 
     public SwitchSettings withBudget(Duration budget) {
-        return new SwitchSettings(budget, maxLag, maxVerificationAge, roundTripSample);
+        return new SwitchSettings(budget, maxLag, maxVerificationAge, roundTripSample, sequenceMargin);
     }
 }

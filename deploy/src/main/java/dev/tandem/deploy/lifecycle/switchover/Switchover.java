@@ -104,21 +104,79 @@ public final class Switchover {
                 throw new IllegalStateException("migration " + sides.migration() + " is " + phase.label() + ": a "
                         + d.operation() + " starts only from " + d.idle().label());
             }
-            prepare(d);
-            List<GateResult> verdicts = gates.evaluate(d.operation(), d.syncMigration(), d.from(),
-                    d.to(), d.otherSlot());
+            if (d.operation() == SwitchOperation.CUTOVER) {
+                GateResult ready = new ReturnSlot(sides).readiness();
+                if (!ready.passed()) {
+                    store.record(control, actor, d.operation() + " refused", ready.toString());
+                    return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, List.of(ready), Map.of(), 0, 0,
+                            d.operation() + " refused: " + ready.gate() + " (" + ready.detail() + ")");
+                }
+            }
+            Installed before = installed(d);
+            List<GateResult> verdicts;
+            try {
+                prepare(d);
+                verdicts = gates.evaluate(d.operation(), d.syncMigration(), d.from(), d.to(), d.otherSlot());
+            } catch (SQLException | RuntimeException e) {
+                String undone = undoPrepare(d, before, e);
+                GateResult failed = new GateResult("preparation", false, e.getMessage() + "; " + undone);
+                store.record(control, actor, d.operation() + " refused", failed.toString());
+                return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, List.of(failed), Map.of(), 0, 0,
+                        d.operation() + " refused: preparing it failed: " + failed.detail());
+            }
             if (verdicts.stream().anyMatch(g -> !g.passed())) {
+                String undone = undoPrepare(d, before, new IllegalStateException("refused by a gate"));
                 store.record(control, actor, d.operation() + " refused", String.join("; ",
-                        verdicts.stream().map(GateResult::toString).toList()));
+                        verdicts.stream().map(GateResult::toString).toList()) + "; " + undone);
                 return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, verdicts, Map.of(), 0, 0,
                         d.operation() + " refused: " + verdicts.stream().filter(g -> !g.passed())
-                                .map(g -> g.gate() + " (" + g.detail() + ")").toList());
+                                .map(g -> g.gate() + " (" + g.detail() + ")").toList() + "; " + undone);
             }
             if (dryRun) {
                 return new SwitchReport(d.operation(), SwitchOutcome.PLANNED, verdicts, Map.of(), 0, 0, plan(d));
             }
             return switchSides(control, d, verdicts);
         }
+    }
+
+    /** What a switch's preparation finds already in place: the write-block triggers, the return slot. */
+    private record Installed(boolean writeBlock, boolean returnSlot) {
+    }
+
+    private Installed installed(Direction d) throws SQLException {
+        boolean writeBlock;
+        try (Connection from = d.from().connect("tandem-prepare")) {
+            writeBlock = new WriteBlock(sides.migration()).isInstalled(from);
+        }
+        return new Installed(writeBlock, d.operation() != SwitchOperation.CUTOVER || new ReturnSlot(sides).exists());
+    }
+
+    /**
+     * Removes what a failed preparation installed and was not there before, so a refused first cutover leaves neither
+     * triggers nor a slot or publication behind; says what it removed.
+     */
+    private String undoPrepare(Direction d, Installed before, Exception cause) {
+        List<String> removed = new ArrayList<>();
+        try {
+            if (!before.returnSlot()) {
+                new ReturnSlot(sides).drop();
+                removed.add("the return slot and publication");
+            }
+            if (!before.writeBlock()) {
+                WriteBlock writes = new WriteBlock(sides.migration());
+                try (Connection from = d.from().connect("tandem-undo"); Connection to = d.to().connect("tandem-undo")) {
+                    writes.uninstall(from, d.fromTables());
+                    writes.uninstall(to, d.toTables());
+                }
+                removed.add("the write-block triggers");
+            }
+        } catch (SQLException | RuntimeException e) {
+            cause.addSuppressed(e);
+            log.warn("migration {}: undoing a failed {} preparation failed: {}", sides.migration(), d.operation(), e.getMessage(), e);
+            return "undoing it failed (" + e.getMessage() + "): run `tandem cancel` or retry";
+        }
+        return removed.isEmpty() ? "nothing was installed by this attempt" : "removed " + String.join(" and ", removed)
+                + " it had installed";
     }
 
     /** Everything that may take time happens before the block: fences installed, the return slot created. */
@@ -150,10 +208,14 @@ public final class Switchover {
              Connection from = d.from().connect("tandem-" + d.operation() + "-block");
              Connection to = d.to().connect("tandem-" + d.operation() + "-block");
              ChangeLogKeys changed = new ChangeLogKeys(sides.bootstrapServers(), current.topic(), current.nextOffset())) {
+            List<SequenceColumns.Backed> sequenceColumns = SequenceColumns.find(to, d.toTables());
             // The rows to re-verify in the block are those the sync applies from here on: take this position last.
             String before = awaitFence(drain, from, to, settings.maxLag(), d);
             Applied start = applied(d, to);
             changed.seek(start.nextOffset());
+            // Read and verify the rows changed since the fence while writes still flow, so the block only takes the
+            // tail since then; a row that differs now (a change in flight) is checked again inside the block.
+            Map<String, Set<List<String>>> carried = preverify(d, changed, to);
             store.advance(control, d.idle(), d.switching(), actor, d.operation() + " started",
                     "fence " + before + " applied at offset " + start.nextOffset() + " of " + start.topic());
             long t0 = System.nanoTime();
@@ -173,11 +235,15 @@ public final class Switchover {
                 step = "verify";
                 Failpoint.reach("verify");
                 Applied end = applied(d, to);
-                reverified = reverify(d, changed.readUntil(end.nextOffset(), remaining(t0)), to);
+                Map<String, Set<List<String>>> tail = changed.readUntil(end.nextOffset(), remaining(t0));
+                carried.forEach((table, keys) -> tail.computeIfAbsent(table, t -> new java.util.LinkedHashSet<>()).addAll(keys));
+                reverified = reverify(d, tail, to);
                 phases.put("verify", mark(t0, phases));
                 checkBudget(t0, step);
 
                 step = "switch";
+                // the rows the sync wrote took their keys from the other side's sequences: carry them before opening
+                List<SequenceColumns.Moved> sequences = SequenceColumns.advance(to, sequenceColumns, settings.sequenceMargin());
                 writes.open(to);
                 Failpoint.reach("opened");
                 store.advance(control, d.switching(), d.done(), actor, d.operation() + " done",
@@ -187,12 +253,15 @@ public final class Switchover {
                 long block = elapsedMillis(t0); // the flip's own commit ends the block
                 phases.put("switch", block - phases.values().stream().mapToLong(Long::longValue).sum());
                 Failpoint.reach("switched");
-                afterFlip(control, d, phases, block);
+                afterFlip(control, d, phases, block, sequences);
                 return new SwitchReport(d.operation(), SwitchOutcome.SWITCHED, verdicts, phases, block, reverified,
-                        d.operation() + " done: write block " + block + " ms; route is " + d.done().route());
+                        d.operation() + " done: write block " + block + " ms; route is " + d.done().route(), sequences);
             } catch (SQLException | RuntimeException e) {
                 long block = elapsedMillis(t0);
-                String reason = step + " failed after " + block + " ms: " + e.getMessage();
+                String reason = remaining(t0).isNegative()
+                        ? "the write-block budget of " + settings.writeBlockBudget().toMillis() + " ms ran out during " + step
+                          + " (" + phases + " before it): " + e.getMessage()
+                        : step + " failed after " + block + " ms: " + e.getMessage();
                 abort(control, d, reason);
                 return new SwitchReport(d.operation(), SwitchOutcome.ABORTED, verdicts, phases, block, reverified,
                         d.operation() + " aborted, " + d.idle().route() + " writes reopened: " + reason);
@@ -204,8 +273,12 @@ public final class Switchover {
      * Records the block's timings and runs the hook. The route has flipped: a failure here is reported, never
      * treated as a failed switch (aborting now would reopen the side just left).
      */
-    private void afterFlip(Connection control, Direction d, Map<String, Long> phases, long block) {
+    private void afterFlip(Connection control, Direction d, Map<String, Long> phases, long block,
+                           List<SequenceColumns.Moved> sequences) {
         try {
+            for (SequenceColumns.Moved moved : sequences) {
+                store.record(control, actor, "sequence " + (moved.changed() ? "set" : "kept"), d.to() + ": " + moved);
+            }
             store.recordBlock(control, d.operation().label(), phases, block);
             runHook(control, d);
         } catch (SQLException | RuntimeException e) {
@@ -229,18 +302,54 @@ public final class Switchover {
     }
 
     /**
+     * Reads the change log from the switch's fence up to what the sync has applied now and verifies those rows, before
+     * the block; returns the keys of the tables where some row differed (changes still in flight), to check again in it.
+     * Rounds repeat while they keep finding changes, at most {@link #PREVERIFY_ROUNDS}, so the tail left is short.
+     */
+    private Map<String, Set<List<String>>> preverify(Direction d, ChangeLogKeys changed, Connection to)
+            throws SQLException, InterruptedException {
+        Map<String, Set<List<String>>> carried = new LinkedHashMap<>();
+        for (int round = 0; round < PREVERIFY_ROUNDS; round++) {
+            // wait briefly for the sync to apply more (this also keeps the change-log reader's fetches warm)
+            Applied now = applied(d, to);
+            for (int wait = 0; wait < 10 && now.nextOffset() <= changed.position(); wait++) {
+                Thread.sleep(10);
+                now = applied(d, to);
+            }
+            Map<String, Set<List<String>>> keys = changed.readUntil(now.nextOffset(), settings.maxLag());
+            for (Map.Entry<String, Set<List<String>>> table : keys.entrySet()) {
+                if (!drift(d, Map.of(table.getKey(), table.getValue()), to).isEmpty()) {
+                    carried.computeIfAbsent(table.getKey(), t -> new java.util.LinkedHashSet<>()).addAll(table.getValue());
+                }
+            }
+        }
+        return carried;
+    }
+
+    private static final int PREVERIFY_ROUNDS = 3;
+
+    /**
      * Re-verifies every row the sync changed between the two positions, always through the forward mapping
      * (for a rollback, the reverse sync's new-table keys are first turned into legacy keys); any drift aborts.
      */
     private long reverify(Direction d, Map<String, Set<List<String>>> changed, Connection to) throws SQLException {
-        long rows = 0;
+        long rows = changed.values().stream().mapToLong(Set::size).sum();
+        List<String> drift = drift(d, changed, to);
+        if (!drift.isEmpty()) {
+            throw new IllegalStateException(drift.size() + " rows differ after the drain: " + drift.subList(0,
+                    Math.min(5, drift.size())) + "; run `tandem diff` and `tandem repair` before trying again");
+        }
+        return rows;
+    }
+
+    /** The rows among {@code changed} (source table → keys) that differ between the sides, described. */
+    private List<String> drift(Direction d, Map<String, Set<List<String>>> changed, Connection to) throws SQLException {
         List<String> drift = new ArrayList<>();
         for (CompiledTable synced : d.syncTables()) {
             Collection<List<String>> keys = changed.getOrDefault(synced.source(), Set.of());
             if (keys.isEmpty()) {
                 continue;
             }
-            rows += keys.size();
             if (d.operation() == SwitchOperation.CUTOVER) {
                 drift.addAll(verifier.drifted(synced, keys));
             } else {
@@ -254,11 +363,7 @@ public final class Switchover {
                 }
             }
         }
-        if (!drift.isEmpty()) {
-            throw new IllegalStateException(drift.size() + " rows differ after the drain: " + drift.subList(0,
-                    Math.min(5, drift.size())) + "; run `tandem diff` and `tandem repair` before trying again");
-        }
-        return rows;
+        return drift;
     }
 
     private void abort(Connection control, Direction d, String reason) throws SQLException {

@@ -4,14 +4,17 @@ import static dev.tandem.capture.SqlIdentifiers.quote;
 import static dev.tandem.capture.SqlIdentifiers.quoteQualified;
 
 import dev.tandem.capture.PgDatabase;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.stream.Collectors;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Blocks and opens application writes to one side's tables for one migration: a statement trigger on
@@ -26,6 +29,16 @@ public final class WriteBlock {
 
     /** SQLSTATE of a blocked write: serialization_failure, which drivers and frameworks already retry. */
     public static final String BLOCKED_SQLSTATE = "40001";
+
+    /**
+     * The transactions (virtual ids) other than this session holding a lock that writes take on one of the tables
+     * ({@code ?}: their names): {@code RowExclusiveLock} for rows, the stronger modes for TRUNCATE and DDL.
+     */
+    private static final String WRITERS = "SELECT DISTINCT l.virtualtransaction, l.pid, a.state FROM pg_catalog.pg_locks l "
+            + "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'relation' AND l.granted "
+            + "AND l.pid IS DISTINCT FROM pg_backend_pid() AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', "
+            + "'ExclusiveLock', 'AccessExclusiveLock') AND l.database = (SELECT oid FROM pg_catalog.pg_database "
+            + "WHERE datname = current_database()) AND l.relation = ANY(SELECT to_regclass(t) FROM unnest(?::text[]) AS t)";
 
     private final String migration;
 
@@ -94,6 +107,17 @@ public final class WriteBlock {
         set(c, 0);
     }
 
+    /** True when this migration's flag exists here (its triggers are installed with it). */
+    public boolean isInstalled(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, flag());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     public boolean isBlocked(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT last_value FROM " + flag())) {
             rs.next();
@@ -102,23 +126,57 @@ public final class WriteBlock {
     }
 
     /**
-     * Waits until no transaction that wrote to the tables before the block is still open: a SHARE lock
-     * conflicts with every writer's ROW EXCLUSIVE lock, so holding it for an instant proves they ended.
-     * Fails with lock_not_available (55P03) when {@code timeout} passes first.
+     * Waits until every transaction that held a write lock on the tables when this is called (after {@link #block})
+     * has ended, the way {@code CREATE INDEX CONCURRENTLY} waits out older transactions: it lists their virtual
+     * transaction ids in {@code pg_locks} once, then polls until none of them is left. It takes no lock an application
+     * could queue behind (a {@code LOCK TABLE … IN SHARE MODE} over several tables deadlocks with a transaction that
+     * writes two of them in the other order). A writer that needed one more statement on a table meets the block and
+     * rolls back, so the wait is short. Fails with lock_not_available (55P03), naming the transactions still open,
+     * when {@code timeout} passes first.
      */
-    public void awaitInFlightWriters(Connection c, Collection<String> tables, Duration timeout) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
-            st.execute("SET LOCAL lock_timeout = " + Math.max(1, timeout.toMillis()));
-            st.execute("LOCK TABLE " + tables.stream().map(t -> quoteQualified(t)).collect(Collectors.joining(", "))
-                    + " IN SHARE MODE");
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
+    public void awaitInFlightWriters(Connection c, Collection<String> tables, Duration timeout)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        Array relations = c.createArrayOf("text", tables.stream().map(t -> quoteQualified(t)).toArray());
+        List<String> writers = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(WRITERS + " AND l.virtualtransaction IS NOT NULL")) {
+            ps.setArray(1, relations);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    writers.add(rs.getString(1));
+                }
+            }
+        }
+        commitIfNeeded(c);
+        if (writers.isEmpty()) {
+            return;
+        }
+        Array waited = c.createArrayOf("text", writers.toArray());
+        long pause = 1;
+        try (PreparedStatement ps = c.prepareStatement(WRITERS + " AND l.virtualtransaction = ANY(?::text[])")) {
+            ps.setArray(1, relations);
+            ps.setArray(2, waited);
+            while (true) {
+                List<String> open = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        open.add(rs.getString(1) + " (pid " + rs.getString(2) + ", " + rs.getString(3) + ")");
+                    }
+                }
+                commitIfNeeded(c);
+                if (open.isEmpty()) {
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new SQLException(open.size() + " of the " + writers.size() + " transactions writing " + tables
+                            + " when writes were blocked were still open after " + timeout.toMillis() + " ms: " + open
+                            + "; long application transactions hold the block open, so end them or raise the budget",
+                            "55P03");
+                }
+                Thread.sleep(Math.min(pause, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+                pause = Math.min(pause * 2, 10);
+            }
         }
     }
 
