@@ -3,6 +3,7 @@ package dev.tandem.deploy.lifecycle.switchover;
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.replication.ReplicationSetup;
+import dev.tandem.reconcile.ForeignKeyOrphans;
 import dev.tandem.deploy.lifecycle.Sides;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -42,6 +43,8 @@ public final class Gates {
                               CaptureConfig otherSlot) throws SQLException, InterruptedException {
         List<GateResult> results = new ArrayList<>();
         results.add(lag(syncMigration, from, to));
+        // after the drain to a fence: the side about to open holds everything the sync wrote to it so far
+        results.add(integrity(to, operation == SwitchOperation.CUTOVER ? sides.newTables() : sides.legacyTables()));
         if (operation == SwitchOperation.CUTOVER) {
             results.add(verification());
             results.add(roundTrip());
@@ -60,6 +63,22 @@ public final class Gates {
         } catch (TimeoutException e) {
             return new GateResult("sync lag", false, "no fence applied within " + settings.maxLag().toMillis()
                     + " ms: let " + syncMigration + " catch up (`tandem status`)");
+        }
+    }
+
+    /**
+     * tandem's writers do not check foreign keys (they write as replicas, in any order): before the side they wrote
+     * opens, no mapped table there may hold a row whose referenced row is missing.
+     */
+    private GateResult integrity(PgDatabase opening, List<String> tables) throws SQLException {
+        try (Connection c = opening.connect("tandem-gates")) {
+            List<ForeignKeyOrphans.Orphans> orphans = ForeignKeyOrphans.find(c, tables, 3);
+            return orphans.isEmpty()
+                    ? new GateResult("foreign keys", true, "no orphaned rows in the " + tables.size() + " mapped tables of "
+                            + opening)
+                    : new GateResult("foreign keys", false, "orphaned rows on " + opening + ": "
+                            + ForeignKeyOrphans.describe(orphans) + "; find why (`tandem verify`, `tandem diff`), repair, "
+                            + "then try again");
         }
     }
 
