@@ -26,10 +26,10 @@ class ModuleBoundariesTest {
             "java.sql", List.of("capture/src/main/java/dev/tandem/capture/replication/",
                     "capture/src/main/java/dev/tandem/capture/PgDatabase.java",
                     "sync/src/main/java/", "reconcile/src/main/java/", "embedded/src/main/java/",
-                    // in deploy: the lifecycle keeps its state in the control schema; the demo and the benchmarks play
-                    // the application; check's preflight reads the catalogs
+                    // in deploy: the lifecycle (its state in the control schema, its readiness checks on the catalogs);
+                    // and the demo's and the benchmarks' workloads, which play the application
                     "deploy/src/main/java/dev/tandem/deploy/lifecycle/", "deploy/src/main/java/dev/tandem/deploy/demo/",
-                    "deploy/src/main/java/dev/tandem/deploy/bench/", "deploy/src/main/java/dev/tandem/deploy/check/"),
+                    "deploy/src/main/java/dev/tandem/deploy/bench/"),
             "com.sun.net.httpserver", List.of("deploy/src/main/java/"),
             "java.net.http", List.of("deploy/src/main/java/"));
 

@@ -2,16 +2,10 @@ package dev.tandem.deploy.check;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.sync.mapping.CompiledTable;
-import dev.tandem.sync.mapping.MappingCompiler;
-import dev.tandem.sync.mapping.MappingException;
-import dev.tandem.sync.mapping.MappingParser;
+import dev.tandem.deploy.lifecycle.readiness.CheckResult;
+import dev.tandem.deploy.lifecycle.readiness.ReadinessCheck;
 import dev.tandem.sync.mapping.MappingProblem;
-import dev.tandem.sync.mapping.MappingSpec;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,37 +58,15 @@ public final class CheckCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        List<CheckResult> checks = new ArrayList<>(Preflight.source(source, "tandem_" + (migration == null ? "" : migration)));
-        checks.addAll(Preflight.target(target));
-        checks.addAll(ReverseSyncPreflight.check(target, "tandem_" + (migration == null ? "" : migration + "_reverse")));
-        if (kafka != null) {
-            checks.add(Preflight.kafka(kafka));
-        }
-        List<MappingProblem> problems = new ArrayList<>();
-        int tables = 0;
+        ReadinessCheck.Result result;
         try {
-            MappingSpec spec = MappingParser.parse(mapping);
-            try (Connection s = source.connect("tandem-check"); Connection t = target.connect("tandem-check")) {
-                checks.addAll(Preflight.largeObjects(s, spec));
-                List<CompiledTable> compiled = MappingCompiler.compile(spec, s, t);
-                tables = compiled.size();
-                checks.addAll(TriggerCheck.of(t, "new", compiled.stream().map(CompiledTable::target).distinct().toList()));
-                checks.addAll(TriggerCheck.of(s, "legacy",
-                        compiled.stream().flatMap(c -> c.sources().stream()).distinct().toList()));
-                checks.addAll(ToastCheck.of(s, compiled));
-                checks.addAll(Readiness.of(s, t, compiled));
-                checks.addAll(SequencePreflight.check(compiled, s, t));
-            }
-        } catch (MappingException e) {
-            problems.addAll(e.problems());
-        } catch (SQLException e) {
-            System.err.println("cannot reach the databases (" + source + ", " + target + "): " + e.getMessage()
-                    + "; check host, port, user and the password variables");
+            result = ReadinessCheck.run(source, target, migration, kafka, mapping);
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage());
             return 2;
         }
-        boolean failed = checks.stream().anyMatch(c -> c.status() == CheckResult.Status.FAIL);
-        print(checks, problems, tables);
-        return problems.isEmpty() && !failed ? 0 : 1;
+        print(result.checks(), result.problems(), result.tables());
+        return result.passed() ? 0 : 1;
     }
 
     private void print(List<CheckResult> checks, List<MappingProblem> problems, int tables) throws Exception {

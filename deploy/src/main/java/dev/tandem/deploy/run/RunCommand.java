@@ -5,7 +5,7 @@ import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.api.ApiServer;
 import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
-import dev.tandem.deploy.check.StartChecks;
+import dev.tandem.deploy.lifecycle.readiness.StartChecks;
 import dev.tandem.deploy.control.PausedTablesMetrics;
 import dev.tandem.deploy.lifecycle.Lifecycle;
 import dev.tandem.deploy.lifecycle.MigrationPhase.SyncDirection;

@@ -1,4 +1,4 @@
-package dev.tandem.deploy.check;
+package dev.tandem.deploy.lifecycle.readiness;
 
 /**
  * One preflight check's outcome.

@@ -1,4 +1,4 @@
-package dev.tandem.deploy.check;
+package dev.tandem.deploy.lifecycle.readiness;
 
 import dev.tandem.deploy.lifecycle.switchover.SequenceColumns;
 import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;

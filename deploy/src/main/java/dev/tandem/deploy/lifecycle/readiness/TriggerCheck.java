@@ -1,7 +1,7 @@
-package dev.tandem.deploy.check;
+package dev.tandem.deploy.lifecycle.readiness;
 
-import static dev.tandem.deploy.check.CheckResult.Status.PASS;
-import static dev.tandem.deploy.check.CheckResult.Status.WARN;
+import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.PASS;
+import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.WARN;
 
 import dev.tandem.capture.SqlIdentifiers;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
-package dev.tandem.deploy.check;
+package dev.tandem.deploy.lifecycle.readiness;
 
-import static dev.tandem.deploy.check.CheckResult.Status.FAIL;
+import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.FAIL;
 
 import dev.tandem.capture.PgDatabase;
 import java.sql.Connection;

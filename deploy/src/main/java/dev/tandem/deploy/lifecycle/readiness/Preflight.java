@@ -1,7 +1,7 @@
-package dev.tandem.deploy.check;
+package dev.tandem.deploy.lifecycle.readiness;
 
-import static dev.tandem.deploy.check.CheckResult.Status.FAIL;
-import static dev.tandem.deploy.check.CheckResult.Status.WARN;
+import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.FAIL;
+import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.WARN;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.TopicReplication;

@@ -1,6 +1,6 @@
-package dev.tandem.deploy.check;
+package dev.tandem.deploy.lifecycle.readiness;
 
-import static dev.tandem.deploy.check.CheckResult.Status.WARN;
+import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.WARN;
 
 import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.sync.mapping.CompiledTable;
