@@ -1,7 +1,6 @@
 package dev.tandem.sync.apply;
 
-import dev.tandem.capture.envelope.ChangeEnvelope;
-import dev.tandem.capture.envelope.EnvelopeCodec;
+import dev.tandem.capture.envelope.FragmentJoiner;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.route.KeyedLog;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ final class PartitionState {
     private final boolean share;
     AppliedPosition position;
     private final TransactionAssembler assembler = new TransactionAssembler();
+    private final FragmentJoiner fragments = new FragmentJoiner();
     final List<SourceTransaction> ready = new ArrayList<>();
     private int readyChanges;
     private long readySince;
@@ -35,9 +35,12 @@ final class PartitionState {
 
     /** Takes one record; a transaction it completes joins the ready ones unless already applied. */
     void add(ConsumerRecord<byte[], byte[]> record, ApplyStats stats, String migration) {
-        ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
+        FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
         nextOffset = record.offset() + 1;
-        SourceTransaction tx = assembler.add(envelope, record.offset(), KeyedLog.logOffsetOf(record));
+        if (joined == null) {
+            return; // a fragment of a large change: the change is taken once its last fragment arrived
+        }
+        SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset(), KeyedLog.logOffsetOf(record));
         if (tx == null || tx.changes().isEmpty()) {
             return; // a transaction without captured changes, or a repeated COMMIT marker
         }
@@ -68,7 +71,16 @@ final class PartitionState {
     /** The position the ready transactions lead to: re-reading starts at the first transaction still incomplete. */
     AppliedPosition next() {
         SourceTransaction last = ready.get(ready.size() - 1);
-        return new AppliedPosition(assembler.earliestOpenOffset().orElse(nextOffset), last.txOrder(), last.txId());
+        return new AppliedPosition(resumeOffset(), last.txOrder(), last.txId());
+    }
+
+    /**
+     * Where re-reading must start so that nothing not yet applied is missed: the first record of the earliest
+     * transaction still open, or of a large change still being joined, else the next record.
+     */
+    private long resumeOffset() {
+        long resume = assembler.earliestOpenOffset().orElse(nextOffset);
+        return Math.min(resume, fragments.joiningSince().orElse(resume));
     }
 
     void applied(AppliedPosition next) {

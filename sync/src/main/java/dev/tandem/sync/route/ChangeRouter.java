@@ -3,7 +3,9 @@ package dev.tandem.sync.route;
 import dev.tandem.capture.KafkaChangeWriter;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
+import dev.tandem.capture.envelope.EnvelopeFragments;
 import dev.tandem.capture.envelope.EnvelopeKind;
+import dev.tandem.capture.envelope.FragmentJoiner;
 import dev.tandem.capture.envelope.SourcePosition;
 import dev.tandem.sync.apply.ChangeLogConsumer;
 import dev.tandem.sync.apply.IncompleteTransactionException;
@@ -58,6 +60,7 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicLong routed = new AtomicLong();
     private TransactionAssembler assembler;
+    private FragmentJoiner fragments;
     private AppliedPosition lastRouted = AppliedPosition.START;
     private volatile boolean stopping;
     private volatile boolean started;
@@ -102,7 +105,11 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                         continue;
                     }
                     readUpTo = record.offset() + 1;
-                    SourceTransaction tx = assembler.add(EnvelopeCodec.decode(record.value()), record.offset());
+                    FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
+                    if (joined == null) {
+                        continue; // a fragment of a large change, routed once it is whole
+                    }
+                    SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset());
                     if (tx != null && !tx.changes().isEmpty() && !lastRouted.covers(tx.txOrder(), tx.txId())) {
                         route(tx, record.offset(), sent);
                     }
@@ -110,6 +117,7 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                 if (readUpTo >= 0 && assembler != null) {
                     acknowledge(sent);
                     long routedUpTo = assembler.earliestOpenOffset().orElse(readUpTo);
+                    routedUpTo = Math.min(routedUpTo, fragments.joiningSince().orElse(routedUpTo));
                     consumer.commitSync(Map.of(new TopicPartition(logTopic, 0), new OffsetAndMetadata(routedUpTo)));
                 }
             }
@@ -137,32 +145,39 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
         for (ChangeEnvelope change : tx.changes()) {
             if (change.kind() == EnvelopeKind.FENCE) {
                 for (int p = 0; p < partitions; p++) {
-                    sent.add(send(p, change, null));
+                    sent.addAll(send(p, change, null));
                     counts[p]++;
                 }
             } else {
                 int p = routing.partitionOf(change, partitions);
-                sent.add(send(p, change, null));
+                sent.addAll(send(p, change, null));
                 counts[p]++;
             }
         }
         SourcePosition commit = new SourcePosition(tx.txOrder(), 0, tx.txId(), 0);
         for (int p = 0; p < partitions; p++) {
             if (counts[p] > 0) {
-                sent.add(send(p, ChangeEnvelope.commit(commit, tx.commitTimeMs(), counts[p]), commitOffset));
+                sent.addAll(send(p, ChangeEnvelope.commit(commit, tx.commitTimeMs(), counts[p]), commitOffset));
             }
         }
         lastRouted = new AppliedPosition(0, tx.txOrder(), tx.txId());
     }
 
-    private Future<RecordMetadata> send(int partition, ChangeEnvelope envelope, Long logOffset) {
+    /** Sends the envelope to the partition (a large one as consecutive fragments); returns the records' acks. */
+    private List<Future<RecordMetadata>> send(int partition, ChangeEnvelope envelope, Long logOffset) {
         RecordHeaders headers = new RecordHeaders();
         if (logOffset != null) {
             headers.add(KeyedLog.LOG_OFFSET_HEADER, KeyedLog.offsetHeader(logOffset));
         }
         routed.incrementAndGet();
-        return producer.send(new ProducerRecord<>(keyedTopic, partition, KafkaChangeWriter.keyOf(envelope),
-                EnvelopeCodec.encode(envelope), headers));
+        byte[] key = KafkaChangeWriter.keyOf(envelope);
+        EnvelopeFragments records = EnvelopeFragments.of(EnvelopeCodec.encode(envelope), envelope.position());
+        List<Future<RecordMetadata>> acks = new ArrayList<>(records.count());
+        for (int i = 0; i < records.count(); i++) {
+            // one producer writes them to one partition in order, and an idempotent producer keeps that order
+            acks.add(producer.send(new ProducerRecord<>(keyedTopic, partition, key, records.record(i), headers)));
+        }
+        return acks;
     }
 
     /** Waits until the broker acknowledged every record routed so far; the offset is committed only after. */
@@ -199,6 +214,7 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
             long from = committed == null ? startOffset : committed.offset();
             consumer.seek(log0, from);
             assembler = new TransactionAssembler();
+            fragments = new FragmentJoiner();
             lastRouted = AppliedPosition.START;
             log.info("router of migration {}: routes {} from offset {} into {} partitions of {}", migration, logTopic,
                     from, partitions, keyedTopic);
