@@ -7,16 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.sync.mapping.TableMapping;
-import dev.tandem.sync.pipeline.Pipeline;
-import dev.tandem.sync.pipeline.PipelineConfig;
-import dev.tandem.sync.route.Ordering;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -43,7 +35,7 @@ class LargeValueIT {
         exec(legacy, table);
         exec(app, table);
         Path log = Path.of("target", "large-value-" + ordering + ".log");
-        try (Child child = Child.start(name, legacy, app, ordering, log)) {
+        try (ChildPipeline child = ChildPipeline.start(name, legacy, app, "public.doc", ordering, "512m", log)) {
             exec(legacy, "INSERT INTO public.doc (id, body) VALUES (0, 'marker')");
             awaitTrue(Duration.ofSeconds(120), "the pipeline to stream (see " + log + ")",
                     () -> "1".equals(count(app, "id = 0")) || !child.isAlive());
@@ -74,52 +66,5 @@ class LargeValueIT {
         } catch (java.sql.SQLException e) {
             return "0"; // the control schema or the table is not there yet
         }
-    }
-
-    /** The pipeline in a JVM of its own with the launcher's default heap. */
-    private static final class Child implements AutoCloseable {
-        private final Process process;
-
-        private Child(Process process) {
-            this.process = process;
-        }
-
-        static Child start(String migration, PgDatabase legacy, PgDatabase app, String ordering, Path log) throws Exception {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                    LargeValueIT.class.getName(), migration, legacy.host(), Integer.toString(legacy.port()),
-                    legacy.database(), app.database(), TestDatabases.stack().kafka().bootstrapServers(), ordering);
-            Files.createDirectories(log.toAbsolutePath().getParent());
-            return new Child(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
-        }
-
-        boolean isAlive() {
-            return process.isAlive();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
-        }
-    }
-
-    public static void main(String[] args) throws Exception {
-        PgDatabase legacy = new PgDatabase(args[1], Integer.parseInt(args[2]), args[3], "postgres", "");
-        PgDatabase app = new PgDatabase(args[1], Integer.parseInt(args[2]), args[4], "postgres", "");
-        PipelineConfig config = new PipelineConfig(args[0], legacy, app,
-                List.of(new TableMapping("public.doc", "public.doc", Map.of())), args[5]);
-        if (args[6].equals("per-key")) {
-            config = config.withOrdering(Ordering.perKey(4, 2));
-        }
-        try (Pipeline pipeline = new Pipeline(config)) {
-            pipeline.start();
-            while (pipeline.failure() == null) {
-                Thread.sleep(200);
-            }
-            System.out.println("pipeline failed: " + pipeline.failure());
-            pipeline.failure().printStackTrace(System.out);
-        }
-        System.exit(1);
     }
 }

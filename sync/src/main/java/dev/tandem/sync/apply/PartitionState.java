@@ -1,5 +1,6 @@
 package dev.tandem.sync.apply;
 
+import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.FragmentJoiner;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.route.KeyedLog;
@@ -23,6 +24,11 @@ final class PartitionState {
     private int readyChanges;
     private long readySince;
     private long nextOffset;
+    /** The source transaction of the last record read, and its order key while it is open. */
+    private long lastTxId = -1;
+    private long lastTxOrder;
+    /** Changes of the open source transaction already written into the open target transaction (0: none). */
+    private long streamed;
 
     /** @param share whether the partition holds a share of each transaction (per-key) rather than all of it */
     PartitionState(int partition, BatchApplier batches, AppliedPosition position, long readFrom, boolean share) {
@@ -40,8 +46,11 @@ final class PartitionState {
         if (joined == null) {
             return; // a fragment of a large change: the change is taken once its last fragment arrived
         }
-        SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset(), KeyedLog.logOffsetOf(record));
-        if (tx == null || tx.changes().isEmpty()) {
+        ChangeEnvelope envelope = joined.envelope();
+        lastTxId = envelope.position().txId();
+        lastTxOrder = envelope.position().txOrder();
+        SourceTransaction tx = assembler.add(envelope, joined.firstOffset(), KeyedLog.logOffsetOf(record));
+        if (tx == null || (tx.changes().isEmpty() && !tx.streamed())) {
             return; // a transaction without captured changes, or a repeated COMMIT marker
         }
         if (position.covers(tx.txOrder(), tx.txId()) || coveredByReady(tx)) {
@@ -60,6 +69,37 @@ final class PartitionState {
         }
         ready.add(tx);
         readyChanges += tx.changes().size();
+    }
+
+    /**
+     * True when the source transaction being read holds a batch's worth of changes before its COMMIT: it is taken
+     * in parts, each written into one target transaction the COMMIT's batch commits, so memory does not grow with a
+     * transaction's size. Only in transactional ordering (a partition's share of a transaction is held whole).
+     */
+    boolean partDue(ApplierConfig config) {
+        return !share && assembler.held(lastTxId) >= config.maxBatchChanges();
+    }
+
+    /**
+     * The next part of the open transaction, in order; empty when the target already has the transaction (a replay
+     * after a restart), whose changes are then dropped as they arrive.
+     */
+    List<ChangeEnvelope> takePart() {
+        List<ChangeEnvelope> part = assembler.takeOpen(lastTxId);
+        if (position.covers(lastTxOrder, lastTxId)) {
+            return List.of();
+        }
+        return part;
+    }
+
+    /** Records that {@code changes} of the open transaction were written into the open target transaction. */
+    void partWritten(long changes) {
+        streamed += changes;
+    }
+
+    /** Changes of the open source transaction written into the open target transaction so far (0: none). */
+    long streamed() {
+        return streamed;
     }
 
     /** True when the ready transactions fill a batch or waited long enough. */
@@ -85,6 +125,7 @@ final class PartitionState {
 
     void applied(AppliedPosition next) {
         position = next;
+        streamed = 0;
         ready.clear();
         readyChanges = 0;
     }
