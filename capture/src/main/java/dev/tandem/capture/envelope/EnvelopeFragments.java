@@ -73,9 +73,9 @@ public final class EnvelopeFragments {
     }
 
     /** The parsed header of a fragment; its payload starts at {@link #HEADER_BYTES}. */
-    record Header(long txOrder, long txId, long orderInTx, int index, int count, int totalLength) {
+    public record Header(long txOrder, long txId, long orderInTx, int index, int count, int totalLength) {
 
-        static Header of(byte[] fragment) {
+        public static Header of(byte[] fragment) {
             return new Header(getLong(fragment, 2), getLong(fragment, 10), getLong(fragment, 18), getInt(fragment, 26),
                     getInt(fragment, 30), getInt(fragment, 34));
         }
