@@ -82,9 +82,35 @@ class LargeTransactionIT {
         }
     }
 
+    /**
+     * Per-key ordering: the router routes the transaction in parts as it arrives; each applier holds its
+     * partition's share whole (a quarter here), so this one runs with the launcher's default heap.
+     */
+    @Test
+    void perKeyOrderingRoutesAHugeTransactionInParts() throws Exception {
+        PgDatabase legacy = TestDatabases.fresh("bigtxkey_legacy");
+        PgDatabase app = TestDatabases.fresh("bigtxkey_app");
+        int rows = Math.min(ROWS, 200_000);
+        setUp(legacy, app, rows);
+        Path log = Path.of("target", "large-transaction-per-key.log");
+        try (ChildPipeline child = ChildPipeline.start("bigtxkey", legacy, app, "public.item", "per-key", "512m", log)) {
+            awaitTrue(Duration.ofSeconds(300), "the backfill to copy " + rows + " rows (see " + log + ")",
+                    () -> countOrZero(app, "SELECT count(*) FROM public.item") == rows || !child.isAlive());
+            exec(legacy, "UPDATE public.item SET v = 1, note = note || ' updated'");
+            String expected = digest(legacy, "public.item", COLUMNS, "id");
+            awaitTrue(Duration.ofSeconds(600), "the transaction to arrive (see " + log + ")",
+                    () -> expected.equals(digest(app, "public.item", COLUMNS, "id")) || !child.isAlive());
+            assertEquals(expected, digest(app, "public.item", COLUMNS, "id"), "see " + log);
+        }
+    }
+
     private static void setUp(PgDatabase legacy, PgDatabase app) throws SQLException {
+        setUp(legacy, app, ROWS);
+    }
+
+    private static void setUp(PgDatabase legacy, PgDatabase app, int rows) throws SQLException {
         exec(legacy, "CREATE TABLE public.item (id bigint PRIMARY KEY, v int NOT NULL, note text)",
-                "INSERT INTO public.item SELECT g, 0, 'item ' || g FROM generate_series(1, " + ROWS + ") g");
+                "INSERT INTO public.item SELECT g, 0, 'item ' || g FROM generate_series(1, " + rows + ") g");
         exec(app, "CREATE TABLE public.item (id bigint PRIMARY KEY, v int NOT NULL, note text)");
     }
 

@@ -74,7 +74,8 @@ final class PartitionState {
     /**
      * True when the source transaction being read holds a batch's worth of changes before its COMMIT: it is taken
      * in parts, each written into one target transaction the COMMIT's batch commits, so memory does not grow with a
-     * transaction's size. Only in transactional ordering (a partition's share of a transaction is held whole).
+     * transaction's size. Only in transactional ordering: the appliers of per-key ordering share one connection
+     * among their partitions, whose batches would commit another partition's parts, so they hold a share whole.
      */
     boolean partDue(ApplierConfig config) {
         return !share && assembler.held(lastTxId) >= config.maxBatchChanges();

@@ -49,11 +49,11 @@ public final class TransactionAssembler {
                 open.remove(txId);
                 List<ChangeEnvelope> changes = new ArrayList<>(pending.changes.values());
                 long txOrder = changes.isEmpty() ? 0 : changes.get(changes.size() - 1).position().txOrder();
-                if (changes.isEmpty() && pending.takenUpTo > 0) {
+                if (changes.isEmpty() && pending.takenCount > 0) {
                     txOrder = pending.txOrder;
                 }
                 return new SourceTransaction(txId, txOrder, envelope.commitTimeMs(), changes, pending.firstOffset,
-                        envelope.eventCount(), logOffset + 1, pending.takenUpTo);
+                        envelope.eventCount(), logOffset + 1, pending.takenUpTo, pending.takenCount);
             }
             default -> throw new IllegalStateException("unknown envelope kind " + envelope.kind());
         }
@@ -71,6 +71,15 @@ public final class TransactionAssembler {
      * log lost changes, and taking them would apply the transaction without them.
      */
     public List<ChangeEnvelope> takeOpen(long txId) {
+        return takeOpen(txId, true);
+    }
+
+    /**
+     * Takes the changes held for the open transaction {@code txId} like {@link #takeOpen(long)}; {@code numbered}
+     * says whether they are the whole transaction, numbered without a gap (the ordered change log), or a partition's
+     * share of it (checked only by its count, at its COMMIT).
+     */
+    public List<ChangeEnvelope> takeOpen(long txId, boolean numbered) {
         Pending pending = open.get(txId);
         if (pending == null || pending.changes.isEmpty()) {
             return List.of();
@@ -78,7 +87,7 @@ public final class TransactionAssembler {
         long expected = pending.takenUpTo + 1;
         long first = pending.changes.firstKey();
         long last = pending.changes.lastKey();
-        if (first != expected || last - first + 1 != pending.changes.size()) {
+        if (numbered && (first != expected || last - first + 1 != pending.changes.size())) {
             throw new IncompleteTransactionException("source transaction " + txId + " is missing changes in the change "
                     + "log: after change " + pending.takenUpTo + " it holds " + pending.changes.size() + " changes numbered "
                     + first + " to " + last + " (offsets from " + pending.firstOffset + "); applying it would lose changes");
@@ -86,6 +95,7 @@ public final class TransactionAssembler {
         List<ChangeEnvelope> part = new ArrayList<>(pending.changes.values());
         pending.changes.clear();
         pending.takenUpTo = last;
+        pending.takenCount += part.size();
         pending.txOrder = part.get(part.size() - 1).position().txOrder();
         return part;
     }
@@ -104,6 +114,7 @@ public final class TransactionAssembler {
         final TreeMap<Long, ChangeEnvelope> changes = new TreeMap<>();
         /** The highest change number taken in parts before the COMMIT, and the transaction's order key then. */
         long takenUpTo;
+        long takenCount;
         long txOrder;
 
         Pending(long firstOffset) {

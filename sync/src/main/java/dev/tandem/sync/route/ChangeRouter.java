@@ -15,6 +15,7 @@ import dev.tandem.sync.control.AppliedPosition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,12 +44,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only complete transactions are routed, and the ordered log's offset is committed to Kafka only once the broker
  * acknowledged everything routed before it; a restart routes again from the first transaction not yet routed
- * whole. A transaction routed twice is harmless: appliers skip what their stored position covers. One router runs
+ * whole. A transaction routed twice is harmless: appliers skip what their stored position covers. A transaction too
+ * large to hold is routed in parts of {@link #PART_CHANGES} as it arrives; its COMMITs follow its last part. One router runs
  * per migration: every instance starts one, and the consumer group hands the ordered log's single partition to one.
  */
 public final class ChangeRouter implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeRouter.class);
+    /** Changes of an open transaction held before they are routed: the router's memory does not grow past it. */
+    static final int PART_CHANGES = 5_000;
 
     private final String migration;
     private final String logTopic;
@@ -61,6 +65,8 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
     private final AtomicLong routed = new AtomicLong();
     private TransactionAssembler assembler;
     private FragmentJoiner fragments;
+    /** Per open transaction routed in parts: what each partition got so far. */
+    private final Map<Long, long[]> partCounts = new HashMap<>();
     private AppliedPosition lastRouted = AppliedPosition.START;
     private volatile boolean stopping;
     private volatile boolean started;
@@ -110,7 +116,11 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                         continue; // a fragment of a large change, routed once it is whole
                     }
                     SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset());
-                    if (tx != null && !tx.changes().isEmpty() && !lastRouted.covers(tx.txOrder(), tx.txId())) {
+                    SourcePosition at = joined.envelope().position();
+                    if (tx == null && assembler.held(at.txId()) >= PART_CHANGES) {
+                        routePart(at.txId(), at.txOrder(), sent);
+                    } else if (tx != null && (!tx.changes().isEmpty() || tx.streamed())
+                            && !lastRouted.covers(tx.txOrder(), tx.txId())) {
                         route(tx, record.offset(), sent);
                     }
                 }
@@ -141,8 +151,31 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                     + "COMMIT (offsets from " + tx.firstOffset() + "); routing it would lose changes, so the router stops: "
                     + "re-run the backfill for migration " + migration);
         }
-        long[] counts = new long[partitions];
-        for (ChangeEnvelope change : tx.changes()) {
+        long[] counts = partCounts.containsKey(tx.txId()) ? partCounts.remove(tx.txId()) : new long[partitions];
+        routeChanges(tx.changes(), counts, sent);
+        SourcePosition commit = new SourcePosition(tx.txOrder(), 0, tx.txId(), 0);
+        for (int p = 0; p < partitions; p++) {
+            if (counts[p] > 0) {
+                sent.addAll(send(p, ChangeEnvelope.commit(commit, tx.commitTimeMs(), counts[p]), commitOffset));
+            }
+        }
+        lastRouted = new AppliedPosition(0, tx.txOrder(), tx.txId());
+    }
+
+    /**
+     * Routes what is held of a transaction too large to hold whole before its COMMIT, counting what each partition got
+     * for the COMMITs. Routed again whole after a restart (the offset stays before it until its COMMIT is routed),
+     * which appliers take as a repeat of changes they hold.
+     */
+    private void routePart(long txId, long txOrder, List<Future<RecordMetadata>> sent) {
+        List<ChangeEnvelope> part = assembler.takeOpen(txId);
+        if (!lastRouted.covers(txOrder, txId)) {
+            routeChanges(part, partCounts.computeIfAbsent(txId, id -> new long[partitions]), sent);
+        }
+    }
+
+    private void routeChanges(List<ChangeEnvelope> changes, long[] counts, List<Future<RecordMetadata>> sent) {
+        for (ChangeEnvelope change : changes) {
             if (change.kind() == EnvelopeKind.FENCE) {
                 for (int p = 0; p < partitions; p++) {
                     sent.addAll(send(p, change, null));
@@ -154,13 +187,6 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                 counts[p]++;
             }
         }
-        SourcePosition commit = new SourcePosition(tx.txOrder(), 0, tx.txId(), 0);
-        for (int p = 0; p < partitions; p++) {
-            if (counts[p] > 0) {
-                sent.addAll(send(p, ChangeEnvelope.commit(commit, tx.commitTimeMs(), counts[p]), commitOffset));
-            }
-        }
-        lastRouted = new AppliedPosition(0, tx.txOrder(), tx.txId());
     }
 
     /** Sends the envelope to the partition (a large one as consecutive fragments); returns the records' acks. */
@@ -215,6 +241,7 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
             consumer.seek(log0, from);
             assembler = new TransactionAssembler();
             fragments = new FragmentJoiner();
+            partCounts.clear();
             lastRouted = AppliedPosition.START;
             log.info("router of migration {}: routes {} from offset {} into {} partitions of {}", migration, logTopic,
                     from, partitions, keyedTopic);
