@@ -24,6 +24,10 @@ final class PartitionState {
     private int readyChanges;
     private long readySince;
     private long nextOffset;
+    /** Encoded bytes held for an open transaction at which its part is due, however few changes they are. */
+    static final long PART_BYTES = 16L << 20;
+    /** Bytes of the records read since the last COMMIT or part: what the open transaction holds, about. */
+    private long heldBytes;
     /** The source transaction of the last record read, and its order key while it is open. */
     private long lastTxId = -1;
     private long lastTxOrder;
@@ -43,6 +47,7 @@ final class PartitionState {
     void add(ConsumerRecord<byte[], byte[]> record, ApplyStats stats, String migration) {
         FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
         nextOffset = record.offset() + 1;
+        heldBytes += record.value().length;
         if (joined == null) {
             return; // a fragment of a large change: the change is taken once its last fragment arrived
         }
@@ -50,6 +55,9 @@ final class PartitionState {
         lastTxId = envelope.position().txId();
         lastTxOrder = envelope.position().txOrder();
         SourceTransaction tx = assembler.add(envelope, joined.firstOffset(), KeyedLog.logOffsetOf(record));
+        if (tx != null) {
+            heldBytes = 0;
+        }
         if (tx == null || (tx.changes().isEmpty() && !tx.streamed())) {
             return; // a transaction without captured changes, or a repeated COMMIT marker
         }
@@ -72,13 +80,15 @@ final class PartitionState {
     }
 
     /**
-     * True when the source transaction being read holds a batch's worth of changes before its COMMIT: it is taken
+     * True when the source transaction being read holds a batch's worth of changes (or {@link #PART_BYTES} of large
+     * ones) before its COMMIT: it is taken
      * in parts, each written into one target transaction the COMMIT's batch commits, so memory does not grow with a
      * transaction's size. Only in transactional ordering: the appliers of per-key ordering share one connection
      * among their partitions, whose batches would commit another partition's parts, so they hold a share whole.
      */
     boolean partDue(ApplierConfig config) {
-        return !share && assembler.held(lastTxId) >= config.maxBatchChanges();
+        int held = assembler.held(lastTxId);
+        return !share && (held >= config.maxBatchChanges() || (held > 0 && heldBytes >= PART_BYTES));
     }
 
     /**
@@ -87,6 +97,7 @@ final class PartitionState {
      */
     List<ChangeEnvelope> takePart() {
         List<ChangeEnvelope> part = assembler.takeOpen(lastTxId);
+        heldBytes = 0;
         if (position.covers(lastTxOrder, lastTxId)) {
             return List.of();
         }

@@ -53,6 +53,8 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChangeRouter.class);
     /** Changes of an open transaction held before they are routed: the router's memory does not grow past it. */
     static final int PART_CHANGES = 5_000;
+    /** Or this many bytes of records (a few large changes). */
+    static final long PART_BYTES = 16L << 20;
 
     private final String migration;
     private final String logTopic;
@@ -67,6 +69,8 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
     private FragmentJoiner fragments;
     /** Per open transaction routed in parts: what each partition got so far. */
     private final Map<Long, long[]> partCounts = new HashMap<>();
+    /** Bytes of the records read since the last COMMIT or part. */
+    private long heldBytes;
     private AppliedPosition lastRouted = AppliedPosition.START;
     private volatile boolean stopping;
     private volatile boolean started;
@@ -117,8 +121,11 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                     }
                     SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset());
                     SourcePosition at = joined.envelope().position();
-                    if (tx == null && assembler.held(at.txId()) >= PART_CHANGES) {
+                    heldBytes = tx != null ? 0 : heldBytes + record.value().length;
+                    int held = tx == null ? assembler.held(at.txId()) : 0;
+                    if (held >= PART_CHANGES || (held > 0 && heldBytes >= PART_BYTES)) {
                         routePart(at.txId(), at.txOrder(), sent);
+                        heldBytes = 0;
                     } else if (tx != null && (!tx.changes().isEmpty() || tx.streamed())
                             && !lastRouted.covers(tx.txOrder(), tx.txId())) {
                         route(tx, record.offset(), sent);
