@@ -14,6 +14,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class PartitionState {
 
+    /** Encoded bytes held for an open transaction at which its part is due, however few changes they are. */
+    static final long PART_BYTES = 16L << 20;
+
     final int partition;
     final BatchApplier batches;
     private final boolean share;
@@ -24,8 +27,6 @@ final class PartitionState {
     private int readyChanges;
     private long readySince;
     private long nextOffset;
-    /** Encoded bytes held for an open transaction at which its part is due, however few changes they are. */
-    static final long PART_BYTES = 16L << 20;
     /** Bytes of the records read since the last COMMIT or part: what the open transaction holds, about. */
     private long heldBytes;
     /** The source transaction of the last record read, and its order key while it is open. */
@@ -81,10 +82,10 @@ final class PartitionState {
 
     /**
      * True when the source transaction being read holds a batch's worth of changes (or {@link #PART_BYTES} of large
-     * ones) before its COMMIT: it is taken
-     * in parts, each written into one target transaction the COMMIT's batch commits, so memory does not grow with a
-     * transaction's size. Only in transactional ordering: the appliers of per-key ordering share one connection
-     * among their partitions, whose batches would commit another partition's parts, so they hold a share whole.
+     * ones) before its COMMIT: it is taken in parts, each written into one target transaction the COMMIT's batch
+     * commits, so memory does not grow with a transaction's size. Only in transactional ordering: the appliers of
+     * per-key ordering share one connection among their partitions, whose batches would commit another partition's
+     * parts, so they hold a share whole.
      */
     boolean partDue(ApplierConfig config) {
         int held = assembler.held(lastTxId);
