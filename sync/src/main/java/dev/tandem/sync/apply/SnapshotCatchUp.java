@@ -1,6 +1,7 @@
 package dev.tandem.sync.apply;
 
-import dev.tandem.capture.envelope.FragmentJoiner;
+import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.FencesSeen;
@@ -52,7 +53,6 @@ public final class SnapshotCatchUp {
             consumer.assign(List.of(partition));
             consumer.seek(partition, position.nextOffset());
             TransactionAssembler assembler = new TransactionAssembler();
-            FragmentJoiner fragments = new FragmentJoiner();
             List<SourceTransaction> ready = new ArrayList<>();
             long nextOffset = position.nextOffset();
             Long firstUnseen = null;
@@ -63,11 +63,8 @@ public final class SnapshotCatchUp {
                         break;
                     }
                     nextOffset = record.offset() + 1;
-                    FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
-                    if (joined == null) {
-                        continue;
-                    }
-                    SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset());
+                    ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
+                    SourceTransaction tx = assembler.add(envelope, record.offset());
                     if (tx == null || tx.changes().isEmpty()) {
                         continue;
                     }
@@ -87,7 +84,7 @@ public final class SnapshotCatchUp {
                     readyChanges += tx.changes().size();
                 }
                 if (readyChanges >= config.maxBatchChanges()) {
-                    long resumeAt = resumeOffset(assembler, fragments, nextOffset);
+                    long resumeAt = assembler.earliestOpenOffset().orElse(nextOffset);
                     position = applyBatch(target, batches, ready, position, resumeAt);
                     applied += ready.size();
                     ready.clear();
@@ -95,7 +92,7 @@ public final class SnapshotCatchUp {
                 }
             }
             if (!ready.isEmpty()) {
-                long resumeAt = resumeOffset(assembler, fragments, nextOffset);
+                long resumeAt = assembler.earliestOpenOffset().orElse(nextOffset);
                 if (firstUnseen != null) {
                     resumeAt = Math.min(resumeAt, firstUnseen);
                 }
@@ -128,12 +125,6 @@ public final class SnapshotCatchUp {
         }
         batches.drainParked();
         return next;
-    }
-
-    /** The first record of the earliest open transaction or of a change still being joined, else {@code next}. */
-    private static long resumeOffset(TransactionAssembler assembler, FragmentJoiner fragments, long next) {
-        long resume = assembler.earliestOpenOffset().orElse(next);
-        return Math.min(resume, fragments.joiningSince().orElse(resume));
     }
 
     private static boolean covered(List<SourceTransaction> ready, SourceTransaction tx) {
