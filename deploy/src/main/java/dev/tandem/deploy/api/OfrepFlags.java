@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.lifecycle.ControlUnavailableException;
+import dev.tandem.deploy.lifecycle.MigrationPhase;
 import dev.tandem.deploy.lifecycle.RouteView;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,13 +79,12 @@ final class OfrepFlags {
      * metadata's {@code writable} says so, so an application can hold its writes for the block instead of retrying.
      */
     private Map<String, Object> side() throws ControlUnavailableException {
-        Map<String, Object> route = RouteView.route(newDb, migration);
-        String side = (String) route.get("route");
-        String phase = (String) route.get("phase");
+        MigrationPhase phase = RouteView.phase(newDb, migration);
+        String side = phase.route();
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("migration", migration);
-        metadata.put("phase", phase);
-        metadata.put("writable", !phase.equals("cutting-over") && !phase.equals("rolling-back"));
+        metadata.put("phase", phase.label());
+        metadata.put("writable", !phase.switching());
         Map<String, Object> flag = new LinkedHashMap<>();
         flag.put("key", flagKey());
         flag.put("value", side);

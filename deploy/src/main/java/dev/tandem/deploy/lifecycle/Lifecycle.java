@@ -33,6 +33,7 @@ public final class Lifecycle {
     private final MigrationConfig migration;
     private final MappingSpec mapping;
     private final ReconcileConfig reconcile;
+    private Sides forwardSides;
 
     public Lifecycle(MigrationConfig migration, MappingSpec mapping, ReconcileConfig reconcile) {
         this.migration = migration;
@@ -99,9 +100,14 @@ public final class Lifecycle {
         return ContinuousReconciler.forRun(migration, reconcile, sidesForward().forward(), metrics).start();
     }
 
-    private Sides sidesForward() {
+    /** Compiled once: the supervisor's recovery, the verifier and the slot readings of one run share it. */
+    private synchronized Sides sidesForward() {
+        if (forwardSides != null) {
+            return forwardSides;
+        }
         try {
-            return SidesSetup.sidesForward(migration, mapping);
+            forwardSides = SidesSetup.sidesForward(migration, mapping);
+            return forwardSides;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot compile the mapping of " + migration.migration() + " against "
                     + migration.source() + " and " + migration.target() + ": " + e.getMessage(), e);

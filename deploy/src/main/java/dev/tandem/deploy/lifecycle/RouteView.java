@@ -13,9 +13,14 @@ public final class RouteView {
 
     /** {@code {migration, route, phase}}: {@code route} is {@code legacy} or {@code new}. */
     public static Map<String, Object> route(PgDatabase target, String migration) throws ControlUnavailableException {
+        MigrationPhase phase = phase(target, migration);
+        return Map.of("migration", migration, "route", phase.route(), "phase", phase.label());
+    }
+
+    /** The migration's phase, which decides its route. */
+    public static MigrationPhase phase(PgDatabase target, String migration) throws ControlUnavailableException {
         try {
-            MigrationPhase phase = new PhaseStore(migration, target).phase();
-            return Map.of("migration", migration, "route", phase.route(), "phase", phase.label());
+            return new PhaseStore(migration, target).phase();
         } catch (SQLException e) {
             throw unavailable(target, migration, e);
         }

@@ -52,7 +52,7 @@ public final class PipelineMetrics implements AutoCloseable {
     public PipelineMetrics(String migration, Supplier<Pipeline> active, Supplier<String> direction,
                            Map<String, LongSupplier> slots) {
         this.active = active;
-        Object pipeline = this; // meters read the active pipeline when scraped, whichever it is by then
+        Object running = this; // meters read the active pipeline when scraped, whichever it is by then
         registry.config().commonTags("migration", migration);
         for (String way : List.of("forward", "reverse")) {
             Gauge.builder("tandem_sync_direction", direction, d -> way.equals(d.get()) ? 1 : 0).tag("direction", way)
@@ -63,31 +63,31 @@ public final class PipelineMetrics implements AutoCloseable {
                 .tag("slot", way).strongReference(true)
                 .description("WAL the direction's replication slot holds on its database, running or idle (-1: no slot yet)")
                 .register(registry));
-        FunctionCounter.builder("tandem_capture_envelopes", pipeline, p -> read(Pipeline::envelopesCaptured))
+        FunctionCounter.builder("tandem_capture_envelopes", running, p -> read(Pipeline::envelopesCaptured))
                 .description("Change envelopes (changes and transaction markers) the capture wrote to Kafka since start")
                 .register(registry);
-        FunctionCounter.builder("tandem_apply_changes", pipeline, stat(ApplyStats::changesApplied))
+        FunctionCounter.builder("tandem_apply_changes", running, stat(ApplyStats::changesApplied))
                 .description("Row changes the applier wrote to the new schema since start").register(registry);
-        FunctionCounter.builder("tandem_apply_transactions", pipeline, stat(ApplyStats::transactionsApplied))
+        FunctionCounter.builder("tandem_apply_transactions", running, stat(ApplyStats::transactionsApplied))
                 .description("Source transactions applied since start").register(registry);
-        FunctionCounter.builder("tandem_apply_batches", pipeline, stat(ApplyStats::batches))
+        FunctionCounter.builder("tandem_apply_batches", running, stat(ApplyStats::batches))
                 .description("Target transactions (batches) committed since start").register(registry);
-        FunctionCounter.builder("tandem_apply_replays_skipped", pipeline, stat(ApplyStats::replaysSkipped))
+        FunctionCounter.builder("tandem_apply_replays_skipped", running, stat(ApplyStats::replaysSkipped))
                 .description("Transactions read again after a capture restart and skipped as already applied")
                 .register(registry);
-        Gauge.builder("tandem_apply_lag_seconds", pipeline, stat(s -> s.lagPercentileMs(50) / 1000.0))
+        Gauge.builder("tandem_apply_lag_seconds", running, stat(s -> s.lagPercentileMs(50) / 1000.0))
                 .tag("quantile", "0.5").description("Source commit → applied delay over recent transactions")
                 .register(registry);
-        Gauge.builder("tandem_apply_lag_seconds", pipeline, stat(s -> s.lagPercentileMs(99) / 1000.0))
+        Gauge.builder("tandem_apply_lag_seconds", running, stat(s -> s.lagPercentileMs(99) / 1000.0))
                 .tag("quantile", "0.99").description("Source commit → applied delay over recent transactions")
                 .register(registry);
-        Gauge.builder("tandem_backfill_rows", pipeline, p -> read(Pipeline::rowsBackfilled))
+        Gauge.builder("tandem_backfill_rows", running, p -> read(Pipeline::rowsBackfilled))
                 .description("Rows copied by the backfill so far").register(registry);
-        FunctionCounter.builder("tandem_backfill_throttle_pauses", pipeline,
+        FunctionCounter.builder("tandem_backfill_throttle_pauses", running,
                         p -> read(a -> a.sourceLoad() == null ? 0 : a.sourceLoad().pauses()))
                 .description("Pauses of the backfill because the slot's WAL or the source's load was over its threshold")
                 .register(registry);
-        Gauge.builder("tandem_pipeline_failed", pipeline, p -> read(a -> a.failure() == null ? 0 : 1))
+        Gauge.builder("tandem_pipeline_failed", running, p -> read(a -> a.failure() == null ? 0 : 1))
                 .description("1 when capture or apply stopped on an error").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);

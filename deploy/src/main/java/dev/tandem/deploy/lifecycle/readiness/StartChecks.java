@@ -30,8 +30,8 @@ public final class StartChecks {
             refusals.add("Kafka (kafka.bootstrap): " + kafka.detail() + "; " + kafka.fix());
         }
         if (apiPort != null && apiPort != 0) {
-            try (ServerSocket probe = new ServerSocket(apiPort, 1, InetAddress.getByName(apiHost))) {
-                probe.setReuseAddress(true);
+            try (ServerSocket ignored = new ServerSocket(apiPort, 1, InetAddress.getByName(apiHost))) {
+                // bound and released at once: the port is free for the API
             } catch (IOException e) {
                 refusals.add("API (--api-port): cannot listen on " + apiHost + ":" + apiPort + " (" + e.getMessage()
                         + "); stop what uses the port or choose another --api-port");
