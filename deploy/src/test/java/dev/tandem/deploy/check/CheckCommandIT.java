@@ -31,6 +31,7 @@ class CheckCommandIT {
         postgres.createDatabase("check_new");
         try (Connection c = postgres.connect("check_legacy"); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS public.a (id int PRIMARY KEY, name text)");
+            st.execute("ALTER TABLE public.a ADD COLUMN IF NOT EXISTS price numeric(10,2), ADD COLUMN IF NOT EXISTS code varchar(20)");
         }
         try (Connection c = postgres.connect("check_new"); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY, title text, size int)");
@@ -78,6 +79,10 @@ class CheckCommandIT {
                 "--target", postgres.jdbcUrl("check_new"));
         assertEquals(0, identityFull.exit, identityFull.out);
         assertTrue(!identityFull.out.contains("TOAST"), "REPLICA IDENTITY FULL sends every column: " + identityFull.out);
+        Path bounded = write(dir, "title: a.code || a.price::text");
+        Result small = run("check", "--mapping", bounded.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"));
+        assertTrue(!small.out.contains("WARN TOAST"), "numeric(10,2) and varchar(20) never leave the row: " + small.out);
     }
 
     @Test

@@ -65,7 +65,11 @@ final class ToastCheck {
         try (PreparedStatement ps = source.prepareStatement("""
                 SELECT a.attname FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
                 WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped
-                  AND a.attstorage <> 'p' AND k.relreplident <> 'f'""")) {
+                  AND a.attstorage <> 'p' AND k.relreplident <> 'f'
+                  -- a declared size far below the ~2 kB TOAST threshold never goes out of line: numeric(p,s),
+                  -- varchar(n) and char(n) up to 500 characters (atttypmod is n + 4)
+                  AND NOT (a.atttypid = 'numeric'::regtype AND a.atttypmod >= 0)
+                  AND NOT (a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod BETWEEN 0 AND 504)""")) {
             ps.setString(1, SqlIdentifiers.quoteQualified(table));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
