@@ -2,6 +2,7 @@ package dev.tandem.capture;
 
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
+import dev.tandem.capture.envelope.EnvelopeFragments;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,11 @@ public final class KafkaChangeWriter implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        // Records stay under EnvelopeFragments.RECORD_BYTES, so the defaults hold: requests of at most 1 MiB (what a
+        // broker accepts by default) and at most 32 MiB waiting to be sent, which bounds the producer's heap whatever
+        // the size of a transaction or a value (a send waits for room).
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1024 * 1024);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         return props;
@@ -65,18 +71,30 @@ public final class KafkaChangeWriter implements AutoCloseable {
         return key.append(']').toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Sends the envelopes in order and blocks until the broker acknowledged all of them. */
+    /**
+     * Sends the envelopes in order and blocks until the broker acknowledged all of them. An envelope larger than
+     * one record goes as consecutive fragments ({@link EnvelopeFragments}); one too large for this process's heap
+     * to pass stops the capture with its table, key and the fix ({@link ValueSizeLimit}).
+     */
     public void writeAcknowledged(List<ChangeEnvelope> envelopes) throws InterruptedException {
         List<Future<RecordMetadata>> acks = new ArrayList<>(envelopes.size());
+        List<ChangeEnvelope> sentFor = new ArrayList<>(envelopes.size());
         for (ChangeEnvelope envelope : envelopes) {
-            acks.add(producer.send(new ProducerRecord<>(topic, keyOf(envelope), EnvelopeCodec.encode(envelope))));
+            byte[] key = keyOf(envelope);
+            byte[] encoded = EnvelopeCodec.encode(envelope);
+            ValueSizeLimit.check(envelope, encoded.length);
+            EnvelopeFragments records = EnvelopeFragments.of(encoded, envelope.position());
+            for (int i = 0; i < records.count(); i++) {
+                acks.add(producer.send(new ProducerRecord<>(topic, key, records.record(i))));
+                sentFor.add(envelope);
+            }
         }
         producer.flush();
         for (int i = 0; i < acks.size(); i++) {
             try {
                 acks.get(i).get();
             } catch (ExecutionException e) {
-                throw new IllegalStateException("broker refused change " + envelopes.get(i).position() + " for topic "
+                throw new IllegalStateException("broker refused change " + sentFor.get(i).position() + " for topic "
                         + topic + "; the capture stops so the change is re-read after restart", e.getCause());
             }
         }

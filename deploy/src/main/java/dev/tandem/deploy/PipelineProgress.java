@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * The status report of a running pipeline for {@link ProgressLine}: backfill progress (rows, chunks, rate, ETA overall
- * and per unfinished table, throttle pauses), changes applied and their rate, lag, the slot's retained WAL, and any
- * extra; the bar follows the backfill while it copies.
+ * and per unfinished table, throttle pauses), changes applied and their rate, lag, progress inside a large source
+ * transaction, the slot's retained WAL, and any extra; the bar follows the backfill while it copies.
  */
 final class PipelineProgress implements Supplier<ProgressLine.Frame> {
 
@@ -46,9 +46,9 @@ final class PipelineProgress implements Supplier<ProgressLine.Frame> {
         double rate = (applied - lastApplied) / Math.max(1e-3, (now - lastAt) / 1e9);
         lastApplied = applied;
         lastAt = now;
-        String line = String.format("%s | %s: applied %d changes (%.0f/s) | lag p99 %s%s%s", backfill(), direction.get(),
-                applied, rate,
-                stats == null ? "-" : stats.lagPercentileMs(99) + " ms", wal(), extra.get());
+        String line = String.format("%s | %s: applied %d changes (%.0f/s) | lag p99 %s%s%s%s", backfill(), direction.get(),
+                applied, rate, stats == null ? "-" : stats.lagPercentileMs(99) + " ms", openTransaction(stats), wal(),
+                extra.get());
         TableProgress all = pipeline.backfillProgress().overall();
         boolean copying = all.chunksTotal() > 0 && !all.done() && all.rowsEstimated() > 0;
         return new ProgressLine.Frame(copying ? (double) all.rowsCopied() / all.rowsEstimated() : Double.NaN, line);
@@ -82,6 +82,12 @@ final class PipelineProgress implements Supplier<ProgressLine.Frame> {
 
     private static String eta(TableProgress table) {
         return table.etaSeconds() == null ? "?" : Math.round(table.etaSeconds()) + " s";
+    }
+
+    /** A large source transaction being applied in parts: how far it got (its total is known only at its commit). */
+    private static String openTransaction(ApplyStats stats) {
+        long inOpen = stats == null ? 0 : stats.changesInOpenTransaction();
+        return inOpen == 0 ? "" : " | large transaction: " + inOpen + " changes applied so far, committed at its end";
     }
 
     private String wal() {

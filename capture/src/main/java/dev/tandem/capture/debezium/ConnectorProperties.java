@@ -51,6 +51,8 @@ public final class ConnectorProperties {
         p.setProperty("poll.interval.ms", "10");
         p.setProperty("max.batch.size", "4096");
         p.setProperty("max.queue.size", "16384");
+        // ... and at most 64 MiB of them (plus the one that crosses it): many large values must not fill the heap
+        p.setProperty("max.queue.size.in.bytes", Long.toString(64L << 20));
 
         p.setProperty("provide.transaction.metadata", "true");
         // Only tandem's fences travel with the changes: other applications' logical messages are left out of the

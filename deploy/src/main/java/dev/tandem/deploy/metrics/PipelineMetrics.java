@@ -81,6 +81,10 @@ public final class PipelineMetrics implements AutoCloseable {
         Gauge.builder("tandem_apply_lag_seconds", running, stat(s -> s.lagPercentileMs(99) / 1000.0))
                 .tag("quantile", "0.99").description("Source commit → applied delay over recent transactions")
                 .register(registry);
+        Gauge.builder("tandem_apply_open_transaction_changes", running, stat(ApplyStats::changesInOpenTransaction))
+                .description("Changes of a large source transaction written so far into the target transaction its "
+                        + "commit will commit (0 when none is open); its total is known only at its commit")
+                .register(registry);
         Gauge.builder("tandem_backfill_rows", running, p -> read(Pipeline::rowsBackfilled))
                 .description("Rows copied by the backfill so far").register(registry);
         FunctionCounter.builder("tandem_backfill_throttle_pauses", running,

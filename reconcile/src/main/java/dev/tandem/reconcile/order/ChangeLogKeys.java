@@ -1,8 +1,8 @@
 package dev.tandem.reconcile.order;
 
 import dev.tandem.capture.envelope.ChangeEnvelope;
-import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.capture.envelope.EnvelopeKind;
+import dev.tandem.capture.envelope.FragmentJoiner;
 import dev.tandem.capture.envelope.Operation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +29,7 @@ public final class ChangeLogKeys implements AutoCloseable {
     private final TopicPartition partition;
     private final String topic;
     private long next;
+    private FragmentJoiner fragments = new FragmentJoiner();
 
     /** Positions a reader at {@code fromOffset} of the change topic and fetches its metadata now. */
     public ChangeLogKeys(String bootstrapServers, String topic, long fromOffset) {
@@ -56,6 +57,7 @@ public final class ChangeLogKeys implements AutoCloseable {
     public void seek(long offset) {
         consumer.seek(partition, offset);
         next = offset;
+        fragments = new FragmentJoiner(); // stretches start at a change's first record, never inside one
     }
 
     /**
@@ -80,7 +82,11 @@ public final class ChangeLogKeys implements AutoCloseable {
                     break;
                 }
                 next = record.offset() + 1;
-                ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
+                FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
+                if (joined == null) {
+                    continue; // a fragment of a large change: its key comes with the last one
+                }
+                ChangeEnvelope envelope = joined.envelope();
                 if (envelope.kind() == EnvelopeKind.CHANGE && envelope.operation() == Operation.TRUNCATE) {
                     // a truncate changes every row, and has no key: no key-by-key re-check can cover it
                     throw new IllegalStateException(envelope.table() + " was truncated at offset " + record.offset()

@@ -16,6 +16,7 @@ public final class ApplyStats {
     private final AtomicLong transactionsApplied = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong replaysSkipped = new AtomicLong();
+    private final AtomicLong inOpenTransaction = new AtomicLong();
     private final AtomicLong lastLagMs = new AtomicLong();
     private final Map<String, AtomicLong> changesByTable = new ConcurrentHashMap<>();
     private final long[] lagRing = new long[LAG_SAMPLES];
@@ -23,9 +24,23 @@ public final class ApplyStats {
     private long lagCount;
 
     void recordBatch(int transactions, long changes) {
+        inOpenTransaction.set(0);
         batches.incrementAndGet();
         transactionsApplied.addAndGet(transactions);
         changesApplied.addAndGet(changes);
+    }
+
+    /** Counts a part of a large source transaction written into a target transaction not yet committed. */
+    void recordPart(long changes) {
+        inOpenTransaction.addAndGet(changes);
+    }
+
+    /**
+     * Changes of a large source transaction applied so far in a target transaction its COMMIT will commit: progress
+     * inside one transaction, 0 when none is open. Its total is known only at its COMMIT.
+     */
+    public long changesInOpenTransaction() {
+        return inOpenTransaction.get();
     }
 
     /** Adds a committed batch's changes per target table. */

@@ -70,26 +70,44 @@ final class BatchApplier {
      */
     long apply(Connection c, List<SourceTransaction> transactions, AppliedPosition current, AppliedPosition next)
             throws SQLException {
+        List<ChangeEnvelope> all = new ArrayList<>();
+        long newestCommit = 0;
+        for (SourceTransaction tx : transactions) {
+            all.addAll(tx.changes());
+            newestCommit = Math.max(newestCommit, tx.commitTimeMs());
+        }
+        long changes = write(c, all);
+        positions.advance(c, current, next, newestCommit, transactions.get(transactions.size() - 1).logEnd());
+        return changes;
+    }
+
+    /**
+     * Writes one part of a source transaction too large to hold whole into the caller's open target transaction,
+     * without moving the position: the part becomes visible only with the COMMIT's batch, in the same target
+     * transaction. Returns the number of changes applied or parked.
+     */
+    long applyPart(Connection c, List<ChangeEnvelope> part) throws SQLException {
+        return write(c, part);
+    }
+
+    /** Writes the changes' net effect and records their fences as seen; the caller moves the position and commits. */
+    private long write(Connection c, List<ChangeEnvelope> changesInOrder) throws SQLException {
         Map<String, NetChanges> bySource = new LinkedHashMap<>();
         List<ChangeEnvelope> fences = new ArrayList<>();
         long changes = 0;
-        long newestCommit = 0;
-        for (SourceTransaction tx : transactions) {
-            for (ChangeEnvelope change : tx.changes()) {
-                if (change.kind() == EnvelopeKind.FENCE) {
-                    fences.add(change);
-                    continue;
-                }
-                if (!mappedSources.contains(change.table())) {
-                    throw new IllegalStateException("captured change for " + change.table() + " at " + change.position()
-                            + " but the migration maps no such table, so it would be lost: if it is a partition of a "
-                            + "mapped table, its root must publish it (publish_via_partition_root = true on the "
-                            + "migration's publication); otherwise map it, or remove it from the publication");
-                }
-                bySource.computeIfAbsent(change.table(), t -> new NetChanges()).add(change);
-                changes++;
+        for (ChangeEnvelope change : changesInOrder) {
+            if (change.kind() == EnvelopeKind.FENCE) {
+                fences.add(change);
+                continue;
             }
-            newestCommit = Math.max(newestCommit, tx.commitTimeMs());
+            if (!mappedSources.contains(change.table())) {
+                throw new IllegalStateException("captured change for " + change.table() + " at " + change.position()
+                        + " but the migration maps no such table, so it would be lost: if it is a partition of a "
+                        + "mapped table, its root must publish it (publish_via_partition_root = true on the "
+                        + "migration's publication); otherwise map it, or remove it from the publication");
+            }
+            bySource.computeIfAbsent(change.table(), t -> new NetChanges()).add(change);
+            changes++;
         }
         Map<String, Pause> paused = handleRequests(c, states.load(c));
         appliedByTarget.clear();
@@ -115,7 +133,6 @@ final class BatchApplier {
             }
         }
         fencesSeen.record(c, fences);
-        positions.advance(c, current, next, newestCommit, transactions.get(transactions.size() - 1).logEnd());
         return changes;
     }
 

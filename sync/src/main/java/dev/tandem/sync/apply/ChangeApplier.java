@@ -1,5 +1,6 @@
 package dev.tandem.sync.apply;
 
+import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.PositionTakenException;
@@ -163,7 +164,12 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
                     applyBatch(target, partition);
                     applied = true;
                 }
-                waiting |= !partition.ready.isEmpty();
+                if (partition.partDue(config)) {
+                    applyPart(target, partition);
+                    applied = true;
+                }
+                // an open target transaction holding a part of a large source transaction is committed only by its batch
+                waiting |= !partition.ready.isEmpty() || partition.streamed() > 0;
             }
             if (applied) {
                 lastRequestCheck = System.nanoTime();
@@ -231,12 +237,43 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         }
         deadLetters.publish(batches.drainParked());
         long now = System.currentTimeMillis();
-        stats.recordBatch(partition.ready.size(), changes);
+        stats.recordBatch(partition.ready.size(), changes + partition.streamed());
         stats.recordTables(batches.appliedByTarget());
         for (SourceTransaction tx : partition.ready) {
             stats.recordLag(Math.max(0, now - tx.commitTimeMs()));
         }
         partition.applied(next);
+    }
+
+    /**
+     * Writes the next part of a source transaction too large to hold whole into the open target transaction; the
+     * complete transactions read before it are committed first, on their own. The part is committed with the rest
+     * of its transaction, and the position with it, by the batch its COMMIT completes: until then nothing of it is
+     * visible, and a restart reads it again from its first record.
+     */
+    private void applyPart(Connection target, PartitionState partition) throws SQLException {
+        if (!partition.ready.isEmpty()) {
+            applyBatch(target, partition);
+        }
+        List<ChangeEnvelope> part = partition.takePart();
+        if (part.isEmpty()) {
+            return;
+        }
+        BatchApplier batches = partition.batches;
+        try {
+            if (partition.streamed() == 0) {
+                try (Statement st = target.createStatement()) {
+                    st.execute("SET CONSTRAINTS ALL DEFERRED");
+                }
+            }
+            long changes = batches.applyPart(target, part);
+            partition.partWritten(changes);
+            stats.recordPart(changes);
+        } catch (SQLException | RuntimeException e) {
+            batches.drainParked();
+            rollbackQuietly(target, e);
+            throw e;
+        }
     }
 
     private synchronized void reopen(int part) {

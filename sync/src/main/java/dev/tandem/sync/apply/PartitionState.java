@@ -1,7 +1,7 @@
 package dev.tandem.sync.apply;
 
 import dev.tandem.capture.envelope.ChangeEnvelope;
-import dev.tandem.capture.envelope.EnvelopeCodec;
+import dev.tandem.capture.envelope.FragmentJoiner;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.route.KeyedLog;
 import java.util.ArrayList;
@@ -14,15 +14,26 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class PartitionState {
 
+    /** Encoded bytes held for an open transaction at which its part is due, however few changes they are. */
+    static final long PART_BYTES = 16L << 20;
+
     final int partition;
     final BatchApplier batches;
     private final boolean share;
     AppliedPosition position;
     private final TransactionAssembler assembler = new TransactionAssembler();
+    private final FragmentJoiner fragments = new FragmentJoiner();
     final List<SourceTransaction> ready = new ArrayList<>();
     private int readyChanges;
     private long readySince;
     private long nextOffset;
+    /** Bytes of the records read since the last COMMIT or part: what the open transaction holds, about. */
+    private long heldBytes;
+    /** The source transaction of the last record read, and its order key while it is open. */
+    private long lastTxId = -1;
+    private long lastTxOrder;
+    /** Changes of the open source transaction already written into the open target transaction (0: none). */
+    private long streamed;
 
     /** @param share whether the partition holds a share of each transaction (per-key) rather than all of it */
     PartitionState(int partition, BatchApplier batches, AppliedPosition position, long readFrom, boolean share) {
@@ -35,10 +46,20 @@ final class PartitionState {
 
     /** Takes one record; a transaction it completes joins the ready ones unless already applied. */
     void add(ConsumerRecord<byte[], byte[]> record, ApplyStats stats, String migration) {
-        ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
+        FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
         nextOffset = record.offset() + 1;
-        SourceTransaction tx = assembler.add(envelope, record.offset(), KeyedLog.logOffsetOf(record));
-        if (tx == null || tx.changes().isEmpty()) {
+        heldBytes += record.value().length;
+        if (joined == null) {
+            return; // a fragment of a large change: the change is taken once its last fragment arrived
+        }
+        ChangeEnvelope envelope = joined.envelope();
+        lastTxId = envelope.position().txId();
+        lastTxOrder = envelope.position().txOrder();
+        SourceTransaction tx = assembler.add(envelope, joined.firstOffset(), KeyedLog.logOffsetOf(record));
+        if (tx != null) {
+            heldBytes = 0;
+        }
+        if (tx == null || (tx.changes().isEmpty() && !tx.streamed())) {
             return; // a transaction without captured changes, or a repeated COMMIT marker
         }
         if (position.covers(tx.txOrder(), tx.txId()) || coveredByReady(tx)) {
@@ -59,6 +80,41 @@ final class PartitionState {
         readyChanges += tx.changes().size();
     }
 
+    /**
+     * True when the source transaction being read holds a batch's worth of changes (or {@link #PART_BYTES} of large
+     * ones) before its COMMIT: it is taken in parts, each written into one target transaction the COMMIT's batch
+     * commits, so memory does not grow with a transaction's size. Only in transactional ordering: the appliers of
+     * per-key ordering share one connection among their partitions, whose batches would commit another partition's
+     * parts, so they hold a share whole.
+     */
+    boolean partDue(ApplierConfig config) {
+        int held = assembler.held(lastTxId);
+        return !share && (held >= config.maxBatchChanges() || (held > 0 && heldBytes >= PART_BYTES));
+    }
+
+    /**
+     * The next part of the open transaction, in order; empty when the target already has the transaction (a replay
+     * after a restart), whose changes are then dropped as they arrive.
+     */
+    List<ChangeEnvelope> takePart() {
+        List<ChangeEnvelope> part = assembler.takeOpen(lastTxId);
+        heldBytes = 0;
+        if (position.covers(lastTxOrder, lastTxId)) {
+            return List.of();
+        }
+        return part;
+    }
+
+    /** Records that {@code changes} of the open transaction were written into the open target transaction. */
+    void partWritten(long changes) {
+        streamed += changes;
+    }
+
+    /** Changes of the open source transaction written into the open target transaction so far (0: none). */
+    long streamed() {
+        return streamed;
+    }
+
     /** True when the ready transactions fill a batch or waited long enough. */
     boolean due(ApplierConfig config) {
         return readyChanges >= config.maxBatchChanges()
@@ -68,11 +124,21 @@ final class PartitionState {
     /** The position the ready transactions lead to: re-reading starts at the first transaction still incomplete. */
     AppliedPosition next() {
         SourceTransaction last = ready.get(ready.size() - 1);
-        return new AppliedPosition(assembler.earliestOpenOffset().orElse(nextOffset), last.txOrder(), last.txId());
+        return new AppliedPosition(resumeOffset(), last.txOrder(), last.txId());
+    }
+
+    /**
+     * Where re-reading must start so that nothing not yet applied is missed: the first record of the earliest
+     * transaction still open, or of a large change still being joined, else the next record.
+     */
+    private long resumeOffset() {
+        long resume = assembler.earliestOpenOffset().orElse(nextOffset);
+        return Math.min(resume, fragments.joiningSince().orElse(resume));
     }
 
     void applied(AppliedPosition next) {
         position = next;
+        streamed = 0;
         ready.clear();
         readyChanges = 0;
     }

@@ -1,7 +1,6 @@
 package dev.tandem.sync.apply;
 
-import dev.tandem.capture.envelope.ChangeEnvelope;
-import dev.tandem.capture.envelope.EnvelopeCodec;
+import dev.tandem.capture.envelope.FragmentJoiner;
 import dev.tandem.sync.control.AppliedPosition;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.FencesSeen;
@@ -53,6 +52,7 @@ public final class SnapshotCatchUp {
             consumer.assign(List.of(partition));
             consumer.seek(partition, position.nextOffset());
             TransactionAssembler assembler = new TransactionAssembler();
+            FragmentJoiner fragments = new FragmentJoiner();
             List<SourceTransaction> ready = new ArrayList<>();
             long nextOffset = position.nextOffset();
             Long firstUnseen = null;
@@ -63,8 +63,11 @@ public final class SnapshotCatchUp {
                         break;
                     }
                     nextOffset = record.offset() + 1;
-                    ChangeEnvelope envelope = EnvelopeCodec.decode(record.value());
-                    SourceTransaction tx = assembler.add(envelope, record.offset());
+                    FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
+                    if (joined == null) {
+                        continue;
+                    }
+                    SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset());
                     if (tx == null || tx.changes().isEmpty()) {
                         continue;
                     }
@@ -84,7 +87,7 @@ public final class SnapshotCatchUp {
                     readyChanges += tx.changes().size();
                 }
                 if (readyChanges >= config.maxBatchChanges()) {
-                    long resumeAt = assembler.earliestOpenOffset().orElse(nextOffset);
+                    long resumeAt = resumeOffset(assembler, fragments, nextOffset);
                     position = applyBatch(target, batches, ready, position, resumeAt);
                     applied += ready.size();
                     ready.clear();
@@ -92,7 +95,7 @@ public final class SnapshotCatchUp {
                 }
             }
             if (!ready.isEmpty()) {
-                long resumeAt = assembler.earliestOpenOffset().orElse(nextOffset);
+                long resumeAt = resumeOffset(assembler, fragments, nextOffset);
                 if (firstUnseen != null) {
                     resumeAt = Math.min(resumeAt, firstUnseen);
                 }
@@ -125,6 +128,12 @@ public final class SnapshotCatchUp {
         }
         batches.drainParked();
         return next;
+    }
+
+    /** The first record of the earliest open transaction or of a change still being joined, else {@code next}. */
+    private static long resumeOffset(TransactionAssembler assembler, FragmentJoiner fragments, long next) {
+        long resume = assembler.earliestOpenOffset().orElse(next);
+        return Math.min(resume, fragments.joiningSince().orElse(resume));
     }
 
     private static boolean covered(List<SourceTransaction> ready, SourceTransaction tx) {

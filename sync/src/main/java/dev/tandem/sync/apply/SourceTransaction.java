@@ -14,18 +14,31 @@ import java.util.List;
  * @param committed     how many changes the source's COMMIT said the transaction carried (in a partition of a
  *                      per-key change log: how many of them the router sent to that partition)
  * @param logEnd        offset of the ordered change log just past the transaction's COMMIT
+ * @param streamedUpTo  for a transaction too large to hold whole: the number of the last change taken earlier, in
+ *                      parts, and {@code changes} holds the rest (0 when it was held whole)
+ * @param streamedCount how many changes were taken in those parts (a partition's share is not numbered 1, 2, 3…)
  */
 public record SourceTransaction(long txId, long txOrder, long commitTimeMs, List<ChangeEnvelope> changes,
-                                long firstOffset, long committed, long logEnd) {
+                                long firstOffset, long committed, long logEnd, long streamedUpTo, long streamedCount) {
 
-    /** True when every change the COMMIT counted is present. */
+    public SourceTransaction(long txId, long txOrder, long commitTimeMs, List<ChangeEnvelope> changes, long firstOffset,
+                             long committed, long logEnd) {
+        this(txId, txOrder, commitTimeMs, changes, firstOffset, committed, logEnd, 0, 0);
+    }
+
+    /** True when every change the COMMIT counted is present (or was taken in an earlier part). */
     public boolean complete() {
-        return changes.size() == committed
-                && (changes.isEmpty() || changes.get(changes.size() - 1).position().orderInTx() == committed);
+        long last = changes.isEmpty() ? streamedUpTo : changes.get(changes.size() - 1).position().orderInTx();
+        return streamedCount == streamedUpTo && streamedUpTo + changes.size() == committed && last == committed;
+    }
+
+    /** True when the transaction was taken in parts (see {@link TransactionAssembler#takeOpen}). */
+    public boolean streamed() {
+        return streamedCount > 0;
     }
 
     /** True when a partition's share of the transaction is all there: the router counted what it sent. */
     public boolean shareComplete() {
-        return changes.size() == committed;
+        return streamedCount + changes.size() == committed;
     }
 }

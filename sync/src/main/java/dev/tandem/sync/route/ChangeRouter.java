@@ -3,8 +3,10 @@ package dev.tandem.sync.route;
 import dev.tandem.capture.KafkaChangeWriter;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
+import dev.tandem.capture.envelope.EnvelopeFragments;
 import dev.tandem.capture.envelope.EnvelopeKind;
 import dev.tandem.capture.envelope.Operation;
+import dev.tandem.capture.envelope.FragmentJoiner;
 import dev.tandem.capture.envelope.SourcePosition;
 import dev.tandem.sync.apply.ChangeLogConsumer;
 import dev.tandem.sync.apply.IncompleteTransactionException;
@@ -14,6 +16,7 @@ import dev.tandem.sync.control.AppliedPosition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,12 +45,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only complete transactions are routed, and the ordered log's offset is committed to Kafka only once the broker
  * acknowledged everything routed before it; a restart routes again from the first transaction not yet routed
- * whole. A transaction routed twice is harmless: appliers skip what their stored position covers. One router runs
+ * whole. A transaction routed twice is harmless: appliers skip what their stored position covers. A transaction too
+ * large to hold is routed in parts of {@link #PART_CHANGES} as it arrives; its COMMITs follow its last part. One router runs
  * per migration: every instance starts one, and the consumer group hands the ordered log's single partition to one.
  */
 public final class ChangeRouter implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeRouter.class);
+    /** Changes of an open transaction held before they are routed: the router's memory does not grow past it. */
+    static final int PART_CHANGES = 5_000;
+    /** Or this many bytes of records (a few large changes). */
+    static final long PART_BYTES = 16L << 20;
 
     private final String migration;
     private final String logTopic;
@@ -59,6 +67,11 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicLong routed = new AtomicLong();
     private TransactionAssembler assembler;
+    private FragmentJoiner fragments;
+    /** Per open transaction routed in parts: what each partition got so far. */
+    private final Map<Long, long[]> partCounts = new HashMap<>();
+    /** Bytes of the records read since the last COMMIT or part. */
+    private long heldBytes;
     private AppliedPosition lastRouted = AppliedPosition.START;
     private volatile boolean stopping;
     private volatile boolean started;
@@ -103,14 +116,26 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                         continue;
                     }
                     readUpTo = record.offset() + 1;
-                    SourceTransaction tx = assembler.add(EnvelopeCodec.decode(record.value()), record.offset());
-                    if (tx != null && !tx.changes().isEmpty() && !lastRouted.covers(tx.txOrder(), tx.txId())) {
+                    FragmentJoiner.Joined joined = fragments.add(record.offset(), record.value());
+                    if (joined == null) {
+                        continue; // a fragment of a large change, routed once it is whole
+                    }
+                    SourceTransaction tx = assembler.add(joined.envelope(), joined.firstOffset());
+                    SourcePosition at = joined.envelope().position();
+                    heldBytes = tx != null ? 0 : heldBytes + record.value().length;
+                    int held = tx == null ? assembler.held(at.txId()) : 0;
+                    if (held >= PART_CHANGES || (held > 0 && heldBytes >= PART_BYTES)) {
+                        routePart(at.txId(), at.txOrder(), sent);
+                        heldBytes = 0;
+                    } else if (tx != null && (!tx.changes().isEmpty() || tx.streamed())
+                            && !lastRouted.covers(tx.txOrder(), tx.txId())) {
                         route(tx, record.offset(), sent);
                     }
                 }
                 if (readUpTo >= 0 && assembler != null) {
                     acknowledge(sent);
                     long routedUpTo = assembler.earliestOpenOffset().orElse(readUpTo);
+                    routedUpTo = Math.min(routedUpTo, fragments.joiningSince().orElse(routedUpTo));
                     consumer.commitSync(Map.of(new TopicPartition(logTopic, 0), new OffsetAndMetadata(routedUpTo)));
                 }
             }
@@ -134,36 +159,59 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
                     + "COMMIT (offsets from " + tx.firstOffset() + "); routing it would lose changes, so the router stops: "
                     + "re-run the backfill for migration " + migration);
         }
-        long[] counts = new long[partitions];
-        for (ChangeEnvelope change : tx.changes()) {
-            if (change.kind() == EnvelopeKind.FENCE || change.operation() == Operation.TRUNCATE) {
-                for (int p = 0; p < partitions; p++) {
-                    sent.add(send(p, change, null));
-                    counts[p]++;
-                }
-            } else {
-                int p = routing.partitionOf(change, partitions);
-                sent.add(send(p, change, null));
-                counts[p]++;
-            }
-        }
+        long[] counts = partCounts.containsKey(tx.txId()) ? partCounts.remove(tx.txId()) : new long[partitions];
+        routeChanges(tx.changes(), counts, sent);
         SourcePosition commit = new SourcePosition(tx.txOrder(), 0, tx.txId(), 0);
         for (int p = 0; p < partitions; p++) {
             if (counts[p] > 0) {
-                sent.add(send(p, ChangeEnvelope.commit(commit, tx.commitTimeMs(), counts[p]), commitOffset));
+                sent.addAll(send(p, ChangeEnvelope.commit(commit, tx.commitTimeMs(), counts[p]), commitOffset));
             }
         }
         lastRouted = new AppliedPosition(0, tx.txOrder(), tx.txId());
     }
 
-    private Future<RecordMetadata> send(int partition, ChangeEnvelope envelope, Long logOffset) {
+    /**
+     * Routes what is held of a transaction too large to hold whole before its COMMIT, counting what each partition got
+     * for the COMMITs. Routed again whole after a restart (the offset stays before it until its COMMIT is routed),
+     * which appliers take as a repeat of changes they hold.
+     */
+    private void routePart(long txId, long txOrder, List<Future<RecordMetadata>> sent) {
+        List<ChangeEnvelope> part = assembler.takeOpen(txId);
+        if (!lastRouted.covers(txOrder, txId)) {
+            routeChanges(part, partCounts.computeIfAbsent(txId, id -> new long[partitions]), sent);
+        }
+    }
+
+    private void routeChanges(List<ChangeEnvelope> changes, long[] counts, List<Future<RecordMetadata>> sent) {
+        for (ChangeEnvelope change : changes) {
+            if (change.kind() == EnvelopeKind.FENCE || change.operation() == Operation.TRUNCATE) {
+                for (int p = 0; p < partitions; p++) {
+                    sent.addAll(send(p, change, null));
+                    counts[p]++;
+                }
+            } else {
+                int p = routing.partitionOf(change, partitions);
+                sent.addAll(send(p, change, null));
+                counts[p]++;
+            }
+        }
+    }
+
+    /** Sends the envelope to the partition (a large one as consecutive fragments); returns the records' acks. */
+    private List<Future<RecordMetadata>> send(int partition, ChangeEnvelope envelope, Long logOffset) {
         RecordHeaders headers = new RecordHeaders();
         if (logOffset != null) {
             headers.add(KeyedLog.LOG_OFFSET_HEADER, KeyedLog.offsetHeader(logOffset));
         }
         routed.incrementAndGet();
-        return producer.send(new ProducerRecord<>(keyedTopic, partition, KafkaChangeWriter.keyOf(envelope),
-                EnvelopeCodec.encode(envelope), headers));
+        byte[] key = KafkaChangeWriter.keyOf(envelope);
+        EnvelopeFragments records = EnvelopeFragments.of(EnvelopeCodec.encode(envelope), envelope.position());
+        List<Future<RecordMetadata>> acks = new ArrayList<>(records.count());
+        for (int i = 0; i < records.count(); i++) {
+            // one producer writes them to one partition in order, and an idempotent producer keeps that order
+            acks.add(producer.send(new ProducerRecord<>(keyedTopic, partition, key, records.record(i), headers)));
+        }
+        return acks;
     }
 
     /** Waits until the broker acknowledged every record routed so far; the offset is committed only after. */
@@ -200,6 +248,8 @@ public final class ChangeRouter implements Runnable, AutoCloseable {
             long from = committed == null ? startOffset : committed.offset();
             consumer.seek(log0, from);
             assembler = new TransactionAssembler();
+            fragments = new FragmentJoiner();
+            partCounts.clear();
             lastRouted = AppliedPosition.START;
             log.info("router of migration {}: routes {} from offset {} into {} partitions of {}", migration, logTopic,
                     from, partitions, keyedTopic);

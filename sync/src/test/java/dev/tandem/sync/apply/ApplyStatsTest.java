@@ -44,6 +44,18 @@ class ApplyStatsTest {
     }
 
     @Test
+    void partsOfAnOpenTransactionShowUntilItsBatchCommits() {
+        ApplyStats stats = new ApplyStats();
+        stats.recordPart(5_000);
+        stats.recordPart(5_000);
+        assertEquals(10_000, stats.changesInOpenTransaction());
+        assertEquals(0, stats.changesApplied(), "not committed yet");
+        stats.recordBatch(1, 12_345);
+        assertEquals(0, stats.changesInOpenTransaction());
+        assertEquals(12_345, stats.changesApplied());
+    }
+
+    @Test
     void changesAddUpPerTargetTable() {
         ApplyStats stats = new ApplyStats();
         stats.recordTables(Map.of("app.customer", 3L, "app.orders", 5L));
