@@ -166,6 +166,28 @@ public final class ReplicationSetup {
         }
     }
 
+    /**
+     * Moves an idle slot to the database's current WAL position, so it no longer holds what was written before;
+     * returns the position reached, or null when the slot is missing or a capture is reading it. Only for a slot whose
+     * pending changes are all known to be unneeded (the idle direction's, see the lifecycle's idle-slot keeper).
+     */
+    public String advanceIdleToCurrent() throws SQLException {
+        try (Connection c = config.source().connect("tandem-idle-slot");
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT (pg_replication_slot_advance(slot_name, pg_current_wal_lsn())).end_lsn::text
+                     FROM pg_replication_slots WHERE slot_name = ? AND NOT active""")) {
+            ps.setString(1, config.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            if ("55006".equals(e.getSQLState())) { // object_in_use: a capture took the slot since the check
+                return null;
+            }
+            throw e;
+        }
+    }
+
     /** WAL bytes the slot holds on its database (from its restart position to now), or -1 when there is no slot. */
     public long retainedWalBytes() throws SQLException {
         try (Connection c = config.source().connect("tandem-slot-check");

@@ -19,6 +19,7 @@ import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -29,6 +30,9 @@ import java.util.function.LongSupplier;
  * it. Each phase change goes through {@link PhaseStore}; the commands and the service only call these methods.
  */
 public final class Lifecycle {
+
+    /** How often the idle direction's slot is moved to the current WAL position. */
+    private static final Duration IDLE_SLOT_EVERY = Duration.ofSeconds(10);
 
     private final MigrationConfig migration;
     private final MappingSpec mapping;
@@ -57,7 +61,8 @@ public final class Lifecycle {
     public SyncSupervisor supervise(Pipeline forward) {
         Sides sides = sidesForward();
         return new SyncSupervisor(phases(), () -> forward, () -> new Pipeline(reverseConfig()))
-                .recovering(() -> Switchover.recoverIfOrphaned(sides, "tandem run"));
+                .recovering(() -> Switchover.recoverIfOrphaned(sides, "tandem run"))
+                .keepingIdleSlotCurrent(new IdleSlotKeeper(sides, IDLE_SLOT_EVERY));
     }
 
     /** {@code --rebackfill}: copies everything again from a new slot, only while legacy is the live side. */

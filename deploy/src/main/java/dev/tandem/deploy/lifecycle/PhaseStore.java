@@ -66,6 +66,19 @@ public final class PhaseStore {
     }
 
     /**
+     * The phase, read with a share lock on its row that holds until {@code c}'s transaction ends: no switch can move
+     * it meanwhile (its update waits). CREATED when nothing is recorded (nothing to lock).
+     */
+    public MigrationPhase phaseHeld(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT phase FROM tandem.cutover WHERE migration = ? FOR SHARE")) {
+            ps.setString(1, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? MigrationPhase.valueOf(rs.getString(1)) : MigrationPhase.CREATED;
+            }
+        }
+    }
+
+    /**
      * Moves {@code expected → next} and appends the audit entry in one transaction; fails naming the
      * actual phase when another operation got there first.
      */

@@ -28,6 +28,7 @@ public final class SyncSupervisor implements AutoCloseable {
     private Pipeline pipeline;
     private long acknowledgedAt;
     private OrphanRecovery recovery;
+    private IdleSlotKeeper idleSlots;
 
     /** Each factory returns a new, not yet started pipeline; it resumes from durable positions when started. */
     public SyncSupervisor(PhaseStore store, Callable<Pipeline> forwardFactory, Callable<Pipeline> reverseFactory) {
@@ -42,6 +43,12 @@ public final class SyncSupervisor implements AutoCloseable {
      */
     public SyncSupervisor recovering(OrphanRecovery recovery) {
         this.recovery = recovery;
+        return this;
+    }
+
+    /** Keeps the other direction's slot current on every {@link #follow()} (when due), so it holds no WAL. */
+    public synchronized SyncSupervisor keepingIdleSlotCurrent(IdleSlotKeeper keeper) {
+        this.idleSlots = keeper;
         return this;
     }
 
@@ -64,6 +71,9 @@ public final class SyncSupervisor implements AutoCloseable {
         SyncDirection want = phase.syncDirection();
         if (want == running) {
             acknowledge(false);
+            if (idleSlots != null) {
+                idleSlots.keepIfDue();
+            }
             return;
         }
         stop();

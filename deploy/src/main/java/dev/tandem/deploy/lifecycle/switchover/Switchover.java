@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * to a fence, re-verify what changed, open the new side and flip the route — within a write-block
  * budget, past which it reopens the old side and records the abort. One operation at a time per migration.
  *
- * <p>The other direction's slot is never advanced by hand (Debezium refuses a slot ahead of its offsets):
- * when that direction starts, it first replays what the sync itself wrote on the now-live side since it
- * last ran. Those are the rows' own round trips, applied to the side no application writes to, in commit
- * order, so that side converges to the live one before anything newer arrives.
+ * <p>While a direction is idle, {@code IdleSlotKeeper} keeps its slot near the current position; when it starts, it
+ * first replays what the sync itself wrote on the now-live side since the slot last moved (all of it for a direction
+ * that keeps join state). Those are the rows' own round trips, applied to the side no application writes to, in
+ * commit order, so that side converges to the live one before anything newer arrives.
  */
 public final class Switchover {
 

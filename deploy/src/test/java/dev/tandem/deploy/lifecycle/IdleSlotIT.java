@@ -1,0 +1,71 @@
+package dev.tandem.deploy.lifecycle;
+
+import static dev.tandem.deploy.lifecycle.CutoverFixture.query;
+import static dev.tandem.deploy.lifecycle.CutoverIT.awaitTrue;
+import static dev.tandem.deploy.lifecycle.CutoverIT.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.tandem.capture.PgDatabase;
+import dev.tandem.deploy.lifecycle.switchover.SwitchOutcome;
+import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * While the new side is live, the forward slot on legacy would hold every row the reverse sync writes there, for as
+ * long as the migration stays cut over. Kept current, it holds none of them, and a rollback still starts the forward
+ * sync (from the slot's position, past Debezium's stored offset) with nothing lost.
+ */
+class IdleSlotIT {
+
+    @Test
+    void theIdleForwardSlotFollowsLegacyAndARollbackStillSyncsEverything() throws Exception {
+        try (CutoverFixture f = new CutoverFixture("idleslot", "(n.balance_cents / 100.0)::numeric(12,2)")) {
+            f.startSync();
+            f.follower.keepingIdleSlotCurrent(new IdleSlotKeeper(f.switchover(SwitchSettings.DEFAULTS).sides(),
+                    Duration.ofMillis(500)));
+            awaitTrue(() -> f.legacyDigest().equals(f.newDigest()), "the backfill and forward sync to converge");
+            String slotBefore = restartLsn(f.legacy, "tandem_idleslot");
+
+            assertEquals(SwitchOutcome.SWITCHED, f.switchover(CutoverIT.LOOSE).cutover(false).outcome());
+            awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.REVERSE, "the reverse sync to start");
+            for (int batch = 0; batch < 10; batch++) {
+                exec(f.newDb, "INSERT INTO app.account SELECT g, 'new side ' || g, g FROM generate_series("
+                        + (10_000 + batch * 300) + ", " + (10_299 + batch * 300) + ") g",
+                        "UPDATE app.account SET balance_cents = balance_cents + 1 WHERE id <= 500");
+            }
+            awaitTrue(() -> f.legacyDigest().equals(f.newDigest()), "the reverse sync to write everything into legacy");
+            String written = query(f.legacy, "SELECT pg_current_wal_lsn()::text");
+
+            // The reverse sync's rows on legacy are WAL the forward slot need not keep: it moves past them.
+            awaitTrue(() -> lsnAtLeast(f.legacy, confirmedLsn(f.legacy, "tandem_idleslot"), written),
+                    "the idle forward slot to confirm past the reverse sync's writes (" + written + ")");
+            awaitTrue(() -> !restartLsn(f.legacy, "tandem_idleslot").equals(slotBefore),
+                    "the idle forward slot to release the WAL it held at the cutover (restart " + slotBefore + ")");
+
+            assertEquals(SwitchOutcome.SWITCHED, f.switchover(CutoverIT.LOOSE).rollback(false).outcome());
+            awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.FORWARD, "the forward sync to start");
+            exec(f.legacy, "INSERT INTO legacy.account SELECT g, 'after rollback', 2.50 FROM generate_series(50000, 50099) g",
+                    "UPDATE legacy.account SET owner = 'moved on' WHERE id BETWEEN 10000 AND 10099",
+                    "DELETE FROM legacy.account WHERE id BETWEEN 10100 AND 10149");
+            awaitTrue(() -> f.legacyDigest().equals(f.newDigest()),
+                    "legacy's writes after the rollback to reach the new side");
+            assertEquals("100", query(f.newDb, "SELECT count(*) FROM app.account WHERE owner_name = 'after rollback'"));
+            assertEquals("0", query(f.newDb, "SELECT count(*) FROM app.account WHERE id BETWEEN 10100 AND 10149"));
+            assertNull(f.follower.failure(), "the forward sync runs");
+        }
+    }
+
+    private static String confirmedLsn(PgDatabase db, String slot) throws Exception {
+        return query(db, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+    }
+
+    private static String restartLsn(PgDatabase db, String slot) throws Exception {
+        return query(db, "SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+    }
+
+    private static boolean lsnAtLeast(PgDatabase db, String lsn, String than) throws Exception {
+        return lsn != null && "t".equals(query(db, "SELECT '" + lsn + "'::pg_lsn >= '" + than + "'::pg_lsn"));
+    }
+}
