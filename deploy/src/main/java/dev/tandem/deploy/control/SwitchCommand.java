@@ -42,6 +42,10 @@ public abstract class SwitchCommand implements Callable<Integer> {
     @Option(names = "--max-verification-age", description = "Newest clean `tandem verify` pass at most this old (default: 30m).")
     Duration maxVerificationAge;
 
+    @Option(names = "--sequence-margin", description = {"Set the opening side's sequences this far past the largest key "
+            + "in their", "columns (default: 1000; 0 = just past it)."})
+    Long sequenceMargin;
+
     @Option(names = "--actor", description = "Who runs the switch, for the audit log (default: $USER).")
     String actor;
 
@@ -64,7 +68,8 @@ public abstract class SwitchCommand implements Callable<Integer> {
             settings = new SwitchSettings(budget == null ? SwitchSettings.DEFAULT_BUDGET : budget,
                     maxLag == null ? SwitchSettings.DEFAULT_MAX_LAG : maxLag,
                     maxVerificationAge == null ? SwitchSettings.DEFAULT_MAX_VERIFICATION_AGE : maxVerificationAge,
-                    SwitchSettings.DEFAULT_ROUND_TRIP_SAMPLE);
+                    SwitchSettings.DEFAULT_ROUND_TRIP_SAMPLE,
+                    sequenceMargin == null ? SwitchSettings.DEFAULT_SEQUENCE_MARGIN : sequenceMargin);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;

@@ -132,7 +132,10 @@ class CutoverIT {
             assertEquals(0, tandem("verify", "--config", config.toString()));
             assertEquals(0, tandem("cutover", "--config", config.toString(), "--dry-run"));
             assertEquals(MigrationPhase.SYNCING, f.store.phase(), "a dry run blocks nothing and switches nothing");
-            assertEquals(0, tandem("cutover", "--config", config.toString(), "--budget", "30s"));
+            assertEquals(2, tandem("cutover", "--config", config.toString(), "--sequence-margin", "-1"),
+                    "a negative sequence margin is refused before anything runs");
+            assertEquals(MigrationPhase.SYNCING, f.store.phase());
+            assertEquals(0, tandem("cutover", "--config", config.toString(), "--budget", "30s", "--sequence-margin", "0"));
             assertEquals(MigrationPhase.CUT_OVER, f.store.phase());
             assertEquals(1, tandem("cancel", "--config", config.toString()), "cancel only before a cutover");
             awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.REVERSE, "the reverse sync to start");
