@@ -70,7 +70,10 @@ public final class Repairer {
                 kindOf.put(d.sourceKey(), d.kind());
             }
         }
-        try (Connection s = SessionPin.pin(legacy.connect("tandem-repair")); Connection t = SessionPin.pin(target.connect("tandem-repair"));
+        // written like the sync writes (replica role): tables are repaired one at a time, so a row may come before
+        // the row it references, and triggers that the sync does not fire do not fire here either
+        try (Connection s = SessionPin.pin(legacy.connect("tandem-repair"));
+             Connection t = SessionPin.pin(target.connectAsSyncWriter("tandem-repair"));
              Connection control = target.connect("tandem-repair-store")) {
             ReconcileStore store = new ReconcileStore(control, reconciler.migration());
             s.setAutoCommit(false);
