@@ -109,6 +109,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
             int attempt = 0;
             while (!stopping) {
                 try (Connection target = config.target().connectAsSyncWriter("tandem-applier-" + config.migration())) {
+                    planForEachBatch(target);
                     target.setAutoCommit(false);
                     attempt = 0;
                     applyUntilStopped(target);
@@ -197,6 +198,17 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
                         stored.readFrom(), perKey));
             }
             toOpen.remove(tp);
+        }
+    }
+
+    /**
+     * Plans each statement for its own batch: a generic plan assumes a handful of rows in the batch's arrays, and
+     * joined with a target table whose statistics say "empty" (analyzed while one large transaction fills it, or
+     * after one rolled back) it reads the whole table once per row of the next 5 000-change part.
+     */
+    static void planForEachBatch(Connection target) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            st.execute("SET plan_cache_mode = force_custom_plan");
         }
     }
 

@@ -46,6 +46,7 @@ public final class SnapshotCatchUp {
         long applied = 0;
         try (Connection target = config.target().connectAsSyncWriter("tandem-catch-up-" + config.migration());
              KafkaConsumer<byte[], byte[]> consumer = consumer(config)) {
+            ChangeApplier.planForEachBatch(target);
             target.setAutoCommit(false);
             AppliedPosition position = positions.load(target);
             target.commit();

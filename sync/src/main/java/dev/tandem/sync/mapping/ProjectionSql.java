@@ -51,10 +51,14 @@ public final class ProjectionSql {
         projected.add(keepExpression(t) + " AS " + KEEP);
         String keyMatch = t.targetKey().stream().map(k -> "t." + quote(k) + " = p." + quote(k))
                 .collect(Collectors.joining(" AND "));
+        // Without a filter no row can stop passing it: no delete, so no join of the batch with the target table (whose
+        // statistics may say "empty" while one large transaction fills it, and a join planned on that reads it whole
+        // once per row of the batch).
+        String gone = t.filter() == null ? "" : "gone AS (DELETE FROM " + quoteQualified(t.target()) + " AS t USING p "
+                + "WHERE NOT p." + KEEP + " AND " + keyMatch + ") ";
         return "WITH __src AS (" + unnestRows(t.sourceColumns()) + "), "
-                + "p AS (SELECT " + String.join(", ", projected) + " FROM __src AS " + quote(t.alias()) + "), "
-                + "gone AS (DELETE FROM " + quoteQualified(t.target()) + " AS t USING p WHERE NOT p." + KEEP + " AND "
-                + keyMatch + ") "
+                + "p AS (SELECT " + String.join(", ", projected) + " FROM __src AS " + quote(t.alias()) + ")"
+                + (gone.isEmpty() ? " " : ", " + gone)
                 + insertKept(t, keep, "p");
     }
 
