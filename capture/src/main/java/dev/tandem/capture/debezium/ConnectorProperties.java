@@ -47,7 +47,7 @@ public final class ConnectorProperties {
         p.setProperty("slot.drop.on.stop", "false");
         // The lifecycle moves an idle direction's slot past the sync's own writes, so the slot may be ahead of the
         // stored offset when that direction starts: start from the stored offset and let PostgreSQL begin at the slot's
-        // confirmed position (IdleSlotIT). Pinned: other strategies refuse a slot ahead of the offset.
+        // confirmed position (IdleSlotIT). Pinned against a change of default: trust_offset would refuse such a slot.
         p.setProperty("offset.mismatch.strategy", "no_validation");
 
         // The engine hands batches over as soon as changes are queued: the default 500 ms poll
