@@ -2,6 +2,7 @@ package dev.tandem.deploy.demo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tandem.deploy.lifecycle.switchover.SequenceColumns;
+import dev.tandem.deploy.lifecycle.switchover.SwitchOutcome;
 import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ record SwitchFigures(String outcome, @JsonProperty("block_ms") long blockMs, @Js
     }
 
     boolean switched() {
-        return "switched".equals(outcome);
+        return SwitchOutcome.SWITCHED.label().equals(outcome);
     }
 
     /** "switched, write block 94 ms (fence 12, drain 31, verify 20, switch 31)". */

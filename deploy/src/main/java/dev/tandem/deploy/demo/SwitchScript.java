@@ -3,6 +3,8 @@ package dev.tandem.deploy.demo;
 import dev.tandem.deploy.StopSignal;
 import dev.tandem.deploy.lifecycle.Lifecycle;
 import dev.tandem.deploy.lifecycle.MigrationPhase.SyncDirection;
+import dev.tandem.deploy.lifecycle.switchover.SwitchOperation;
+import dev.tandem.deploy.lifecycle.switchover.SwitchOutcome;
 import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
 import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
 import dev.tandem.reconcile.PassReport;
@@ -55,18 +57,21 @@ final class SwitchScript {
     Result run() throws SQLException, InterruptedException {
         long beforeStream = workload.committed();
         if (!writeFor(phase)) {
-            return new Result(null, null, "stopped before the cutover");
+            return stop.requested() ? new Result(null, null, null)
+                    : new Result(null, null, "the sync or the workload failed before the cutover");
         }
         timeline.add("stream", (workload.committed() - beforeStream) + " transactions on legacy, streamed to the new schema");
         PassReport clean = awaitClean(forward);
+        if (stop.requested()) {
+            return new Result(null, null, null);
+        }
         if (!clean.consistent()) {
             return new Result(null, null, "no clean verification legacy → new within " + verifyTimeout.toSeconds() + " s: "
                     + clean.driftedRows() + " rows differ");
         }
         timeline.add("verify", "legacy → new: " + rows(clean) + " rows equal");
 
-        SwitchFigures cutover = SwitchFigures.of(lifecycle.cutover(settings, ACTOR, null, false));
-        timeline.add("cutover", cutover.summary());
+        SwitchFigures cutover = attempt(SwitchOperation.CUTOVER);
         if (!cutover.switched()) {
             return new Result(cutover, null, "the cutover was " + cutover.outcome() + ": " + cutover.message());
         }
@@ -75,17 +80,20 @@ final class SwitchScript {
         }
         long onNewBefore = workload.committedOnNew();
         timeline.add("reverse", "sync runs new → legacy; the application follows the route flag to the new schema");
-        writeFor(phase); // Ctrl-C here still rolls back, so the demo ends with legacy live
+        boolean stayed = writeFor(phase);
         List<Long> orders = workload.ordersOnNew();
         timeline.add("new live", (workload.committedOnNew() - onNewBefore) + " transactions on the new schema"
                 + (orders.isEmpty() ? "" : ", orders with keys " + orders.get(0) + "–" + orders.get(orders.size() - 1)
                 + " from its sequence"));
-        PassReport back = awaitClean(reverse);
-        timeline.add("verify", "new → legacy: " + (back.consistent() ? rows(back) + " rows equal"
-                : back.driftedRows() + " rows differ (rolling back anyway: the final comparison will show it)"));
+        if (stayed) {
+            PassReport back = awaitClean(reverse);
+            timeline.add("verify", "new → legacy: " + (back.consistent() ? rows(back) + " rows equal"
+                    : back.driftedRows() + " rows differ (rolling back anyway: the final comparison will show it)"));
+        } else if (stop.requested()) {
+            timeline.add("stop", "Ctrl-C: rolling back at once, so the demo ends with legacy live");
+        }
 
-        SwitchFigures rollback = SwitchFigures.of(lifecycle.rollback(settings, ACTOR, null, false));
-        timeline.add("rollback", rollback.summary());
+        SwitchFigures rollback = attempt(SwitchOperation.ROLLBACK);
         if (!rollback.switched()) {
             return new Result(cutover, rollback, "the rollback was " + rollback.outcome() + ": " + rollback.message());
         }
@@ -97,6 +105,24 @@ final class SwitchScript {
         writeFor(phase);
         timeline.add("legacy", (workload.committedOnLegacy() - onLegacyBefore) + " transactions on legacy after the rollback");
         return new Result(cutover, rollback, null);
+    }
+
+    /**
+     * One switch, tried a second time when its write block ran past the budget and aborted (a busy machine can do
+     * that; an operator would try again the same way).
+     */
+    private SwitchFigures attempt(SwitchOperation operation) throws SQLException, InterruptedException {
+        String step = operation == SwitchOperation.CUTOVER ? "cutover" : "rollback";
+        for (int attempt = 1; ; attempt++) {
+            SwitchReport report = operation == SwitchOperation.CUTOVER ? lifecycle.cutover(settings, ACTOR, null, false)
+                    : lifecycle.rollback(settings, ACTOR, null, false);
+            SwitchFigures figures = SwitchFigures.of(report);
+            boolean again = report.outcome() == SwitchOutcome.ABORTED && attempt == 1;
+            timeline.add(step, figures.summary() + (again ? "; trying again" : ""));
+            if (!again) {
+                return figures;
+            }
+        }
     }
 
     /** Lets the workload write for {@code time}; false when Ctrl-C or a sync failure cut it short. */
@@ -127,7 +153,7 @@ final class SwitchScript {
                 }
                 continue;
             }
-            if (pass.consistent() || System.nanoTime() > deadline || sync.failure() != null) {
+            if (pass.consistent() || System.nanoTime() > deadline || sync.failure() != null || stop.requested()) {
                 return pass;
             }
         }
