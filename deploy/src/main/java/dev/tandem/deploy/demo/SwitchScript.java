@@ -102,8 +102,10 @@ final class SwitchScript {
         }
         long onLegacyBefore = workload.committedOnLegacy();
         timeline.add("forward", "sync runs legacy → new again; the application writes to legacy");
-        writeFor(phase);
-        timeline.add("legacy", (workload.committedOnLegacy() - onLegacyBefore) + " transactions on legacy after the rollback");
+        if (!stop.requested()) {
+            writeFor(phase);
+            timeline.add("legacy", (workload.committedOnLegacy() - onLegacyBefore) + " transactions on legacy after the rollback");
+        }
         return new Result(cutover, rollback, null);
     }
 
