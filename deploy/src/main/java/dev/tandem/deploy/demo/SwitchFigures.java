@@ -17,11 +17,22 @@ import java.util.Map;
  * @param message   the switch's one line for the operator
  */
 record SwitchFigures(String outcome, @JsonProperty("block_ms") long blockMs, @JsonProperty("phase_ms") Map<String, Long> phaseMs,
-                     List<String> sequences, String message) {
+                     List<Sequence> sequences, String message) {
+
+    /**
+     * A sequence of the side that opened: the column it feeds, the largest value in that column, and the value the
+     * application's next insert takes from it.
+     */
+    record Sequence(String column, String sequence, @JsonProperty("column_max") Long columnMax, long next) {
+        static Sequence of(SequenceColumns.Moved moved) {
+            return new Sequence(moved.backed().table() + "." + moved.backed().column(), moved.backed().sequence(), moved.max(),
+                    moved.nextAfter());
+        }
+    }
 
     static SwitchFigures of(SwitchReport report) {
         return new SwitchFigures(report.outcome().label(), report.blockMillis(), report.phaseMillis(),
-                report.sequences().stream().map(SequenceColumns.Moved::toString).toList(), report.message());
+                report.sequences().stream().map(Sequence::of).toList(), report.message());
     }
 
     boolean switched() {
