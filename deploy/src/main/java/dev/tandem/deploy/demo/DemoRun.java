@@ -42,6 +42,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /** One run of the demo, from an empty work directory through the switch and back to the final comparison. */
 final class DemoRun {
@@ -107,12 +108,12 @@ final class DemoRun {
         PipelineConfig reverseConfig = new PipelineConfig(Sides.reverseName(MIGRATION), newDb, legacy,
                 ReverseMapping.of(mapping), kafka);
         AtomicReference<DemoSync> following = new AtomicReference<>();
+        Supplier<Pipeline> active = () -> following.get() == null ? first : following.get().active();
+        Supplier<String> direction = () -> following.get() == null ? "forward" : following.get().direction().name().toLowerCase();
         String token = blankToNull(System.getenv("TANDEM_API_TOKEN"));
         try (SyncSupervisor supervisor = new SyncSupervisor(lifecycle.phases(), lifecycle::forwardPipeline,
                      () -> new Pipeline(reverseConfig)).recovering(() -> Switchover.recoverIfOrphaned(sides, ACTOR));
-             PipelineMetrics metrics = new PipelineMetrics(MIGRATION, () -> following.get() == null ? first : following.get().active(),
-                     () -> following.get() == null ? "forward" : following.get().direction().name().toLowerCase(),
-                     lifecycle.slotRetention())
+             PipelineMetrics metrics = new PipelineMetrics(MIGRATION, active, direction, lifecycle.slotRetention())
                      .bind(new WriteBlockMetrics(lifecycle.phases())).bind(new PausedTablesMetrics(MIGRATION, newDb));
              ApiServer api = settings.apiPort() == null ? null : new ApiServer(MIGRATION, "127.0.0.1", settings.apiPort(), newDb,
                      ApiToken.load(null, token), metrics::scrape, null, settings.apiTls());
@@ -126,15 +127,26 @@ final class DemoRun {
             RouteFlag route = new RouteFlag((routeApi != null ? routeApi : api).uri(), MIGRATION, token);
             ShopWorkload workload = new ShopWorkload(legacy, newDb, route, size, settings.writeRate());
             Thread workloadThread = new Thread(workload, "shop-app");
+            workloadThread.setDaemon(true); // a failed start must not leave it holding the JVM open
             workloadThread.start();
             long workloadStart = System.nanoTime();
 
-            ProgressLine progress = new ProgressLine(console, () -> following.get() == null ? first : following.get().active(),
-                    () -> following.get() == null ? "forward" : following.get().direction().name().toLowerCase(), size.total(),
+            ProgressLine progress = new ProgressLine(console, active, direction, size.total(),
                     () -> " | workload " + workload.committedOnLegacy() + " tx on legacy, " + workload.committedOnNew() + " on new");
             progress.startPrinting(settings.progressInterval());
             long backfillStart = System.nanoTime();
-            first.start();
+            try {
+                first.start();
+            } catch (Exception e) {
+                workload.stop();
+                progress.stop();
+                try {
+                    first.close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
             double backfillSeconds = seconds(backfillStart);
             timeline.add("backfill", String.format("%d rows copied in %.1f s; streaming legacy → new", first.rowsBackfilled(),
                     backfillSeconds));
@@ -164,35 +176,43 @@ final class DemoRun {
                 progress.stop();
                 timeline.add("compare", comparison == null ? "skipped: the new schema is still live"
                         : comparison.consistent() ? "both schemas hold the same rows" : comparison.driftedRows() + " rows differ");
-                List<Long> ordersOnNew = workload.ordersOnNew();
-                DemoReport.NewSide newSide = new DemoReport.NewSide(workload.committedOnNew(), ordersOnNew.size(),
-                        ordersOnNew.isEmpty() ? 0 : ordersOnNew.get(0), ordersOnNew.isEmpty() ? 0 : ordersOnNew.get(ordersOnNew.size() - 1),
-                        countOrders(legacy, ordersOnNew), workload.refused());
                 DemoReport report = report(comparison, sync.active(), first, backfillSeconds, startupMs, workload.committed(),
-                        workloadSeconds, switched, newSide, timeline);
+                        workloadSeconds, switched, newSide(workload, legacy), timeline);
                 print(report);
-                if (failure != null) {
-                    console.println("the pipeline failed: " + failure.getMessage());
-                    return 1;
-                }
-                if (switched != null && switched.problem() != null) {
-                    console.println("the switch did not complete: " + switched.problem());
-                    return 1;
-                }
-                if (comparison == null) {
-                    console.println("the demo ended with the new schema live, so legacy and new were not compared");
-                    return 1;
-                }
-                if (!report.consistent()) {
-                    console.printf("the schemas did not match within %d s; inspect them at the URLs above%n",
-                            settings.consistencyTimeout().toSeconds());
-                    return 1;
-                }
-                return 0;
+                return verdict(failure, switched, comparison);
             } finally {
                 following.set(null);
             }
         }
+    }
+
+    /** The exit code, after saying what went wrong, if anything. */
+    private int verdict(Throwable failure, SwitchScript.Result switched, PassReport comparison) {
+        if (failure != null) {
+            console.println("the pipeline failed: " + failure.getMessage());
+            return 1;
+        }
+        if (switched != null && switched.problem() != null) {
+            console.println("the switch did not complete: " + switched.problem());
+            return 1;
+        }
+        if (comparison == null) {
+            console.println("the demo ended with the new schema live, so legacy and new were not compared");
+            return 1;
+        }
+        if (!comparison.consistent()) {
+            console.printf("the schemas did not match within %d s; inspect them at the URLs above%n",
+                    settings.consistencyTimeout().toSeconds());
+            return 1;
+        }
+        return 0;
+    }
+
+    /** What the application wrote while the new schema was live, and how much of it legacy holds now. */
+    private static DemoReport.NewSide newSide(ShopWorkload workload, PgDatabase legacy) throws SQLException {
+        List<Long> orders = workload.ordersOnNew();
+        return new DemoReport.NewSide(workload.committedOnNew(), orders.size(), orders.isEmpty() ? 0 : orders.get(0),
+                orders.isEmpty() ? 0 : orders.get(orders.size() - 1), countOrders(legacy, orders), workload.refused());
     }
 
     /** Without the switch: runs until the duration passes, Ctrl-C, or the sync fails. */
