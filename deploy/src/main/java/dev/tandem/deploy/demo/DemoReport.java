@@ -18,6 +18,10 @@ import java.util.List;
  * @param workloadTx      transactions the demo application committed
  * @param durationSeconds how long the workload ran
  * @param tables          per-table comparison
+ * @param cutover         the cutover, or null when the demo did not switch
+ * @param rollback        the rollback, or null when the demo did not get that far
+ * @param newSide         what the application wrote while the new schema was live
+ * @param timeline        each step of the run, with the seconds since the start
  */
 record DemoReport(
         boolean consistent,
@@ -31,7 +35,26 @@ record DemoReport(
         @JsonProperty("startup_ms") long startupMs,
         @JsonProperty("workload_tx") long workloadTx,
         @JsonProperty("duration_seconds") double durationSeconds,
-        List<TableReport> tables) {
+        List<TableReport> tables,
+        SwitchFigures cutover,
+        SwitchFigures rollback,
+        @JsonProperty("new_side") NewSide newSide,
+        List<DemoTimeline.Moment> timeline) {
+
+    /**
+     * The application's writes while the new schema was live.
+     *
+     * @param transactions   transactions committed on the new side
+     * @param orders         orders inserted there, keys from the new side's sequence
+     * @param firstOrderKey  the first of those keys (0 when none)
+     * @param lastOrderKey   the last of them
+     * @param ordersOnLegacy how many of those orders legacy holds at the end (all of them, after the rollback)
+     * @param refusals       writes the write blocks refused and the application retried on the side the route named
+     */
+    record NewSide(long transactions, long orders, @JsonProperty("first_order_key") long firstOrderKey,
+                   @JsonProperty("last_order_key") long lastOrderKey, @JsonProperty("orders_on_legacy") long ordersOnLegacy,
+                   @JsonProperty("write_refusals") long refusals) {
+    }
 
     /** One mapped table's end state on both sides. */
     record TableReport(String legacy, @JsonProperty("new") String newDb, @JsonProperty("rows_legacy") long rowsLegacy,
@@ -51,6 +74,22 @@ record DemoReport(
         sb.append(String.format("backfill %d rows in %.1f s; %d changes applied after it; lag p50 %d ms, p99 %d ms; "
                         + "workload %d tx in %.0f s; stack up in %d ms",
                 backfillRows, backfillSeconds, eventsApplied, lagMsP50, lagMsP99, workloadTx, durationSeconds, startupMs));
+        if (cutover != null) {
+            sb.append("\ncutover:  ").append(cutover.summary());
+        }
+        if (rollback != null) {
+            sb.append("\nrollback: ").append(rollback.summary());
+        }
+        if (newSide != null && newSide.transactions() > 0) {
+            sb.append(String.format("%nwhile the new schema was live: %d transactions, %d orders (keys %d–%d from its sequence), "
+                            + "%d of them on legacy now; %d writes refused by a write block and retried",
+                    newSide.transactions(), newSide.orders(), newSide.firstOrderKey(), newSide.lastOrderKey(),
+                    newSide.ordersOnLegacy(), newSide.refusals()));
+        }
+        if (!timeline.isEmpty()) {
+            sb.append("\ntimeline:");
+            timeline.forEach(m -> sb.append("\n").append(m));
+        }
         return sb.toString();
     }
 }

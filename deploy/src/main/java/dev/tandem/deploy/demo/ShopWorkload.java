@@ -1,11 +1,11 @@
 package dev.tandem.deploy.demo;
 
 import dev.tandem.capture.PgDatabase;
-import java.math.BigDecimal;
+import java.io.IOException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -13,30 +13,58 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The demo's application: a steady stream of shop transactions (new orders with lines, status
- * changes, customer edits, deletions) against the legacy schema at a fixed rate.
+ * The demo's application: a steady stream of shop transactions (new orders with lines, status changes, customer and
+ * loyalty edits, deletions) at a fixed rate, each written to the side the route flag names. A transaction the write
+ * block refuses (SQLSTATE 40001) is rolled back and tried again after reading the flag anew.
  */
 final class ShopWorkload implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ShopWorkload.class);
+    private static final String REFUSED_BY_WRITE_BLOCK = "40001";
+    private static final long RETRY_PAUSE_NANOS = 20_000_000L;
 
     private final PgDatabase legacy;
+    private final PgDatabase newDb;
+    private final RouteFlag route;
+    private final ShopWrites onLegacy;
+    private final ShopWrites onNew;
     private final int transactionsPerSecond;
-    private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong committedLegacy = new AtomicLong();
+    private final AtomicLong committedNew = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    /** Keys of the orders the application inserted while the new side was live (from the new side's sequence). */
+    private final List<Long> ordersOnNew = new CopyOnWriteArrayList<>();
     private volatile boolean stopping;
     private volatile Throwable failure;
-    private long maxCustomer;
-    private long maxOrder;
 
-    ShopWorkload(PgDatabase legacy, ShopSchema.Size seeded, int transactionsPerSecond) {
+    ShopWorkload(PgDatabase legacy, PgDatabase newDb, RouteFlag route, ShopSchema.Size seeded, int transactionsPerSecond) {
         this.legacy = legacy;
+        this.newDb = newDb;
+        this.route = route;
+        this.onLegacy = new LegacyShopWrites(seeded);
+        this.onNew = new NewShopWrites(seeded);
         this.transactionsPerSecond = transactionsPerSecond;
-        this.maxCustomer = seeded.customers();
-        this.maxOrder = seeded.orders();
     }
 
     long committed() {
-        return committed.get();
+        return committedLegacy.get() + committedNew.get();
+    }
+
+    long committedOnLegacy() {
+        return committedLegacy.get();
+    }
+
+    long committedOnNew() {
+        return committedNew.get();
+    }
+
+    /** Transactions the write block refused and the application tried again. */
+    long refused() {
+        return refused.get();
+    }
+
+    List<Long> ordersOnNew() {
+        return List.copyOf(ordersOnNew);
     }
 
     Throwable failure() {
@@ -54,12 +82,14 @@ final class ShopWorkload implements Runnable {
         }
         long interval = 1_000_000_000L / transactionsPerSecond;
         long next = System.nanoTime();
-        try (Connection c = legacy.connect("shop-app")) {
-            c.setAutoCommit(false);
+        try (Connection legacyConnection = legacy.connect("shop-app"); Connection newConnection = newDb.connect("shop-app")) {
+            legacyConnection.setAutoCommit(false);
+            newConnection.setAutoCommit(false);
             while (!stopping) {
-                oneTransaction(c, ThreadLocalRandom.current());
-                c.commit();
-                committed.incrementAndGet();
+                RouteFlag.Side side = route.side();
+                if (!commitOne(side == RouteFlag.Side.NEW ? newConnection : legacyConnection, side)) {
+                    continue;
+                }
                 next += interval;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -68,85 +98,49 @@ final class ShopWorkload implements Runnable {
                     next = System.nanoTime(); // fell behind by more than a second: do not try to catch up in a burst
                 }
             }
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             failure = e;
             log.error("demo workload stopped: {}", e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = e;
         }
     }
 
-    private void oneTransaction(Connection c, ThreadLocalRandom random) throws SQLException {
-        int dice = random.nextInt(100);
-        if (dice < 40) {
-            newOrder(c, random);
-        } else if (dice < 65) {
-            update(c, "UPDATE legacy.tbl_order SET ord_status = ?, ship_note = ? WHERE ord_id = ?",
-                    String.valueOf("NPSC".charAt(random.nextInt(4))), random.nextBoolean() ? null : "Ring twice – zweimal",
-                    1 + random.nextLong(maxOrder));
-        } else if (dice < 72) {
-            update(c, """
-                    INSERT INTO legacy.tbl_cust_loyalty AS y (cust_id, pts, tier_cd) VALUES (?, ?, 'S')
-                    ON CONFLICT (cust_id) DO UPDATE SET pts = y.pts + EXCLUDED.pts,
-                        tier_cd = CASE WHEN y.pts + EXCLUDED.pts > 4000 THEN 'G' ELSE y.tier_cd END""",
-                    1 + random.nextLong(maxCustomer), random.nextInt(1, 200));
-        } else if (dice < 80) {
-            update(c, """
-                    UPDATE legacy.tbl_customer SET acct_balance = acct_balance + ?, email_addr = ?,
-                           prefs = jsonb_set(coalesce(prefs, '{}'), '{visits}', to_jsonb(?::int))
-                    WHERE cust_id = ?""",
-                    BigDecimal.valueOf(random.nextInt(-5_000, 5_000), 2), "moved" + random.nextInt(1_000_000) + "@example.test",
-                    random.nextInt(1000), 1 + random.nextLong(maxCustomer));
-        } else if (dice < 90) {
-            update(c, "DELETE FROM legacy.tbl_order_line WHERE ord_id = ? AND line_no = ?",
-                    1 + random.nextLong(maxOrder), 1 + random.nextInt(3));
-        } else if (dice < 95) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO legacy.tbl_customer (cust_fname, cust_lname, email_addr, birth_dt, tags)
-                    VALUES ('Zoë', 'New ' || ?, NULL, NULL, ARRAY['new']) RETURNING cust_id""")) {
-                ps.setLong(1, random.nextLong(1_000_000));
-                maxCustomer = Math.max(maxCustomer, returnedId(ps));
+    /** One transaction on {@code side}; false when the write block refused it (rolled back, route to be read again). */
+    private boolean commitOne(Connection c, RouteFlag.Side side) throws SQLException {
+        long order;
+        try {
+            order = (side == RouteFlag.Side.NEW ? onNew : onLegacy).oneTransaction(c, ThreadLocalRandom.current());
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            if (!refusedByWriteBlock(e)) {
+                throw e;
+            }
+            refused.incrementAndGet();
+            route.forget();
+            LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+            return false;
+        }
+        if (side == RouteFlag.Side.NEW) {
+            committedNew.incrementAndGet();
+            if (order != 0) {
+                ordersOnNew.add(order);
             }
         } else {
-            update(c, "DELETE FROM legacy.tbl_order WHERE ord_id = ?", 1 + random.nextLong(maxOrder));
+            committedLegacy.incrementAndGet();
         }
+        return true;
     }
 
-    private void newOrder(Connection c, ThreadLocalRandom random) throws SQLException {
-        long order;
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO legacy.tbl_order (cust_id, ord_status, ord_total) VALUES (?, 'N', ?) RETURNING ord_id""")) {
-            ps.setLong(1, 1 + random.nextLong(maxCustomer));
-            ps.setBigDecimal(2, BigDecimal.valueOf(random.nextInt(100, 100_000), 2));
-            order = returnedId(ps);
-        }
-        maxOrder = Math.max(maxOrder, order);
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO legacy.tbl_order_line (ord_id, line_no, sku, qty, unit_price) VALUES (?, ?, ?, ?, ?)""")) {
-            int lines = 1 + random.nextInt(3);
-            for (int line = 1; line <= lines; line++) {
-                ps.setLong(1, order);
-                ps.setInt(2, line);
-                ps.setString(3, "SKU-" + random.nextInt(10_000));
-                ps.setInt(4, 1 + random.nextInt(5));
-                ps.setBigDecimal(5, BigDecimal.valueOf(random.nextInt(100, 20_000), 2));
-                ps.addBatch();
+    /** A batch reports the statement's own error as its next exception. */
+    private static boolean refusedByWriteBlock(SQLException e) {
+        for (SQLException s = e; s != null; s = s.getNextException()) {
+            if (REFUSED_BY_WRITE_BLOCK.equals(s.getSQLState())) {
+                return true;
             }
-            ps.executeBatch();
         }
-    }
-
-    private static long returnedId(PreparedStatement ps) throws SQLException {
-        try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static void update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            ps.executeUpdate();
-        }
+        return false;
     }
 }
