@@ -34,7 +34,9 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -125,16 +127,17 @@ final class TableVerifier {
                     settings.chunkTime(), within, !shape.aligned(), List.of());
             ChunkQueue queue = plan == null ? null : new ChunkQueue(planner, plan);
             timings.since(VerifyTimings.Phase.SETUP, started);
-            List<Future<Void>> running = new ArrayList<>();
+            // the first worker to fail fails the table at once: the others may be waiting on another instance's claims
+            CompletionService<Void> running = new ExecutorCompletionService<>(workers);
             for (int i = 0; i < settings.parallelism(); i++) {
                 TableShape shaped = shape;
-                running.add(workers.submit(() -> {
+                running.submit(() -> {
                     work(shaped, mode, planner, queue);
                     return null;
-                }));
+                });
             }
-            for (Future<Void> f : running) {
-                f.get();
+            for (int i = 0; i < settings.parallelism(); i++) {
+                running.take().get();
             }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();

@@ -20,6 +20,10 @@ public final class ChunkClaims implements AutoCloseable {
 
     /** The SQL state of a lock wait that ran out of {@code lock_timeout}. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** Server-side TCP keepalives of a claim session: a silent peer is dropped after about 10 + 5 × 3 = 25 s. */
+    private static final int KEEPALIVE_IDLE_SECONDS = 10;
+    private static final int KEEPALIVE_INTERVAL_SECONDS = 5;
+    private static final int KEEPALIVE_COUNT = 3;
 
     private final Connection c;
     private final String migration;
@@ -46,6 +50,18 @@ public final class ChunkClaims implements AutoCloseable {
         this.table = table;
         this.instance = instance;
         this.wait = wait;
+        c.setAutoCommit(true);
+        // A claim's transaction is idle while the chunk is verified on other sessions, for as long as narrowing and
+        // fenced rechecks take: a server-wide idle-in-transaction timeout must not end it. A machine that vanishes
+        // without closing its sockets is found by TCP keepalives instead, in about idle + interval × count seconds.
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('idle_in_transaction_session_timeout', '0', false), "
+                + "set_config('tcp_keepalives_idle', ?, false), set_config('tcp_keepalives_interval', ?, false), "
+                + "set_config('tcp_keepalives_count', ?, false)")) {
+            ps.setString(1, String.valueOf(KEEPALIVE_IDLE_SECONDS));
+            ps.setString(2, String.valueOf(KEEPALIVE_INTERVAL_SECONDS));
+            ps.setString(3, String.valueOf(KEEPALIVE_COUNT));
+            ps.execute();
+        }
         c.setAutoCommit(false);
     }
 
