@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * Verifies one table over a key range: chunks in parallel within the load budget, each digested on both sides; a
  * differing chunk is narrowed down to rows after a fence (the sync has then applied everything the source committed
  * before), and those rows alone are rechecked until each is settled as equal, drift or unsettled ({@link RowSettler}).
+ * In a pass, each worker claims its chunks from the pass's stored plan ({@link ChunkQueue}), shared with every instance
+ * verifying the same pass, and the table's report is read back from the stored chunks.
  */
 final class TableVerifier {
 

@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.fence.SyncFence;
 import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.embedded.SharedTestStack;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -28,15 +31,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two reconcilers of one migration share a pass through the control schema: each chunk is verified by exactly one of
- * them, both report what a single reconciler reports, and a reconciler that dies holding a chunk loses it to the other.
+ * them, both report what a single reconciler reports, and a reconciler that dies holding a chunk (its session killed
+ * while its thread hangs, or its process killed with SIGKILL) loses it to the other.
  */
 class SharedPassIT {
 
     private static final int ROWS = 30_000;
-    private static final String MAPPING = """
+    static final String MAPPING = """
             tables:
               - target: public.dst
                 from: public.src s
@@ -67,7 +72,7 @@ class SharedPassIT {
     }
 
     /** Fixed chunks of 1000 rows: about 30 of them, so the two instances interleave many claims. */
-    private static ReconcileSettings settings(int parallelism) {
+    static ReconcileSettings settings(int parallelism) {
         return new ReconcileSettings(Duration.ofSeconds(30), 1_000, 1_000, parallelism, 2, Duration.ofSeconds(5), 100, 10, 1000,
                 Duration.ZERO);
     }
@@ -140,6 +145,55 @@ class SharedPassIT {
         assertInstanceOf(SQLException.class, failed.getCause());
         assertEquals(1, b.chunks.get(), "B's late result was not counted");
         assertEquals(3, queryLong(target, "SELECT count(*) FROM tandem.drifted_row WHERE pass_id = " + byA.passId()));
+    }
+
+    @Test
+    void aChunkHeldByAKilledProcessIsTakenOverAndThePassCompletes(@TempDir Path dir) throws Exception {
+        PassReport solo = new Reconciler("solo", legacy, target, tables, settings(2), SyncFence.NONE).verifyPass();
+
+        Path output = dir.resolve("child.log");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(List.of(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                SharedPassChild.class.getName(), Integer.toString(SharedTestStack.get().postgres().port()), "rc_shared_legacy",
+                "rc_shared_new", "C")).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        List<Integer> claimed;
+        try {
+            claimed = awaitClaims(child, output, 2);
+        } finally {
+            child.destroyForcibly(); // SIGKILL while it holds its second chunk: no cleanup runs
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        int held = claimed.get(1);
+
+        Counting a = new Counting(null, null);
+        PassReport byA = reconciler("A", 2, a).verifyPass();
+        assertEquals(queryLong(target, "SELECT max(pass_id) FROM tandem.reconcile_pass WHERE migration = 'duo'"), byA.passId(),
+                "A joined the pass the killed process had opened");
+        assertSameFindings(solo, byA);
+        assertEquals("A", ReconcileFixture.queryString(target, "SELECT verified_by FROM tandem.reconcile_chunk WHERE pass_id = "
+                + byA.passId() + " AND chunk_no = " + held), "A verified the chunk the process held when it was killed");
+        assertEquals(1, queryLong(target, "SELECT count(*) FROM tandem.reconcile_chunk WHERE verified_by = 'C' AND pass_id = "
+                + byA.passId()), "the killed process stored the chunk it finished, and only that one");
+        assertEquals(ROWS, a.rows.get() + queryLong(target, "SELECT sum(source_rows) FROM tandem.reconcile_chunk "
+                + "WHERE verified_by = 'C' AND pass_id = " + byA.passId()), "no chunk is lost or counted twice");
+        assertEquals(0, queryLong(target, "SELECT count(*) FROM tandem.reconcile_chunk WHERE NOT done AND pass_id = " + byA.passId()));
+    }
+
+    /** The chunks the child announced, once it announced {@code count} of them (it then holds the last). */
+    private static List<Integer> awaitClaims(Process child, Path output, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            List<Integer> claimed = Files.readAllLines(output).stream().filter(l -> l.startsWith("claimed "))
+                    .map(l -> Integer.parseInt(l.substring("claimed ".length()).trim())).toList();
+            if (claimed.size() >= count) {
+                return claimed;
+            }
+            if (!child.isAlive()) {
+                throw new AssertionError("the child reconciler exited early: " + Files.readString(output));
+            }
+            Thread.sleep(20); // polls the child's output for the condition
+        }
+        throw new AssertionError("the child reconciler announced fewer than " + count + " claims in 60 s: " + Files.readString(output));
     }
 
     private Reconciler reconciler(String name, int parallelism, PassListener listener) {
