@@ -13,6 +13,7 @@ import dev.tandem.capture.PgDatabase;
 import dev.tandem.sync.fence.SyncFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.embedded.SharedTestStack;
+import dev.tandem.reconcile.order.RecentChanges;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +21,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -177,6 +180,51 @@ class SharedPassIT {
         assertEquals(ROWS, a.rows.get() + queryLong(target, "SELECT sum(source_rows) FROM tandem.reconcile_chunk "
                 + "WHERE verified_by = 'C' AND pass_id = " + byA.passId()), "no chunk is lost or counted twice");
         assertEquals(0, queryLong(target, "SELECT count(*) FROM tandem.reconcile_chunk WHERE NOT done AND pass_id = " + byA.passId()));
+    }
+
+    @Test
+    void changedChunksStayFirstWhenTwoInstancesShareThePass() throws Exception {
+        FixedChanges quiet = new FixedChanges(Map.of());
+        PassReport first = new Reconciler("order", legacy, target, tables, settings(2), SyncFence.NONE).changedFirst(quiet).verifyPass();
+        long previousChunks = first.tables().get(0).chunks();
+        // rows 500 and 25500 changed since the first pass verified their chunks
+        FixedChanges changed = new FixedChanges(Map.of("public.src", Map.of(List.of("25500"), 100L, List.of("500"), 100L)));
+        List<Integer> claimOrder = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        PassListener recording = new PassListener() {
+            @Override
+            public void chunkClaimed(String table, int chunkNo) {
+                claimOrder.add(chunkNo);
+            }
+        };
+        Future<PassReport> ra = instances.submit(() -> new Reconciler("order", legacy, target, tables, settings(2), SyncFence.NONE)
+                .identifiedAs("A").changedFirst(changed).listeningTo(recording).verifyPass());
+        Future<PassReport> rb = instances.submit(() -> new Reconciler("order", legacy, target, tables, settings(2), SyncFence.NONE)
+                .identifiedAs("B").changedFirst(changed).listeningTo(recording).verifyPass());
+        PassReport byA = ra.get(60, TimeUnit.SECONDS);
+        assertEquals(byA.passId(), rb.get(60, TimeUnit.SECONDS).passId());
+
+        String pass = " AND pass_id = " + byA.passId();
+        assertEquals(previousChunks, queryLong(target, "SELECT count(*) FROM tandem.reconcile_chunk WHERE done" + pass),
+                "one plan (the previous pass's ranges), not one per instance, each chunk verified once");
+        assertEquals(2, queryLong(target, "SELECT count(*) FROM tandem.reconcile_chunk WHERE chunk_no < 2" + pass
+                + " AND (coalesce(lower_bound[1]::bigint, -1) < 500 AND coalesce(upper_bound[1]::bigint, 1e18) >= 500"
+                + " OR coalesce(lower_bound[1]::bigint, -1) < 25500 AND coalesce(upper_bound[1]::bigint, 1e18) >= 25500)"),
+                "the two changed chunks are planned first");
+        assertTrue(claimOrder.subList(0, 4).containsAll(List.of(0, 1)), "the changed chunks were claimed first: " + claimOrder);
+        assertEquals(1, queryLong(target, "SELECT count(*) FROM tandem.consistency_record WHERE migration = 'order'" + pass));
+    }
+
+    /** A change log that reports the same changed keys at every pass; the sync stands at offset 100. */
+    private record FixedChanges(Map<String, Map<List<String>, Long>> keys) implements RecentChanges {
+        @Override
+        public Long applied(Connection target) {
+            return 100L;
+        }
+
+        @Override
+        public Map<String, Map<List<String>, Long>> changedSince(NavigableSet<Long> marks, Connection target) {
+            return keys;
+        }
     }
 
     /** The chunks the child announced, once it announced {@code count} of them (it then holds the last). */
