@@ -23,7 +23,14 @@ public interface PassListener {
     default void tableStarted(String table, long estimatedRows) {
     }
 
-    /** One more chunk of {@code table}, holding {@code rows} source rows, was compared. */
+    /**
+     * This instance claimed chunk {@code chunkNo} of {@code table} and starts verifying it (instances sharing the pass
+     * each claim their own chunks; the claim is held until the chunk's result is stored).
+     */
+    default void chunkClaimed(String table, int chunkNo) {
+    }
+
+    /** One more chunk of {@code table}, holding {@code rows} source rows, was compared (by this instance). */
     default void chunkCompared(String table, long rows) {
     }
 

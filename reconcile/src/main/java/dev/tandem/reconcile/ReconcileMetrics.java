@@ -9,6 +9,10 @@ public interface ReconcileMetrics {
     default void tableStarted(String table, long estimatedRows) {
     }
 
+    /** This instance claimed chunk {@code chunkNo} of {@code table} in a pass and starts verifying it. */
+    default void chunkClaimed(String table, int chunkNo) {
+    }
+
     /** {@code rows} more source rows of {@code table} were compared. */
     default void compared(String table, long rows) {
     }

@@ -9,6 +9,7 @@ import dev.tandem.sync.fence.SyncFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MappingCompiler;
 import dev.tandem.sync.mapping.MappingSpec;
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,6 +43,7 @@ public final class Reconciler {
     private volatile ReconcileMetrics metrics = ReconcileMetrics.NONE;
     private volatile RecentChanges changes = RecentChanges.NONE;
     private volatile PassListener listener = PassListener.NONE;
+    private volatile String instance = ManagementFactory.getRuntimeMXBean().getName();
 
     public Reconciler(String migration, PgDatabase legacy, PgDatabase target, List<CompiledTable> tables, ReconcileSettings settings,
                       SyncFence fence) {
@@ -82,6 +84,22 @@ public final class Reconciler {
         return this;
     }
 
+    /**
+     * Names this instance in the chunks it verifies ({@code tandem.reconcile_chunk.verified_by}) and in its claim
+     * sessions' application name; by default the JVM's {@code pid@host}.
+     */
+    public Reconciler identifiedAs(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a reconciler instance needs a non-blank name, was '" + name + "'");
+        }
+        this.instance = name;
+        return this;
+    }
+
+    public String instance() {
+        return instance;
+    }
+
     public String migration() {
         return migration;
     }
@@ -107,14 +125,16 @@ public final class Reconciler {
     }
 
     /**
-     * One full pass over every table, resuming the migration's unfinished pass if a previous run stopped mid-pass;
-     * appends a consistency record per table and the drifted rows.
+     * One full pass over every table, resuming the migration's unfinished pass if a previous run stopped mid-pass, or
+     * joining it when another instance runs it: the instances claim its chunks from the control schema, each chunk is
+     * verified once, and every instance returns the same report, read from the stored chunks. Appends a consistency
+     * record per table (once, by whichever instance sees the table's last chunk done) and the drifted rows.
      */
     public PassReport verifyPass() throws SQLException, InterruptedException, TimeoutException {
         try (Connection control = target.connect("tandem-reconcile-store")) {
             ReconcileStore store = new ReconcileStore(control, migration);
             ReconcileStore.Pass pass = store.openPass();
-            log.info("{}: verification pass {} (started {})", migration, pass.id(), pass.startedAt());
+            log.info("{}: verification pass {} (started {}), instance {}", migration, pass.id(), pass.startedAt(), instance);
             PassListener following = listener;
             Map<String, Long> estimates = following == PassListener.NONE ? Map.of() : estimates();
             following.passStarted(pass.id(), tables.stream().map(CompiledTable::target).toList(),
@@ -131,7 +151,7 @@ public final class Reconciler {
                 Instant started = Instant.now();
                 metrics.tableStarted(table.target(), estimatedRows(table));
                 following.tableStarted(table.target(), estimates.getOrDefault(table.target(), 0L));
-                TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), sink, changes)
+                TableReport report = new TableVerifier(legacy, target, table, settings, fence, store, pass.id(), instance, sink, changes)
                         .verify(VerifyRange.ALL);
                 store.recordTable(pass.id(), started, report);
                 metrics.tableFinished(report, pass.startedAt());
@@ -149,7 +169,7 @@ public final class Reconciler {
     /** Row-level differences of one table within {@code range}, after the same fence rechecks; not a pass. */
     public TableReport diff(String targetTable, VerifyRange range) throws SQLException, InterruptedException, TimeoutException {
         CompiledTable table = table(targetTable);
-        TableReport report = new TableVerifier(legacy, target, table, settings, fence, null, 0, metrics, changes).verify(range);
+        TableReport report = new TableVerifier(legacy, target, table, settings, fence, null, 0, instance, metrics, changes).verify(range);
         try (Connection control = target.connect("tandem-reconcile-store")) {
             new ReconcileStore(control, migration).recordDrift(null, report.drift());
         }
@@ -257,6 +277,12 @@ public final class Reconciler {
             @Override
             public void tableStarted(String table, long estimatedRows) {
                 metrics.tableStarted(table, estimatedRows);
+            }
+
+            @Override
+            public void chunkClaimed(String table, int chunkNo) {
+                metrics.chunkClaimed(table, chunkNo);
+                listener.chunkClaimed(table, chunkNo);
             }
 
             @Override

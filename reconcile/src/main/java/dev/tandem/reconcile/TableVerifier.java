@@ -1,6 +1,7 @@
 package dev.tandem.reconcile;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.reconcile.chunk.ChunkQueue;
 import dev.tandem.reconcile.chunk.VerifyPlanner;
 import dev.tandem.reconcile.chunk.VerifyRange;
 import dev.tandem.reconcile.diff.ChunkDiffer;
@@ -13,8 +14,10 @@ import dev.tandem.reconcile.order.ChunkPriority;
 import dev.tandem.reconcile.order.RecentChanges;
 import dev.tandem.reconcile.digest.Side;
 import dev.tandem.reconcile.digest.TableShape;
+import dev.tandem.reconcile.store.ChunkClaims;
 import dev.tandem.reconcile.store.ChunkRecord;
 import dev.tandem.reconcile.store.ReconcileStore;
+import dev.tandem.reconcile.store.SharedPlan;
 import dev.tandem.sync.fence.SyncFence;
 import dev.tandem.sync.mapping.CompiledJoin;
 import dev.tandem.sync.mapping.CompiledTable;
@@ -31,7 +34,9 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,10 +50,14 @@ import org.slf4j.LoggerFactory;
  * Verifies one table over a key range: chunks in parallel within the load budget, each digested on both sides; a
  * differing chunk is narrowed down to rows after a fence (the sync has then applied everything the source committed
  * before), and those rows alone are rechecked until each is settled as equal, drift or unsettled ({@link RowSettler}).
+ * In a pass, each worker claims its chunks from the pass's stored plan ({@link ChunkQueue}), shared with every instance
+ * verifying the same pass, and the table's report is read back from the stored chunks.
  */
 final class TableVerifier {
 
     private static final Logger log = LoggerFactory.getLogger(TableVerifier.class);
+    /** How long a worker waits on a chunk another instance holds before it looks at the queue (and its interrupt) again. */
+    private static final Duration CLAIM_WAIT = Duration.ofSeconds(1);
 
     private final PgDatabase legacy;
     private final PgDatabase target;
@@ -57,6 +66,7 @@ final class TableVerifier {
     private final SyncFence fence;
     private final ReconcileStore store;
     private final long passId;
+    private final String instance;
     private final ReconcileMetrics metrics;
 
     private final AtomicInteger chunks = new AtomicInteger();
@@ -72,7 +82,8 @@ final class TableVerifier {
     private BigInteger targetSum = BigInteger.ZERO;
 
     TableVerifier(PgDatabase legacy, PgDatabase target, CompiledTable table, ReconcileSettings settings, SyncFence fence,
-                  ReconcileStore store, long passId, ReconcileMetrics metrics, RecentChanges changes) {
+                  ReconcileStore store, long passId, String instance, ReconcileMetrics metrics, RecentChanges changes) {
+        this.instance = instance;
         this.changes = changes;
         this.legacy = legacy;
         this.target = target;
@@ -101,42 +112,34 @@ final class TableVerifier {
             }
         }
         String fenceLsn = fence.await(settings.fenceTimeout());
-        List<ChunkRecord> earlier = store == null ? List.of() : store.chunks(passId, table.target());
-        if (store != null && earlier.isEmpty() && shape.aligned() && within.equals(VerifyRange.ALL)) {
-            earlier = changedFirst(shape);
-        }
-        for (ChunkRecord c : earlier) {
-            if (c.done()) {
-                chunks.incrementAndGet();
-                count(c.sourceRows(), c.targetRows(), c.sourceDigest(), c.targetDigest());
-                driftCount.addAndGet(c.driftedRows());
-                unsettledCount.addAndGet(c.unsettledRows());
-            }
-        }
-        if (store != null) {
-            sample(drift, store.drift(passId, table.target()));
-        }
         VerifyPlanner planner;
         ExecutorService workers = Executors.newFixedThreadPool(settings.parallelism(), r -> {
             Thread thread = new Thread(r, "tandem-reconcile-" + table.target());
             thread.setDaemon(true);
             return thread;
         });
-        try (Connection s = SessionPin.pin(legacy.connect("tandem-reconcile-plan"))) {
+        try (Connection s = SessionPin.pin(legacy.connect("tandem-reconcile-plan"));
+             Connection planControl = store == null ? null : target.connect("tandem-reconcile-plan")) {
+            SharedPlan plan = store == null ? null : new SharedPlan(planControl, passId, table.target());
+            if (plan != null && shape.aligned() && within.equals(VerifyRange.ALL) && plan.cursor().nextNumber() == 0) {
+                changedFirst(shape, plan);
+            }
             Side planOn = Side.source(shape, Side.Mode.PUSHDOWN, s, null);
-            planner = new VerifyPlanner(planOn, store, passId, table.target(), settings.initialChunkRows(), settings.maxChunkRows(),
-                    settings.chunkTime(), within, !shape.aligned(), earlier);
+            planner = new VerifyPlanner(planOn, plan, table.target(), settings.initialChunkRows(), settings.maxChunkRows(),
+                    settings.chunkTime(), within, !shape.aligned(), List.of());
+            ChunkQueue queue = plan == null ? null : new ChunkQueue(planner, plan);
             timings.since(VerifyTimings.Phase.SETUP, started);
-            List<Future<Void>> running = new ArrayList<>();
+            // the first worker to fail fails the table at once: the others may be waiting on another instance's claims
+            CompletionService<Void> running = new ExecutorCompletionService<>(workers);
             for (int i = 0; i < settings.parallelism(); i++) {
                 TableShape shaped = shape;
-                running.add(workers.submit(() -> {
-                    work(shaped, mode, planner);
+                running.submit(() -> {
+                    work(shaped, mode, planner, queue);
                     return null;
-                }));
+                });
             }
-            for (Future<Void> f : running) {
-                f.get();
+            for (int i = 0; i < settings.parallelism(); i++) {
+                running.take().get();
             }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -155,26 +158,63 @@ final class TableVerifier {
             workers.shutdownNow();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        log.info("{}: {} s in {} chunks; summed over {} workers: {}; chunk boundaries {} ms", table.target(),
+        log.info("{}: {} s, {} chunks verified here; summed over {} workers: {}; chunk boundaries {} ms", table.target(),
                 String.format("%.2f", seconds), chunks.get(), settings.parallelism(), timings.summary(), planner.boundaryMillis());
-        List<RowDrift> driftSamples;
         List<RowDrift> unsettledSamples;
         synchronized (drift) {
-            driftSamples = List.copyOf(drift);
             unsettledSamples = List.copyOf(unsettled);
+        }
+        if (store != null) {
+            return storedReport(mode, fenceLsn, seconds, unsettledSamples);
+        }
+        List<RowDrift> driftSamples;
+        synchronized (drift) {
+            driftSamples = List.copyOf(drift);
         }
         return new TableReport(table.target(), mode.name().toLowerCase(), chunks.get(), rows.get(), targetRows.get(), driftCount.get(),
                 driftSamples, fenceLsn, sourceSum.toString(), targetSum.toString(), seconds, unsettledCount.get(), unsettledSamples);
     }
 
     /**
-     * When chunks of the previous pass changed since it verified them, plans this pass as the previous pass's chunks with
-     * the changed ones first; otherwise plans nothing (the pass walks the key in order).
+     * The table's report as the pass's stored chunks give it, whichever instance (or earlier attempt) verified each:
+     * the same counts and digests a single instance reports; unsettled samples are those this instance met.
      */
-    private List<ChunkRecord> changedFirst(TableShape shape) throws SQLException {
+    private TableReport storedReport(Side.Mode mode, String fenceLsn, double seconds, List<RowDrift> unsettledSamples)
+            throws SQLException {
+        List<ChunkRecord> all = store.chunks(passId, table.target());
+        long sourceRows = 0;
+        long targetCount = 0;
+        long drifted = 0;
+        long unsettledRows = 0;
+        BigInteger sourceDigest = BigInteger.ZERO;
+        BigInteger targetDigest = BigInteger.ZERO;
+        for (ChunkRecord c : all) {
+            if (!c.done()) {
+                throw new IllegalStateException(table.target() + ": chunk " + c.chunkNo() + " " + c.range() + " of pass " + passId
+                        + " is not verified although the pass's queue is empty; run the pass again (it resumes)");
+            }
+            sourceRows += c.sourceRows();
+            targetCount += c.targetRows();
+            drifted += c.driftedRows();
+            unsettledRows += c.unsettledRows();
+            sourceDigest = sourceDigest.add(new BigInteger(c.sourceDigest() == null ? "0" : c.sourceDigest()));
+            targetDigest = targetDigest.add(new BigInteger(c.targetDigest() == null ? "0" : c.targetDigest()));
+        }
+        List<RowDrift> stored = store.drift(passId, table.target());
+        List<RowDrift> driftSamples = stored.subList(0, Math.min(stored.size(), Math.max(settings.sampleCap(), 0)));
+        return new TableReport(table.target(), mode.name().toLowerCase(), all.size(), sourceRows, targetCount, drifted, driftSamples,
+                fenceLsn, sourceDigest.toString(), targetDigest.toString(), seconds, unsettledRows, unsettledSamples);
+    }
+
+    /**
+     * When chunks of the previous pass changed since it verified them, plans this pass as the previous pass's chunks with
+     * the changed ones first (unless another instance sharing the pass planned the table first); otherwise plans nothing
+     * (the pass walks the key in order).
+     */
+    private void changedFirst(TableShape shape, SharedPlan plan) throws SQLException {
         List<ChunkRecord> previous = store.previousPlan(passId, table.target());
         if (previous.size() < 2 || previous.stream().anyMatch(c -> c.changeOffset() == null)) {
-            return List.of();
+            return;
         }
         NavigableSet<Long> marks = previous.stream().map(ChunkRecord::changeOffset).collect(Collectors.toCollection(TreeSet::new));
         try (Connection t = target.connect("tandem-reconcile-order")) {
@@ -195,17 +235,13 @@ final class TableVerifier {
             }
             List<ChunkPriority.Ranked> order = ChunkPriority.order(t, shape.targetKey(), previous, changed);
             if (order.isEmpty()) {
-                return List.of();
+                return;
             }
-            List<ChunkRecord> planned = new ArrayList<>();
-            for (int i = 0; i < order.size(); i++) {
-                store.planChunk(passId, table.target(), i, order.get(i).range());
-                planned.add(new ChunkRecord(i, order.get(i).range(), false, 0, 0, null, null, 0));
+            if (plan.addWhole(order.stream().map(ChunkPriority.Ranked::range).toList())) {
+                long first = order.stream().filter(r -> r.changedKeys() > 0).count();
+                log.info("{}: {} of {} chunks changed since their last verification ({} keys); verifying them first", table.target(),
+                        first, order.size(), changed.size());
             }
-            long first = order.stream().filter(r -> r.changedKeys() > 0).count();
-            log.info("{}: {} of {} chunks changed since their last verification ({} keys); verifying them first", table.target(), first,
-                    order.size(), changed.size());
-            return planned;
         }
     }
 
@@ -227,13 +263,16 @@ final class TableVerifier {
         return mainKey;
     }
 
-    private void work(TableShape shape, Side.Mode mode, VerifyPlanner planner) throws SQLException, InterruptedException, TimeoutException {
+    private void work(TableShape shape, Side.Mode mode, VerifyPlanner planner, ChunkQueue queue)
+            throws SQLException, InterruptedException, TimeoutException {
         ExecutorService sourceThread = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "tandem-reconcile-source-" + table.target());
             thread.setDaemon(true);
             return thread;
         });
-        try (Connection s = SessionPin.pin(legacy.connect("tandem-reconcile")); Connection t = SessionPin.pin(target.connect("tandem-reconcile"))) {
+        try (Connection s = SessionPin.pin(legacy.connect("tandem-reconcile")); Connection t = SessionPin.pin(target.connect("tandem-reconcile"));
+             ChunkClaims claims = queue == null ? null : new ChunkClaims(target.connect("tandem-reconcile-claim " + instance),
+                     store.migration(), passId, table.target(), instance, CLAIM_WAIT)) {
             Side source = Side.source(shape, mode, s, t);
             Side targetSide = Side.target(shape, t);
             RowSettler settler = new RowSettler(table.target(), source, targetSide, new SourceVersions(shape, mode, s), fence,
@@ -243,10 +282,14 @@ final class TableVerifier {
                     throw new InterruptedException("reconciler stopped while verifying " + table.target());
                 }
                 long mark = System.nanoTime();
-                var next = planner.next();
+                var next = claims == null ? planner.next()
+                        : queue.next(claims).map(claim -> new VerifyPlanner.Chunk(claim.chunkNo(), claim.range()));
                 mark = timings.since(VerifyTimings.Phase.NEXT_CHUNK, mark);
                 if (next.isEmpty()) {
                     return;
+                }
+                if (claims != null) {
+                    metrics.chunkClaimed(table.target(), next.get().number());
                 }
                 backOffWhileBusy(s);
                 mark = timings.since(VerifyTimings.Phase.BUSY_CHECK, mark);
@@ -298,7 +341,7 @@ final class TableVerifier {
                     }
                     mark = timings.since(VerifyTimings.Phase.NARROW, mark);
                 }
-                finish(chunk, sd, td, found, hot, changeOffset);
+                finish(claims, chunk, sd, td, found, hot, changeOffset);
                 timings.since(VerifyTimings.Phase.FINISH, mark);
             }
         } finally {
@@ -317,11 +360,11 @@ final class TableVerifier {
         }
     }
 
-    private void finish(VerifyPlanner.Chunk chunk, ChunkDigest sd, ChunkDigest td, List<RowDrift> found, List<RowDrift> hot,
-                        Long changeOffset) throws SQLException {
-        if (store != null) {
-            store.finishChunk(passId, table.target(), new ChunkRecord(chunk.number(), chunk.range(), true, sd.rows(), td.rows(),
-                    sd.sum(), td.sum(), found.size(), hot.size(), changeOffset), found, settings.driftPerChunk());
+    private void finish(ChunkClaims claims, VerifyPlanner.Chunk chunk, ChunkDigest sd, ChunkDigest td, List<RowDrift> found,
+                        List<RowDrift> hot, Long changeOffset) throws SQLException {
+        if (claims != null) {
+            claims.finish(new ChunkRecord(chunk.number(), chunk.range(), true, sd.rows(), td.rows(), sd.sum(), td.sum(), found.size(),
+                    hot.size(), changeOffset), found, settings.driftPerChunk());
         }
         sample(drift, found);
         sample(unsettled, hot);

@@ -92,7 +92,7 @@ class VerifyPlannerIT {
     private static List<VerifyRange> plan(CompiledTable table, Step afterFirst) throws Exception {
         try (Connection s = SessionPin.pin(legacy.connect("test")); Connection t = SessionPin.pin(target.connect("test"))) {
             TableShape shape = TableShape.load(table, s, t);
-            VerifyPlanner planner = new VerifyPlanner(Side.source(shape, Side.Mode.PUSHDOWN, s, null), null, 0, table.target(), 1_000,
+            VerifyPlanner planner = new VerifyPlanner(Side.source(shape, Side.Mode.PUSHDOWN, s, null), null, table.target(), 1_000,
                     1_000, Duration.ofMillis(500), VerifyRange.ALL, false, List.of());
             List<VerifyRange> ranges = new ArrayList<>();
             for (Optional<VerifyPlanner.Chunk> next = planner.next(); next.isPresent(); next = planner.next()) {

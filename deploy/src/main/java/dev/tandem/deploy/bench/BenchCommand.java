@@ -50,6 +50,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"--reconcile-rows", "--rows"}, split = ",", description = "Table sizes of the reconcile part (default: 1000000,10000000).")
     List<Long> reconcileRows;
 
+    @Option(names = "--reconcile-instances", description = "Also measure each reconcile run as one pass shared by this many "
+            + "reconcilers (threads of this process, each with its own connections), beside the single reconciler (default: 1, "
+            + "not measured).")
+    Integer reconcileInstances;
+
     @Option(names = "--parts", split = ",", description = "Parts to run, among sync, steady, backfill, reconcile, cutover, resources (default: all).")
     List<String> parts;
 
@@ -106,7 +111,8 @@ public final class BenchCommand implements Callable<Integer> {
                 orDefault(cutoverRate, quick ? BenchSettings.QUICK_CUTOVER_RATE : BenchSettings.DEFAULT_CUTOVER_RATE),
                 BenchSettings.Part.parse(allParts()), workDir,
                 Ordering.parse(syncOrdering, Ordering.DEFAULT_PARTITIONS, Ordering.DEFAULT_WORKERS),
-                CutoverBench.Application.parse(cutoverWorkload));
+                CutoverBench.Application.parse(cutoverWorkload),
+                orDefault(reconcileInstances, BenchSettings.DEFAULT_RECONCILE_INSTANCES));
     }
 
     private List<String> allParts() {

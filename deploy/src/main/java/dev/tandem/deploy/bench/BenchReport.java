@@ -264,6 +264,12 @@ final class BenchReport {
             s.put("tandem_rows_per_s", Math.round(Stats.median(size.runs(), ReconcileBench.Run::tandemRowsPerSecond)));
             s.put("baseline_rows_per_s", Math.round(Stats.median(size.runs(), ReconcileBench.Run::scanRowsPerSecond)));
             s.put("ratio", round(Stats.median(size.runs(), ReconcileBench.Run::ratio), 3));
+            List<ReconcileBench.Run> shared = size.runs().stream().filter(r -> r.shared() != null).toList();
+            if (!shared.isEmpty()) {
+                s.put("shared_instances", shared.get(0).shared().chunksPerInstance().size());
+                s.put("shared_rows_per_s", Math.round(Stats.median(shared, r -> r.shared().rowsPerSecond())));
+                s.put("shared_speedup", round(Stats.median(shared, r -> r.shared().rowsPerSecond() / r.tandemRowsPerSecond()), 3));
+            }
             ArrayNode runs = s.putArray("runs");
             for (ReconcileBench.Run r : size.runs()) {
                 ObjectNode run = runs.addObject();
@@ -271,6 +277,11 @@ final class BenchReport {
                 run.put("baseline_rows_per_s", Math.round(r.scanRowsPerSecond()));
                 run.put("chunks", r.chunks());
                 run.put("ratio", round(r.ratio(), 3));
+                if (r.shared() != null) {
+                    run.put("shared_rows_per_s", Math.round(r.shared().rowsPerSecond()));
+                    ArrayNode perInstance = run.putArray("shared_chunks_per_instance");
+                    r.shared().chunksPerInstance().forEach(perInstance::add);
+                }
             }
         }
         return n;
@@ -348,6 +359,15 @@ final class BenchReport {
                         number(Stats.median(size.runs(), ReconcileBench.Run::tandemRowsPerSecond)),
                         number(Stats.median(size.runs(), ReconcileBench.Run::scanRowsPerSecond)) + " (hash scan)",
                         ratio(Stats.median(size.runs(), ReconcileBench.Run::ratio)), "≥ 0.5×");
+                List<ReconcileBench.Run> shared = size.runs().stream().filter(r -> r.shared() != null).toList();
+                if (!shared.isEmpty()) {
+                    row(md, String.format(Locale.ROOT, "reconcile %d rows, one pass shared by %d instances, rows verified/s", size.rows(),
+                                    shared.get(0).shared().chunksPerInstance().size()),
+                            number(Stats.median(shared, r -> r.shared().rowsPerSecond())),
+                            number(Stats.median(shared, ReconcileBench.Run::tandemRowsPerSecond)) + " (one instance)",
+                            ratio(Stats.median(shared, r -> r.shared().rowsPerSecond() / r.tandemRowsPerSecond())),
+                            "≈ N× on N machines");
+                }
             }
         } else {
             row(md, "reconcile, rows verified/s", notRun(BenchSettings.Part.RECONCILE), "", "", "≥ 0.5×");

@@ -23,10 +23,11 @@ import java.util.Set;
  * @param parts          the parts to run
  * @param syncOrdering   how tandem orders what it applies in the sync and steady parts
  * @param cutoverApplication which application writes during the cutover part
+ * @param reconcileInstances reconcilers sharing one pass in the reconcile part's shared measurement (1: not measured)
  */
 record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, Duration steadyDuration,
                      Duration steadyWarmup, List<Long> backfillRows, List<Long> reconcileRows, int cutoverCycles, int cutoverRate, Set<Part> parts,
-                     Path workDir, Ordering syncOrdering, CutoverBench.Application cutoverApplication) {
+                     Path workDir, Ordering syncOrdering, CutoverBench.Application cutoverApplication, int reconcileInstances) {
 
     /** Rows per source transaction in the bulk sync part, as the issue specifies. */
     static final int TRANSACTION_ROWS = 1000;
@@ -41,6 +42,7 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     static final List<Long> DEFAULT_RECONCILE_ROWS = List.of(1_000_000L, 10_000_000L);
     static final int DEFAULT_CUTOVER_CYCLES = 20;
     static final int DEFAULT_CUTOVER_RATE = 500;
+    static final int DEFAULT_RECONCILE_INSTANCES = 1;
 
     /** {@code --quick}: small enough for a test that checks the report's shape, not its numbers. */
     static final int QUICK_RUNS = 1;
@@ -111,6 +113,10 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
         if (reconcileRows.isEmpty() || reconcileRows.stream().anyMatch(n -> n < 1)) {
             throw new IllegalArgumentException("--reconcile-rows is " + reconcileRows + "; give one or more positive sizes,"
                     + " e.g. 1000000,10000000");
+        }
+        if (reconcileInstances < 1 || reconcileInstances > 16) {
+            throw new IllegalArgumentException("--reconcile-instances is " + reconcileInstances + "; use 1..16 (default "
+                    + DEFAULT_RECONCILE_INSTANCES + ": no shared-pass measurement)");
         }
         parts = Set.copyOf(parts);
         syncOrdering = syncOrdering == null ? Ordering.TRANSACTIONAL : syncOrdering;

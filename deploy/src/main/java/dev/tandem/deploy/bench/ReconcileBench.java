@@ -1,6 +1,7 @@
 package dev.tandem.deploy.bench;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.reconcile.PassListener;
 import dev.tandem.reconcile.PassReport;
 import dev.tandem.reconcile.ReconcileSettings;
 import dev.tandem.reconcile.Reconciler;
@@ -17,6 +18,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,18 +29,23 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconcile: rows verified per second by a full pass of the chunked reconciler over {@code legacy.item} →
  * {@code app.item} (renamed columns, both sides digested), against one full-table
- * {@code SELECT count(*), sum(hashtextextended(t::text, 0))} scan of the source, in alternating order.
+ * {@code SELECT count(*), sum(hashtextextended(t::text, 0))} scan of the source, in alternating order; with
+ * {@code --reconcile-instances N}, also the same pass shared by N reconcilers (wall time, chunks each verified).
  */
 final class ReconcileBench {
 
     private static final Logger log = LoggerFactory.getLogger(ReconcileBench.class);
     private static final long SEED_TRANSACTION_ROWS = 1_000_000;
 
-    /** One run at one size. */
-    record Run(double tandemRowsPerSecond, double scanRowsPerSecond, int chunks) {
+    /** One run at one size; {@code shared} is null when no shared pass was measured. */
+    record Run(double tandemRowsPerSecond, double scanRowsPerSecond, int chunks, Shared shared) {
         double ratio() {
             return tandemRowsPerSecond / scanRowsPerSecond;
         }
+    }
+
+    /** One pass shared by several reconcilers: rows per second over its wall time, and the chunks each one verified. */
+    record Shared(double rowsPerSecond, List<Integer> chunksPerInstance) {
     }
 
     /** All runs at one size. */
@@ -66,24 +76,81 @@ final class ReconcileBench {
             List<Run> runs = new ArrayList<>();
             for (int run = 1; run <= settings.runs(); run++) {
                 int[] chunks = new int[1];
+                Shared[] shared = new Shared[1];
+                boolean sharedFirst = run % 2 == 0;
                 Alternating.Pair<Double> rates = Alternating.run(run, () -> {
+                    if (sharedFirst) {
+                        shared[0] = shared(source, target, tables, rows);
+                    }
                     PassReport pass = new Reconciler("bench_reconcile", source, target, tables, ReconcileSettings.DEFAULTS, SyncFence.NONE)
                             .verifyPass();
-                    if (!pass.consistent() || pass.rowsCompared() != rows) {
-                        throw new IllegalStateException("the reconciler compared " + pass.rowsCompared() + " of " + rows
-                                + " rows (consistent: " + pass.consistent() + "); the measurement is void");
-                    }
+                    check(pass, rows);
                     chunks[0] = pass.tables().get(0).chunks();
+                    if (!sharedFirst) {
+                        shared[0] = shared(source, target, tables, rows);
+                    }
                     return rows / ((pass.finishedAt().toEpochMilli() - pass.startedAt().toEpochMilli()) / 1000.0);
                 }, () -> scan(source, rows));
-                runs.add(new Run(rates.tandem(), rates.baseline(), chunks[0]));
-                log.info("reconcile {} rows, run {}/{}: tandem {} rows/s in {} chunks, hash scan {} rows/s", rows, run, settings.runs(),
-                        Math.round(rates.tandem()), chunks[0], Math.round(rates.baseline()));
+                runs.add(new Run(rates.tandem(), rates.baseline(), chunks[0], shared[0]));
+                log.info("reconcile {} rows, run {}/{}: tandem {} rows/s in {} chunks, hash scan {} rows/s{}", rows, run, settings.runs(),
+                        Math.round(rates.tandem()), chunks[0], Math.round(rates.baseline()), shared[0] == null ? ""
+                                : ", shared by " + settings.reconcileInstances() + ": " + Math.round(shared[0].rowsPerSecond())
+                                + " rows/s, chunks per instance " + shared[0].chunksPerInstance());
             }
             return new Size(rows, runs);
         } finally {
             BenchServers.drop(source);
             BenchServers.drop(target);
+        }
+    }
+
+    /**
+     * One pass shared by {@code --reconcile-instances} reconcilers of one migration, each a thread with its own
+     * connections and the default parallelism; null when the option asks for one instance.
+     */
+    private Shared shared(PgDatabase source, PgDatabase target, List<CompiledTable> tables, long rows) throws Exception {
+        int instances = settings.reconcileInstances();
+        if (instances < 2) {
+            return null;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(instances);
+        try {
+            List<AtomicInteger> chunks = new ArrayList<>();
+            List<Future<PassReport>> passes = new ArrayList<>();
+            long started = System.nanoTime();
+            for (int i = 0; i < instances; i++) {
+                AtomicInteger verified = new AtomicInteger();
+                chunks.add(verified);
+                Reconciler reconciler = new Reconciler("bench_reconcile_shared", source, target, tables, ReconcileSettings.DEFAULTS,
+                        SyncFence.NONE).identifiedAs("bench-" + (i + 1)).listeningTo(new PassListener() {
+                            @Override
+                            public void chunkCompared(String table, long n) {
+                                verified.incrementAndGet();
+                            }
+                        });
+                passes.add(pool.submit(reconciler::verifyPass));
+            }
+            long passId = -1;
+            for (Future<PassReport> pass : passes) {
+                PassReport report = pass.get();
+                check(report, rows);
+                if (passId >= 0 && report.passId() != passId) {
+                    throw new IllegalStateException("the shared reconcilers ran passes " + passId + " and " + report.passId()
+                            + " instead of one; the measurement is void");
+                }
+                passId = report.passId();
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new Shared(rows / seconds, chunks.stream().map(AtomicInteger::get).toList());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void check(PassReport pass, long rows) {
+        if (!pass.consistent() || pass.rowsCompared() != rows) {
+            throw new IllegalStateException("the reconciler compared " + pass.rowsCompared() + " of " + rows
+                    + " rows (consistent: " + pass.consistent() + "); the measurement is void");
         }
     }
 

@@ -100,6 +100,7 @@ public final class ReportJson {
         m.put("pass_finished_at", text(s.passFinished()));
         m.put("pass_consistent", s.passConsistent());
         m.put("last_clean_pass_at", text(s.lastCleanPass()));
+        m.put("pass_chunks_by_instance", s.chunksByInstance());
         m.put("tables", s.tables().stream().map(t -> {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("table", t.table());

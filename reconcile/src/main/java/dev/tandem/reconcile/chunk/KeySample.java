@@ -8,13 +8,14 @@ import java.util.Optional;
  * Chunk boundaries read off an ordered sample of a table's keys instead of walking the key: finding the key
  * {@code n} rows on reads {@code n} index entries, about a third of what digesting those rows costs, while a sample
  * of a few hundred random blocks is read once per table. Boundaries only decide chunk sizes, never what is compared,
- * so an estimate is enough; past the sample's last key (rows added since, or the table's tail) the planner walks the
+ * so an estimate is enough (and a sample stored once per pass gives every instance the same boundaries); past the sample's last key (rows added since, or the table's tail) the planner walks the
  * key again. Not thread-safe: the planner's lock guards it.
  */
 public final class KeySample {
 
     private final List<List<String>> keys;
     private final double rowsPerKey;
+    private final List<String> from;
     /** Sampled keys given out so far, with the fraction of a key rounding left over (so chunk sizes do not drift). */
     private double position;
     private int next;
@@ -31,7 +32,8 @@ public final class KeySample {
         }
         this.keys = List.copyOf(keys);
         this.rowsPerKey = rowsPerKey;
-        this.last = from;
+        this.from = from == null ? null : List.copyOf(from);
+        this.last = this.from;
     }
 
     public int size() {
@@ -42,9 +44,33 @@ public final class KeySample {
         return rowsPerKey;
     }
 
-    /** Whether the next boundary of this sample follows {@code lower}: the last boundary it gave, or where it starts. */
-    boolean continuesFrom(List<String> lower) {
-        return Objects.equals(last, lower);
+    /** Where the sampled range starts (null: the key's start). */
+    public List<String> from() {
+        return from;
+    }
+
+    /** The sampled keys in chunk order. */
+    public List<List<String>> keys() {
+        return keys;
+    }
+
+    /**
+     * Moves on to {@code lower} when it is where the sample starts, the last boundary it gave, or one of its keys (a
+     * boundary another instance read off the same stored sample); false when the sample cannot continue from there.
+     */
+    boolean seek(List<String> lower) {
+        int at;
+        if (Objects.equals(last, lower)) {
+            return true;
+        } else if (Objects.equals(from, lower)) {
+            at = -1;
+        } else if (lower == null || (at = keys.indexOf(lower)) < 0) {
+            return false;
+        }
+        next = at + 1;
+        position = next;
+        last = lower;
+        return true;
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.tandem.reconcile.chunk;
 
 import dev.tandem.reconcile.digest.Side;
 import dev.tandem.reconcile.store.ChunkRecord;
-import dev.tandem.reconcile.store.ReconcileStore;
+import dev.tandem.reconcile.store.SharedPlan;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -14,11 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands out a table's chunks one at a time: first the chunks a previous attempt of this pass planned but did not
- * finish, then new ranges whose size adapts so one chunk takes about the target time. Each new chunk is persisted
- * before it is handed out, so a restart resumes where the pass stopped. Boundaries come from a sample of the key taken
- * once ({@link KeySample}); past its end (or when the source cannot be sampled) the next boundary is looked up in the
- * background while the workers compare, so walking the key is off their path. Thread-safe.
+ * Cuts a table's key into chunks whose size adapts so one chunk takes about the target time: for a one-off diff it
+ * hands the chunks out itself ({@link #next}); for a pass it cuts the range after the last planned one
+ * ({@link #rangeAfter}) and {@link ChunkQueue} stores and shares them. Boundaries come from a sample of the key taken
+ * once ({@link KeySample}; for a pass, stored so every instance reads the same one); past its end (or when the source
+ * cannot be sampled) the next boundary is looked up in the background while the workers compare, so walking the key
+ * is off their path. Thread-safe.
  */
 public final class VerifyPlanner {
 
@@ -33,8 +34,7 @@ public final class VerifyPlanner {
     private static final int SAMPLE_KEYS = 5_000;
 
     private final Side planOn;
-    private final ReconcileStore store;
-    private final long passId;
+    private final SharedPlan plan;
     private final String table;
     private final Duration target;
     private final int maxRows;
@@ -53,15 +53,15 @@ public final class VerifyPlanner {
 
     /**
      * @param planOn side whose raw key order splits ranges (the source, for aligned keys)
-     * @param store  where chunks are persisted (null: not persisted, for one-off diffs)
+     * @param plan   the pass's stored plan, where the key sample is shared (null: a one-off diff)
      * @param within the key range to cover ({@link VerifyRange#ALL} for a whole table)
      * @param single whether the range is one chunk (computed keys: ranges do not map to source key ranges)
+     * @param earlier chunks planned before (a one-off diff has none)
      */
-    public VerifyPlanner(Side planOn, ReconcileStore store, long passId, String table, int initialRows, int maxRows, Duration target,
+    public VerifyPlanner(Side planOn, SharedPlan plan, String table, int initialRows, int maxRows, Duration target,
                         VerifyRange within, boolean single, List<ChunkRecord> earlier) {
         this.planOn = planOn;
-        this.store = store;
-        this.passId = passId;
+        this.plan = plan;
         this.table = table;
         this.target = target;
         this.maxRows = maxRows;
@@ -92,17 +92,24 @@ public final class VerifyPlanner {
         if (planned) {
             return Optional.empty();
         }
+        Chunk chunk = new Chunk(nextNumber++, rangeAfter(nextLower));
+        nextLower = chunk.range().upper();
+        planned = nextLower == null || nextLower.equals(bound);
+        return Optional.of(chunk);
+    }
+
+    /**
+     * The range that follows {@code lower}: about {@link #chunkRows} rows, up to the end of the range to cover (the whole
+     * rest when the range is one chunk); starts looking up the boundary after it in the background when the key is
+     * walked.
+     */
+    public synchronized VerifyRange rangeAfter(List<String> lower) throws SQLException {
         List<String> upper = bound;
         if (!single) {
-            upper = boundaryAfter(nextLower).orElse(bound);
+            upper = boundaryAfter(lower).orElse(bound);
         }
-        Chunk chunk = new Chunk(nextNumber++, new VerifyRange(nextLower, upper));
-        if (store != null) {
-            store.planChunk(passId, table, chunk.number(), chunk.range());
-        }
-        nextLower = upper;
-        planned = upper == null || upper.equals(bound);
-        if (!planned && !single && sample == null) {
+        boolean last = upper == null || upper.equals(bound);
+        if (!last && !single && sample == null) {
             long rows = Math.max(1, Math.round(chunkRows));
             VerifyRange rest = new VerifyRange(upper, bound);
             lookaheadFrom = upper;
@@ -117,7 +124,7 @@ public final class VerifyPlanner {
                 }
             });
         }
-        return Optional.of(chunk);
+        return new VerifyRange(lower, upper);
     }
 
     /**
@@ -131,7 +138,7 @@ public final class VerifyPlanner {
             sample = sample(lower);
         }
         if (sample != null) {
-            Optional<List<String>> sampledBoundary = sample.continuesFrom(lower) ? sample.after(wanted) : Optional.empty();
+            Optional<List<String>> sampledBoundary = sample.seek(lower) ? sample.after(wanted) : Optional.empty();
             if (sampledBoundary.isPresent()) {
                 return sampledBoundary;
             }
@@ -158,19 +165,30 @@ public final class VerifyPlanner {
         }
     }
 
-    /** A sample of the keys from {@code lower} on, or null when it holds too few keys or cannot be sampled (a foreign table, say). */
-    private KeySample sample(List<String> lower) {
+    /**
+     * A sample of the keys from {@code lower} on (for a pass, the one an instance stored first), or null when it holds
+     * too few keys or cannot be sampled (a foreign table, say).
+     */
+    private KeySample sample(List<String> lower) throws SQLException {
+        Optional<KeySample> stored = plan == null ? Optional.empty() : plan.keySample();
+        if (stored.isPresent()) {
+            return stored.get();
+        }
         long started = System.nanoTime();
+        KeySample taken;
         try {
-            KeySample taken = planOn.keySample(new VerifyRange(lower, bound), SAMPLE_BLOCKS, SAMPLE_KEYS);
+            taken = planOn.keySample(new VerifyRange(lower, bound), SAMPLE_BLOCKS, SAMPLE_KEYS);
             log.debug("{}: {} sampled keys, each for about {} rows", table, taken.size(), Math.round(taken.rowsPerKey()));
-            return taken.size() < 2 ? null : taken;
         } catch (SQLException e) {
             log.info("{}: cannot sample the key ({}); looking chunk boundaries up row by row", table, e.getMessage());
             return null;
         } finally {
             boundaryNanos.add(System.nanoTime() - started);
         }
+        if (taken.size() < 2) {
+            return null;
+        }
+        return plan == null ? taken : plan.storeKeySample(taken);
     }
 
     /** Time spent looking up chunk boundaries so far, ahead or not. */

@@ -18,7 +18,7 @@ import java.util.Optional;
 
 /**
  * The reconciler's durable state in the target's control schema: passes, the chunk plan and progress of each (so a
- * restarted reconciler resumes mid-pass), the append-only consistency records, drifted rows and repairs. Calls are
+ * restarted reconciler resumes mid-pass and instances share it), the append-only consistency records, drifted rows and repairs. Calls are
  * serialized on one autocommit connection.
  */
 public final class ReconcileStore {
@@ -33,34 +33,61 @@ public final class ReconcileStore {
         ControlSchema.ensure(c);
     }
 
+    public String migration() {
+        return migration;
+    }
+
     /** A pass being run: its id and when it started. */
     public record Pass(long id, Instant startedAt) {
     }
 
-    /** The migration's unfinished pass if there is one (a restart resumes it), else a new pass. */
+    /**
+     * The migration's unfinished pass if there is one (a restart resumes it, another instance joins it), else a new
+     * pass; instances opening at the same moment are serialized by a transaction-scoped advisory lock, so they share one.
+     */
     public synchronized Pass openPass() throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('tandem.reconcile_pass'), "
+                    + "hashtext(?))")) {
+                lock.setString(1, migration);
+                lock.execute();
+            }
+            Pass pass = unfinishedPass().orElse(null);
+            if (pass == null) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.reconcile_pass (migration) VALUES (?) "
+                        + "RETURNING pass_id, started_at")) {
+                    ps.setString(1, migration);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        pass = new Pass(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                    }
+                }
+            }
+            c.commit();
+            return pass;
+        } catch (SQLException e) {
+            rollback(e);
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private Optional<Pass> unfinishedPass() throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pass_id, started_at FROM tandem.reconcile_pass "
                 + "WHERE migration = ? AND finished_at IS NULL ORDER BY pass_id DESC LIMIT 1")) {
             ps.setString(1, migration);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return new Pass(rs.getLong(1), rs.getTimestamp(2).toInstant());
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.reconcile_pass (migration) VALUES (?) "
-                + "RETURNING pass_id, started_at")) {
-            ps.setString(1, migration);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Pass(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                return rs.next() ? Optional.of(new Pass(rs.getLong(1), rs.getTimestamp(2).toInstant())) : Optional.empty();
             }
         }
     }
 
+    /** Marks the pass finished; the first instance to finish it decides, later calls change nothing. */
     public synchronized void finishPass(long passId, boolean consistent) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_pass SET finished_at = now(), consistent = ? "
-                + "WHERE pass_id = ?")) {
+                + "WHERE pass_id = ? AND finished_at IS NULL")) {
             ps.setBoolean(1, consistent);
             ps.setLong(2, passId);
             ps.executeUpdate();
@@ -111,63 +138,42 @@ public final class ReconcileStore {
         }
     }
 
-    public synchronized void planChunk(long passId, String table, int chunkNo, VerifyRange range) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.reconcile_chunk (pass_id, target_table, chunk_no, "
-                + "lower_bound, upper_bound) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-            ps.setLong(1, passId);
-            ps.setString(2, table);
-            ps.setInt(3, chunkNo);
-            ps.setArray(4, array(range.lower()));
-            ps.setArray(5, array(range.upper()));
-            ps.executeUpdate();
-        }
-    }
-
     /**
-     * Marks a chunk verified with its counts and digests, and stores its drifted rows (only the first
-     * {@code storedDrift} of them: the chunk's count stays exact), in one transaction.
+     * Appends the table's consistency record for the pass unless an instance sharing the pass appended it first (every
+     * instance that sees the table's last chunk done tries; one writes); true when this call wrote it.
      */
-    public synchronized void finishChunk(long passId, String table, ChunkRecord chunk, List<RowDrift> drift, int storedDrift)
-            throws SQLException {
-        List<RowDrift> stored = drift.subList(0, Math.min(drift.size(), Math.max(storedDrift, 0)));
-        if (stored.isEmpty()) {
-            // one statement commits alone: one round trip instead of a transaction's two
-            markDone(passId, table, chunk);
-            return;
-        }
+    public synchronized boolean recordTable(long passId, Instant started, TableReport report) throws SQLException {
         c.setAutoCommit(false);
         try {
-            recordDrift(passId, stored);
-            markDone(passId, table, chunk);
+            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('tandem.consistency_record'), "
+                    + "hashtext(?::text || '/' || ?))")) {
+                lock.setLong(1, passId);
+                lock.setString(2, report.table());
+                lock.execute();
+            }
+            boolean recorded;
+            try (PreparedStatement exists = c.prepareStatement("SELECT 1 FROM tandem.consistency_record WHERE pass_id = ? "
+                    + "AND target_table = ?")) {
+                exists.setLong(1, passId);
+                exists.setString(2, report.table());
+                try (ResultSet rs = exists.executeQuery()) {
+                    recorded = rs.next();
+                }
+            }
+            if (!recorded) {
+                insertRecord(passId, started, report);
+            }
             c.commit();
+            return !recorded;
         } catch (SQLException e) {
-            c.rollback();
+            rollback(e);
             throw e;
         } finally {
             c.setAutoCommit(true);
         }
     }
 
-    private void markDone(long passId, String table, ChunkRecord chunk) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tandem.reconcile_chunk SET done = true, source_rows = ?, "
-                + "target_rows = ?, source_digest = ?, target_digest = ?, drifted_rows = ?, unsettled_rows = ?, change_offset = ?, "
-                + "verified_at = now() WHERE pass_id = ? AND target_table = ? AND chunk_no = ?")) {
-            ps.setLong(1, chunk.sourceRows());
-            ps.setLong(2, chunk.targetRows());
-            ps.setString(3, chunk.sourceDigest());
-            ps.setString(4, chunk.targetDigest());
-            ps.setInt(5, chunk.driftedRows());
-            ps.setInt(6, chunk.unsettledRows());
-            ps.setObject(7, chunk.changeOffset(), java.sql.Types.BIGINT);
-            ps.setLong(8, passId);
-            ps.setString(9, table);
-            ps.setInt(10, chunk.chunkNo());
-            ps.executeUpdate();
-        }
-    }
-
-    /** Appends the table's consistency record for the pass. */
-    public synchronized void recordTable(long passId, Instant started, TableReport report) throws SQLException {
+    private void insertRecord(long passId, Instant started, TableReport report) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.consistency_record (migration, target_table, pass_id, "
                 + "mode, started_at, finished_at, chunks, rows_compared, target_rows, drifted_rows, consistent, source_fence_lsn, "
                 + "source_digest, target_digest, unsettled_rows) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -186,6 +192,14 @@ public final class ReconcileStore {
             ps.setString(13, report.targetDigest());
             ps.setLong(14, report.unsettledRows());
             ps.executeUpdate();
+        }
+    }
+
+    private void rollback(SQLException failure) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -208,16 +222,21 @@ public final class ReconcileStore {
     }
 
     public synchronized void recordDrift(Long passId, List<RowDrift> drift) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tandem.drifted_row (migration, pass_id, target_table, kind, "
+        insertDrift(c, migration, passId, drift);
+    }
+
+    /** Inserts drifted rows on {@code on}, in its transaction when it has one. */
+    static void insertDrift(Connection on, String migration, Long passId, List<RowDrift> drift) throws SQLException {
+        try (PreparedStatement ps = on.prepareStatement("INSERT INTO tandem.drifted_row (migration, pass_id, target_table, kind, "
                 + "source_key, target_key, columns) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (RowDrift d : drift) {
                 ps.setString(1, migration);
                 ps.setObject(2, passId);
                 ps.setString(3, d.table());
                 ps.setString(4, d.kind().name());
-                ps.setArray(5, d.sourceKey().isEmpty() ? null : array(d.sourceKey()));
-                ps.setArray(6, array(d.targetKey()));
-                ps.setArray(7, array(d.columns()));
+                ps.setArray(5, d.sourceKey().isEmpty() ? null : array(on, d.sourceKey()));
+                ps.setArray(6, array(on, d.targetKey()));
+                ps.setArray(7, array(on, d.columns()));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -289,10 +308,14 @@ public final class ReconcileStore {
     }
 
     private Array array(List<String> values) throws SQLException {
-        return values == null ? null : c.createArrayOf("text", values.toArray(new String[0]));
+        return array(c, values);
     }
 
-    private static List<String> list(Array array) throws SQLException {
+    static Array array(Connection on, List<String> values) throws SQLException {
+        return values == null ? null : on.createArrayOf("text", values.toArray(new String[0]));
+    }
+
+    static List<String> list(Array array) throws SQLException {
         return array == null ? null : Arrays.asList((String[]) array.getArray());
     }
 }

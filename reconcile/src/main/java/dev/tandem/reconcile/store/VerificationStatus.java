@@ -9,6 +9,8 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A migration's verification state as the control schema records it: the newest pass, the newest clean pass, and
@@ -21,9 +23,16 @@ import java.util.List;
  * @param passConsistent whether every table was consistent (null until finished)
  * @param lastCleanPass finish time of the newest pass in which every table was consistent
  * @param tables        each table's newest consistency record
+ * @param chunksByInstance chunks of the newest pass verified so far, per instance that verified them (several when
+ *                      instances share the pass)
  */
 public record VerificationStatus(String migration, Long passId, Instant passStarted, Instant passFinished, Boolean passConsistent,
-                                 Instant lastCleanPass, List<TableStatus> tables) {
+                                 Instant lastCleanPass, List<TableStatus> tables, Map<String, Long> chunksByInstance) {
+
+    public VerificationStatus {
+        tables = List.copyOf(tables);
+        chunksByInstance = Map.copyOf(chunksByInstance);
+    }
 
     /** One table's newest consistency record. */
     public record TableStatus(String table, long passId, String mode, Instant startedAt, Instant finishedAt, int chunks,
@@ -36,7 +45,7 @@ public record VerificationStatus(String migration, Long passId, Instant passStar
                  ResultSet rs = exists.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
-                    return new VerificationStatus(migration, null, null, null, null, null, List.of());
+                    return new VerificationStatus(migration, null, null, null, null, null, List.of(), Map.of());
                 }
             }
             Long passId = null;
@@ -68,8 +77,20 @@ public record VerificationStatus(String migration, Long passId, Instant passStar
                     }
                 }
             }
+            Map<String, Long> byInstance = new TreeMap<>();
+            if (passId != null) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(verified_by, 'unnamed'), count(*) FROM tandem.reconcile_chunk "
+                        + "WHERE pass_id = ? AND done GROUP BY 1")) {
+                    ps.setLong(1, passId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            byInstance.put(rs.getString(1), rs.getLong(2));
+                        }
+                    }
+                }
+            }
             return new VerificationStatus(migration, passId, started, finished, consistent,
-                    ReconcileStore.lastCleanPass(c, migration).orElse(null), tables);
+                    ReconcileStore.lastCleanPass(c, migration).orElse(null), tables, byInstance);
         }
     }
 

@@ -25,7 +25,9 @@ final class ControlSchemaSteps {
     static final List<Step> ALL = List.of(
             new Step(1, "the tables of releases before the schema had a version", ControlSchemaSteps::unversionedShape),
             new Step(2, "a lifecycle phase for every migration", ControlSchemaSteps::phaseForEveryMigration),
-            new Step(3, "what the running sync reports of itself, either direction", ControlSchemaSteps::syncReport));
+            new Step(3, "what the running sync reports of itself, either direction", ControlSchemaSteps::syncReport),
+            new Step(5, "verification shared across instances: who verified each chunk, one key sample per pass and table",
+                    ControlSchemaSteps::sharedVerification));
 
     /**
      * Everything releases before versioning created, written so it also completes any older shape of theirs (each
@@ -226,5 +228,23 @@ final class ControlSchemaSteps {
                     ALTER TABLE tandem.%1$s DROP CONSTRAINT %2$s, ADD PRIMARY KEY (%4$s);
                   END IF;
                 END $$""".formatted(table, constraint, columns.split(",").length, columns));
+    }
+
+    /**
+     * Several instances verify one pass: each chunk names the instance that verified it, and the key sample a table's
+     * chunk boundaries are read from is stored once per pass, so every instance cuts chunks from the same keys.
+     */
+    private static void sharedVerification(Statement st) throws SQLException {
+        st.execute("""
+                ALTER TABLE tandem.reconcile_chunk ADD COLUMN IF NOT EXISTS verified_by text""");
+        st.execute("""
+                CREATE TABLE IF NOT EXISTS tandem.reconcile_key_sample (
+                    pass_id      bigint NOT NULL,
+                    target_table text NOT NULL,
+                    from_key     text[],
+                    key_arity    int NOT NULL,
+                    sampled_keys text[] NOT NULL,
+                    rows_per_key double precision NOT NULL,
+                    PRIMARY KEY (pass_id, target_table))""");
     }
 }
