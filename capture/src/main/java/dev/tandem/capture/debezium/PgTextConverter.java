@@ -2,9 +2,11 @@ package dev.tandem.capture.debezium;
 
 import io.debezium.spi.converter.CustomConverter;
 import io.debezium.spi.converter.RelationalColumn;
+import io.debezium.time.ZonedTimestamp;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -39,8 +41,9 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
     }
 
     /**
-     * The streamed value is always an {@link OffsetDateTime} at UTC; a column default Debezium parsed arrives as a
-     * {@link ZonedDateTime}. Anything else would be printed wrongly, so it stops the capture with the column's name.
+     * The streamed value is always an {@link OffsetDateTime} at UTC; a column default arrives as a {@link ZonedDateTime}
+     * (a constant) or as ISO text (Debezium's stand-in for a function such as {@code now()}). Anything else would be
+     * printed wrongly, so it stops the capture with the column's name.
      */
     static String timestamptz(RelationalColumn column, Object value) {
         if (value == null) {
@@ -49,6 +52,9 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
         if (value instanceof OffsetDateTime t) {
             return PgTextValues.timestamptz(t);
         }
+        if (value instanceof String text) {
+            return defaultText(text);
+        }
         if (value instanceof ZonedDateTime t) {
             return PgTextValues.timestamptz(t.toOffsetDateTime().withOffsetSameInstant(ZoneOffset.UTC));
         }
@@ -56,5 +62,14 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
                 + column.typeName() + " arrived from Debezium as " + value.getClass().getName()
                 + ", which tandem cannot print as PostgreSQL text: run tandem with the Debezium version it was built and"
                 + " tested with");
+    }
+
+    /** A default in Debezium's ISO spelling, as PostgreSQL text; any other text is left as it came. */
+    private static String defaultText(String text) {
+        try {
+            return PgTextValues.toText("default", ZonedTimestamp.schema(), text);
+        } catch (DateTimeParseException notIso) {
+            return text;
+        }
     }
 }

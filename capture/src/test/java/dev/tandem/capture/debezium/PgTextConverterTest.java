@@ -82,6 +82,14 @@ class PgTextConverterTest {
     }
 
     @Test
+    void aFunctionDefaultsIsoStandInIsPrintedAsPostgresText() {
+        Registered tstz = register(column("created", "timestamptz", false));
+        assertEquals("1970-01-01 00:00:00+00", tstz.converter.convert("1970-01-01T00:00:00Z"));
+        assertEquals("infinity", tstz.converter.convert("infinity"));
+        assertEquals("now()", tstz.converter.convert("now()"), "text that is no ISO timestamp is left as it came");
+    }
+
+    @Test
     void otherTypesKeepDebeziumsConversion() {
         for (String type : List.of("timestamp", "date", "timetz", "numeric", "_timestamptz", "text", "my_timestamptz_domain")) {
             Registered other = register(column("c", type, true));
