@@ -71,6 +71,9 @@ public final class ConnectorProperties {
         // as 1.1) and turns NaN and Infinity into NULL; string keeps the scale and spells NaN as NAN.
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        // timestamptz goes straight to PostgreSQL text (PgTextConverter) instead of through Debezium's ISO formatting.
+        p.setProperty("converters", PgTextConverter.NAME);
+        p.setProperty(PgTextConverter.NAME + ".type", PgTextConverter.class.getName());
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("interval.handling.mode", "string");
         p.setProperty("hstore.handling.mode", "map");

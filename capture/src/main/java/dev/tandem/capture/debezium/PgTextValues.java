@@ -148,6 +148,10 @@ final class PgTextValues {
 
     /** {@code 1969-12-31 23:59:59.999999}, {@code 0044-03-15 12:00:00 BC}, from a count of units since the epoch. */
     private static String timestamp(long sinceEpoch, long unitsPerSecond) {
+        // Debezium 3.7 saturates the infinities to the long's ends (earlier versions sent the stand-ins below)
+        if (sinceEpoch == Long.MAX_VALUE || sinceEpoch == Long.MIN_VALUE) {
+            return sinceEpoch == Long.MAX_VALUE ? "infinity" : "-infinity";
+        }
         long nanosPerUnit = 1_000_000_000L / unitsPerSecond;
         LocalDateTime local = LocalDateTime.ofEpochSecond(Math.floorDiv(sinceEpoch, unitsPerSecond),
                 (int) (Math.floorMod(sinceEpoch, unitsPerSecond) * nanosPerUnit), ZoneOffset.UTC);
@@ -173,7 +177,20 @@ final class PgTextValues {
         if (common != null) {
             return common;
         }
-        OffsetDateTime t = OffsetDateTime.parse(iso);
+        return timestamptz(OffsetDateTime.parse(iso));
+    }
+
+    /**
+     * PostgreSQL's text of a {@code timestamptz} value: {@code 2024-02-29 18:29:59.123456+00}, the offset as PostgreSQL
+     * prints it, BC years spelled out, Debezium's stand-ins for the infinities as {@code infinity}/{@code -infinity}.
+     */
+    static String timestamptz(OffsetDateTime t) {
+        if (t.equals(PostgresValueConverter.POSITIVE_INFINITY_OFFSET_DATE_TIME)) {
+            return "infinity";
+        }
+        if (t.equals(PostgresValueConverter.NEGATIVE_INFINITY_OFFSET_DATE_TIME)) {
+            return "-infinity";
+        }
         StringBuilder sb = new StringBuilder(40);
         appendDate(sb, t.getYear(), t.getMonthValue(), t.getDayOfMonth());
         sb.append(' ');

@@ -178,6 +178,11 @@ public final class RecordMapper {
         for (int i = 0; i < columns.size(); i++) {
             Field field = columns.get(i);
             Object raw = row.get(field);
+            if (raw != null && raw == field.schema().defaultValue()) {
+                // Connect's get hands out the schema's default for a NULL: a NULL in a column with a default
+                // (DEFAULT now() arrives as 1970-01-01) must stay NULL
+                raw = row.getWithoutDefault(field.name());
+            }
             if (unavailable != null && PgTextValues.isUnavailable(raw)) {
                 unavailable.add(field.name());
                 values.put(field.name(), null);

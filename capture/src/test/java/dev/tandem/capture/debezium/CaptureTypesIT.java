@@ -44,7 +44,7 @@ class CaptureTypesIT {
                 CREATE EXTENSION IF NOT EXISTS hstore;
                 CREATE SCHEMA app;
                 CREATE TABLE app.typed (id int PRIMARY KEY, n numeric(14,4), nv numeric, d date, t time, ts timestamp,
-                    ts3 timestamp(3), tstz timestamptz, iv interval, b bytea, flag boolean, small smallint, big bigint,
+                    ts3 timestamp(3), tstz timestamptz DEFAULT clock_timestamp(), iv interval, b bytea, flag boolean, small smallint DEFAULT 7, big bigint,
                     r real, f double precision, txt text, tags text[], matrix int[], kv hstore, doc jsonb, ref uuid, tt timetz);
                 """, List.of("app.typed"))) {
             List<Long> txIds = new ArrayList<>();

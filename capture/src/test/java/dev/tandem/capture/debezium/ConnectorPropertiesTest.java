@@ -4,14 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.capture.CaptureConfig;
+import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.SqlIdentifiers;
+import io.debezium.spi.converter.CustomConverter;
 import io.debezium.util.Strings;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Debezium's schema filter, read the way Debezium reads it, matches each captured table's schema and nothing else. */
+/**
+ * Debezium's schema filter, read the way Debezium reads it, matches each captured table's schema and nothing else; the
+ * connector runs tandem's value converter.
+ */
 class ConnectorPropertiesTest {
 
     @Test
@@ -27,5 +34,15 @@ class ConnectorPropertiesTest {
         for (String other : List.of("legacyX", "weXird", "we.ird.ta", "s  p", "legacy.Order", "Lëgacy")) {
             assertFalse(patterns.stream().anyMatch(p -> p.matcher(other).matches()), other + " is not captured by " + list);
         }
+    }
+
+    @Test
+    void theConnectorRunsTandemsTextConverter() throws Exception {
+        Properties p = ConnectorProperties.of(new CaptureConfig("m", new PgDatabase("127.0.0.1", 5432, "db", "u", "pw"),
+                List.of("legacy.item"), "127.0.0.1:9092"));
+        assertEquals(PgTextConverter.NAME, p.getProperty("converters"));
+        Class<?> type = Class.forName(p.getProperty(PgTextConverter.NAME + ".type"));
+        assertTrue(CustomConverter.class.isAssignableFrom(type), type + " is a Debezium converter");
+        assertEquals(PgTextConverter.class, type);
     }
 }

@@ -127,8 +127,11 @@ final class PgTextCases {
                 canonical("infinite timestamptz", ZonedTimestamp.schema(), "infinity", "infinity", "timestamptz", "'infinity'::timestamptz"),
                 canonical("infinite date", Date.schema(), (int) PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay(), "infinity", "date", "'infinity'::date"),
                 canonical("minus infinite date", Date.schema(), (int) PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE.toEpochDay(), "-infinity", "date", "'-infinity'::date"),
-                canonical("infinite timestamp", MicroTimestamp.schema(), epochMicros(PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE_TIME), "infinity", "timestamp", "'infinity'::timestamp"),
-                canonical("minus infinite timestamp(3)", Timestamp.schema(), epochMicros(PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE_TIME) / 1000, "-infinity", "timestamp(3)", "'-infinity'::timestamp"),
+                // Debezium 3.7 sends an infinite timestamp in micros as the long's end, in millis as its stand-in instant
+                canonical("infinite timestamp", MicroTimestamp.schema(), Long.MAX_VALUE, "infinity", "timestamp", "'infinity'::timestamp"),
+                canonical("minus infinite timestamp", MicroTimestamp.schema(), Long.MIN_VALUE, "-infinity", "timestamp", "'-infinity'::timestamp"),
+                canonical("minus infinite timestamp(3)", Timestamp.schema(), PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE_TIME.toInstant(ZoneOffset.UTC).toEpochMilli(), "-infinity", "timestamp(3)", "'-infinity'::timestamp"),
+                canonical("infinite timestamp(3)", Timestamp.schema(), Long.MAX_VALUE, "infinity", "timestamp(3)", "'infinity'::timestamp"),
 
                 canonical("bytes", Schema.BYTES_SCHEMA, new byte[] {0x00, (byte) 0xff, 0x10}, "\\x00ff10", "bytea", "decode('00ff10', 'hex')"),
                 canonical("byte buffer", Schema.BYTES_SCHEMA, ByteBuffer.wrap(new byte[] {0x01, (byte) 0xab, 0x7f, 0x02}, 1, 2), "\\xab7f", "bytea", "decode('ab7f', 'hex')"),
