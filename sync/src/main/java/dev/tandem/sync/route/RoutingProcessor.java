@@ -90,11 +90,11 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Routed
     /** Routes a change carried by {@code records} (one, or the fragments of a large change) unless it was routed. */
     private void change(ChangeEnvelope change, Record<byte[], byte[]> read, List<byte[]> records) {
         SourcePosition at = change.position();
-        if (lastRouted().covers(at.txOrder(), at.txId())) {
-            return; // capture replayed a transaction routed whole before
-        }
         String key = OPEN + at.txId();
         byte[] stored = state.get(key);
+        if (stored == null && lastRouted().covers(at.txOrder(), at.txId())) {
+            return; // capture replayed a transaction routed whole before
+        }
         OpenTransaction open = stored == null ? OpenTransaction.start(at.txOrder(), partitions) : OpenTransaction.decode(stored);
         if (at.orderInTx() <= open.lastRouted) {
             return; // capture replayed the transaction from its start: this change went out already
@@ -142,7 +142,9 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Routed
             }
         }
         state.delete(OPEN + txId);
-        state.put(LAST_ROUTED, ByteBuffer.allocate(2 * Long.BYTES).putLong(open.txOrder).putLong(txId).array());
+        if (!lastRouted().covers(open.txOrder, txId)) { // the latest in commit order, should COMMITs ever interleave
+            state.put(LAST_ROUTED, ByteBuffer.allocate(2 * Long.BYTES).putLong(open.txOrder).putLong(txId).array());
+        }
     }
 
     private AppliedPosition lastRouted() {

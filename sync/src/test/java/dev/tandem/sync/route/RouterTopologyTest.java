@@ -126,8 +126,10 @@ class RouterTopologyTest {
             pipe(change(101, 11, 2 * i - 1, ITEMS, Operation.INSERT, "id", "b" + i));
             pipe(change(101, 11, 2 * i, ITEMS, Operation.INSERT, "id", "c" + i));
         }
-        pipe(ChangeEnvelope.commit(new SourcePosition(10, 0, 100, 0), 1, 6));
+        // the later transaction's COMMIT first: the earlier one, still open, is not taken for a replay
         pipe(ChangeEnvelope.commit(new SourcePosition(11, 0, 101, 0), 1, 12));
+        pipe(change(100, 10, 7, ITEMS, Operation.INSERT, "id", "a7"));
+        pipe(ChangeEnvelope.commit(new SourcePosition(10, 0, 100, 0), 1, 7));
 
         long[] changes100 = new long[PARTITIONS];
         long[] changes101 = new long[PARTITIONS];
@@ -146,7 +148,7 @@ class RouterTopologyTest {
         }
         assertArrayEquals(changes100, commits100);
         assertArrayEquals(changes101, commits101);
-        assertEquals(6, java.util.Arrays.stream(commits100).sum());
+        assertEquals(7, java.util.Arrays.stream(commits100).sum());
         assertEquals(12, java.util.Arrays.stream(commits101).sum());
     }
 
