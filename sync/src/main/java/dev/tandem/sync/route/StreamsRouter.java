@@ -23,6 +23,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -44,6 +45,9 @@ public final class StreamsRouter implements AutoCloseable {
      * bounds the latency it adds; a source transaction of any size spans as many Streams transactions as it needs.
      */
     static final long COMMIT_INTERVAL_MS = 100;
+
+    /** How long the group waits for a silent instance before its task moves to another. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final KafkaStreams streams;
     private final Path stateDir;
@@ -112,6 +116,9 @@ public final class StreamsRouter implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5_000);
+        // an instance that died without leaving hands its task on after this long, not the default 45 s
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 3);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // no global stores: quiets a warning
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         // a send right after a commit may meet the coordinator still finishing it (CONCURRENT_TRANSACTIONS): retry soon
@@ -187,7 +194,10 @@ public final class StreamsRouter implements AutoCloseable {
     /** Stops routing after the Streams transaction in flight and leaves the group, so another instance takes over. */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        // leave the group (Streams stays in it by default, for rolling restarts): the task moves to another instance
+        // now instead of after the session timeout
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         try (Stream<Path> files = Files.walk(stateDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
