@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The apply side of a pipeline in this instance: in transactional ordering one applier over the ordered change
- * log; in per-key ordering a Kafka Streams router (its task active in one instance at a time) and {@code workers} appliers that share the
- * keyed change log's partitions with the other instances' appliers.
+ * log; in per-key ordering a Kafka Streams router (its task active in one instance at a time) and {@code workers}
+ * appliers that share the keyed change log's partitions with the other instances' appliers.
  */
 final class ApplySide implements AutoCloseable {
 
