@@ -35,14 +35,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Streams router on the real broker: a large source transaction whose routing moves from one instance to another
+ * The Streams router on the real broker: a source transaction whose routing moves from one instance to another
  * half-way still reaches the keyed log (read committed) with every change exactly once and COMMITs counting each
  * partition's share, which needs the counts of the first instance's half to reach the second through the state store.
  */
 class RouterHandoverIT {
 
     private static final int PARTITIONS = 4;
-    private static final int HALF = 15_000;
+    private static final int HALF = 5_000;
 
     @Test
     void aTransactionRoutedPartlyByOneInstanceIsFinishedExactlyOnceByAnother() throws Exception {
