@@ -7,9 +7,9 @@ import dev.tandem.sync.apply.ApplyStats;
 import dev.tandem.sync.apply.ChangeApplier;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.mapping.CompiledTable;
-import dev.tandem.sync.route.ChangeRouter;
 import dev.tandem.sync.route.KeyRouting;
 import dev.tandem.sync.route.Ordering;
+import dev.tandem.sync.route.StreamsRouter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -18,15 +18,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The apply side of a pipeline in this instance: in transactional ordering one applier over the ordered change
- * log; in per-key ordering a router (active in one instance at a time) and {@code workers} appliers that share the
- * keyed change log's partitions with the other instances' appliers.
+ * log; in per-key ordering a Kafka Streams router (its task active in one instance at a time) and {@code workers}
+ * appliers that share the keyed change log's partitions with the other instances' appliers.
  */
 final class ApplySide implements AutoCloseable {
 
     private final ApplyStats stats = new ApplyStats();
     private final List<ChangeApplier> appliers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private ChangeRouter router;
+    private StreamsRouter router;
 
     private ApplySide() {
     }
@@ -59,9 +59,8 @@ final class ApplySide implements AutoCloseable {
             AppliedPositions.LogPosition applied = AppliedPositions.logPosition(target, config.migration());
             routeFrom = applied != null && applied.topic().equals(capture.changeTopic()) ? applied.offset() : 0;
         }
-        side.router = new ChangeRouter(config.migration(), config.bootstrapServers(), capture.changeTopic(),
+        side.router = StreamsRouter.start(config.migration(), config.bootstrapServers(), capture.changeTopic(),
                 capture.keyedChangeTopic(), ordering.partitions(), routing, routeFrom);
-        side.start(side.router, "tandem-router-" + config.migration());
         ApplierConfig keyed = ordered.perKey(capture.keyedChangeTopic(), ordering);
         for (int i = 0; i < ordering.workers(); i++) {
             side.run(new ChangeApplier(keyed, tables, side.stats), "tandem-applier-" + config.migration() + "-" + i);
