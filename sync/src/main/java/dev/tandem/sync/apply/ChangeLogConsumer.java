@@ -29,6 +29,9 @@ public final class ChangeLogConsumer {
         if (group != null) {
             props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
             props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            // the keyed log is written by the router's exactly-once Streams transactions: read only committed ones,
+            // so an aborted attempt's records (written again by its retry) are never seen at all
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         }
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
