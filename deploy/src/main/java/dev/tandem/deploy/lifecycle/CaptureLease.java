@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,8 @@ public final class CaptureLease implements AutoCloseable {
     private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** A check that gets no answer within this counts as a lost lease. */
     private static final int NETWORK_TIMEOUT_MILLIS = 3_000;
+
+    private static final AtomicInteger IN_THIS_PROCESS = new AtomicInteger();
 
     private final PgDatabase control;
     private final String migration;
@@ -56,7 +59,10 @@ public final class CaptureLease implements AutoCloseable {
         });
     }
 
-    /** A lease for this process: the instance is {@code host/pid}, the host the pod's or machine's name. */
+    /**
+     * A lease for this process: the instance is {@code host/pid} ({@code host/pid#n} for the n-th in one JVM), the
+     * host the pod's or machine's name.
+     */
     public static CaptureLease forThisProcess(PgDatabase control, String migration) {
         String host = System.getenv("HOSTNAME");
         if (host == null || host.isBlank()) {
@@ -66,7 +72,9 @@ public final class CaptureLease implements AutoCloseable {
                 host = "unknown-host";
             }
         }
-        return new CaptureLease(control, migration, host + "/" + ProcessHandle.current().pid(), host);
+        int nth = IN_THIS_PROCESS.incrementAndGet(); // several runs in one JVM (tests) stay apart
+        return new CaptureLease(control, migration, host + "/" + ProcessHandle.current().pid() + (nth == 1 ? "" : "#" + nth),
+                host);
     }
 
     /** Called, on the lease's thread, the moment this instance stops being the leader; set before {@link #start()}. */

@@ -29,6 +29,9 @@ public final class ChangeLogConsumer {
         if (group != null) {
             props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
             props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            // A killed instance's partitions move after this, not after the client's 45 s default (standby takeover).
+            props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+            props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         }
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
