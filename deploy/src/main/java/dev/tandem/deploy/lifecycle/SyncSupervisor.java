@@ -114,13 +114,23 @@ public final class SyncSupervisor implements AutoCloseable {
             }
             return;
         }
-        stop();
-        if (want != SyncDirection.NONE && role == CaptureRole.LEADER) {
-            if (!startPipeline(want)) {
-                return;
+        // A standby taking over starts the capture first and lets its standby appliers go after: capture resumes
+        // sooner, and the partitions they held move to the pipeline's appliers by the group's rebalance.
+        StandbyApply handingOver = role == CaptureRole.LEADER && want == running ? standby : null;
+        standby = handingOver == null ? standby : null;
+        try {
+            stop();
+            if (want != SyncDirection.NONE && role == CaptureRole.LEADER) {
+                if (!startPipeline(want)) {
+                    return;
+                }
+            } else if (want == SyncDirection.FORWARD && standbyFactory != null) {
+                standby = standbyFactory.call();
             }
-        } else if (want == SyncDirection.FORWARD && standbyFactory != null) {
-            standby = standbyFactory.call();
+        } finally {
+            if (handingOver != null) {
+                handingOver.close();
+            }
         }
         running = want;
         runningRole = role;
