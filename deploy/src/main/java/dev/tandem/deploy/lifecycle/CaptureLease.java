@@ -42,6 +42,8 @@ public final class CaptureLease implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private Connection session;
     private volatile CaptureRole role = CaptureRole.STANDBY;
+    /** How many times this instance took the lease: a pipeline started under an older term was fenced. */
+    private volatile long term;
     private volatile long lastAnswerNanos;
     private long heartbeatNanos;
     private boolean unreachableLogged;
@@ -92,6 +94,11 @@ public final class CaptureLease implements AutoCloseable {
 
     public CaptureRole role() {
         return role;
+    }
+
+    /** Grows each time this instance takes the lease; a leader whose term changed lost the lease in between. */
+    public long term() {
+        return term;
     }
 
     public String instance() {
@@ -173,6 +180,7 @@ public final class CaptureLease implements AutoCloseable {
             }
         }
         String previous = record();
+        term++;
         role = CaptureRole.LEADER;
         heartbeatNanos = System.nanoTime();
         log.info("migration {}: instance {} took the capture lease{}: standby → leader", migration, instance,

@@ -35,6 +35,8 @@ public final class SyncSupervisor implements AutoCloseable {
     private CaptureLease lease;
     private Callable<StandbyApply> standbyFactory;
     private CaptureRole runningRole = CaptureRole.LEADER;
+    /** The lease term the running pipeline was started under: a lease lost and taken back since fenced it. */
+    private long runningTerm;
     private StandbyApply standby;
     /** The pipeline this supervisor starts or runs, for {@link #fence()} from the lease's thread. */
     private volatile Pipeline current;
@@ -67,6 +69,10 @@ public final class SyncSupervisor implements AutoCloseable {
         this.standbyFactory = standby;
         this.runningRole = CaptureRole.STANDBY;
         return this;
+    }
+
+    private long term() {
+        return lease == null ? 0 : lease.term();
     }
 
     /** This instance's role: always the leader without a lease. */
@@ -107,8 +113,9 @@ public final class SyncSupervisor implements AutoCloseable {
             phase = recover(phase);
         }
         SyncDirection want = phase.syncDirection();
+        long term = term();
         CaptureRole role = role();
-        if (want == running && role == runningRole) {
+        if (want == running && role == runningRole && (role != CaptureRole.LEADER || term == runningTerm)) {
             if (role == CaptureRole.LEADER) {
                 acknowledge(false);
             }
@@ -121,7 +128,7 @@ public final class SyncSupervisor implements AutoCloseable {
         try {
             stop();
             if (want != SyncDirection.NONE && role == CaptureRole.LEADER) {
-                if (!startPipeline(want)) {
+                if (!startPipeline(want, term)) {
                     return;
                 }
             } else if (want == SyncDirection.FORWARD && standbyFactory != null) {
@@ -134,6 +141,7 @@ public final class SyncSupervisor implements AutoCloseable {
         }
         running = want;
         runningRole = role;
+        runningTerm = term;
         log.info("migration {}: {} → sync direction {}{}", store.migration(), phase.label(), want,
                 lease == null ? "" : " as " + role.label() + " (instance " + lease.instance() + ")");
         if (role == CaptureRole.LEADER) {
@@ -141,8 +149,8 @@ public final class SyncSupervisor implements AutoCloseable {
         }
     }
 
-    /** Starts the pipeline of {@code want}; false when the lease was lost meanwhile (nothing then runs). */
-    private boolean startPipeline(SyncDirection want) throws Exception {
+    /** Starts the pipeline of {@code want}; false when the lease of {@code term} was lost meanwhile (nothing then runs). */
+    private boolean startPipeline(SyncDirection want, long term) throws Exception {
         Pipeline next = want == SyncDirection.FORWARD
                 ? forwardFactory.call().reportingTo(new PhaseListener(store, ACTOR)) : reverseFactory.call();
         if (lease != null) {
@@ -162,7 +170,7 @@ public final class SyncSupervisor implements AutoCloseable {
                 starting = null;
             }
         }
-        if (role() != CaptureRole.LEADER) {
+        if (role() != CaptureRole.LEADER || term() != term) { // lost, perhaps taken back since: this one was fenced
             Thread.interrupted(); // a fence's interrupt aimed at the start, not at this thread's caller
             current = null;
             closeQuietly(next, failed);
@@ -237,6 +245,7 @@ public final class SyncSupervisor implements AutoCloseable {
         current = started;
         running = direction;
         runningRole = CaptureRole.LEADER; // only the lease's holder starts a pipeline before following
+        runningTerm = term();
     }
 
     public synchronized SyncDirection direction() {

@@ -43,6 +43,8 @@ class CaptureLeaseIT {
             await("the old leader to step down and the standby to take over",
                     () -> a.role() == CaptureRole.STANDBY && aLost.get() == 1 && b.role() == CaptureRole.LEADER);
             assertEquals("b/2", single(postgres, DB, LEADER_ROW));
+            assertEquals(1, a.term(), "a took the lease once");
+            assertEquals(1, b.term(), "b took it once");
             a.poll();
             assertEquals(CaptureRole.STANDBY, a.role(), "the old leader does not take the lease back while the new one lives");
             assertTrue(a.healthy(), "the old leader reconnected and stands by");
