@@ -126,9 +126,17 @@ class DeployAssetsTest {
         assertEquals(Set.of("Namespace", "Deployment", "Service", "ConfigMap", "Secret"), byKind.keySet());
         Map<String, Object> deployment = byKind.get("Deployment");
         Map<String, Object> spec = map(deployment, "spec");
-        assertEquals(1, spec.get("replicas"), "one replica: the capture holds the replication slot");
-        assertEquals("Recreate", map(spec, "strategy").get("type"), "a rolling update would start a second capture on the slot");
+        assertTrue((Integer) spec.get("replicas") >= 2, "standbys take the capture over when the leader's pod dies");
+        Map<String, Object> rollout = map(spec, "strategy");
+        assertEquals("RollingUpdate", rollout.get("type"), "a new pod joins as a standby before an old one stops");
+        assertEquals(0, map(rollout, "rollingUpdate").get("maxUnavailable"), "a rollout must never leave fewer standbys");
         Map<String, Object> pod = map(map(spec, "template"), "spec");
+        assertEquals("kubernetes.io/hostname", list(map(map(pod, "affinity"), "podAntiAffinity"),
+                "preferredDuringSchedulingIgnoredDuringExecution").get(0).entrySet().stream()
+                .filter(e -> e.getKey().equals("podAffinityTerm")).map(e -> ((Map<?, ?>) e.getValue()).get("topologyKey"))
+                .findFirst().orElse(null), "standbys spread over nodes: a lost node must leave one");
+        assertEquals("/readyz", map(map(list(pod, "containers").get(0), "readinessProbe"), "httpGet").get("path"),
+                "readiness reflects the capture role");
         assertEquals(true, map(pod, "securityContext").get("runAsNonRoot"));
         Map<String, Object> container = list(pod, "containers").get(0);
         List<String> args = strings(container, "args");
@@ -183,7 +191,7 @@ class DeployAssetsTest {
         Object targetPort = list(service, "ports").get(0).get("targetPort");
         assertTrue(targetPort.equals(apiPort) || targetPort.equals(list(container, "ports").get(0).get("name")));
         assertEquals("/healthz", map(map(container, "livenessProbe"), "httpGet").get("path"));
-        assertEquals("/api/v1/migrations/" + config.migration() + "/status", map(map(container, "readinessProbe"), "httpGet").get("path"));
+        assertEquals("/readyz", map(map(container, "readinessProbe"), "httpGet").get("path"));
     }
 
     @Test
@@ -199,6 +207,16 @@ class DeployAssetsTest {
             // without a new database the pod is not ready, and the answer says why (not a dropped connection)
             assertEquals(503, ready.statusCode(), ready.body());
             assertTrue(ready.body().contains("cannot read the status from tandem@127.0.0.1:1/none"), ready.body());
+        }
+        // readiness is the instance's role: a standby is ready, an instance that cannot hold or try the lease is not
+        for (boolean reachable : new boolean[] {true, false}) {
+            try (ApiServer api = new ApiServer("shop", "127.0.0.1", 0, NOWHERE, ApiToken.load(null, null), () -> "")
+                    .withInstance(() -> Map.of("instance", "pod-1/7", "role", "standby", "ready", reachable))) {
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(api.uri().resolve("/readyz")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(reachable ? 200 : 503, ready.statusCode(), ready.body());
+                assertTrue(ready.body().contains("\"role\":\"standby\""), ready.body());
+            }
         }
     }
 

@@ -73,7 +73,7 @@ class KubectlManifestsTest {
         assertTrue(found.stream().anyMatch(p -> p.contains("readynessProbe")), found.toString());
 
         Path wrongType = dir.resolve("wrong-type.yaml");
-        Files.writeString(wrongType, deployment.replace("replicas: 1", "replicas: one"));
+        Files.writeString(wrongType, deployment.replace("replicas: 3", "replicas: three"));
         List<String> typed = check("wrong type", wrongType, load(wrongType), dir);
         assertTrue(typed.stream().anyMatch(p -> p.contains("replicas")), typed.toString());
 

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * tandem's HTTP control API, status page and metrics endpoint, on loopback unless told otherwise:
  * {@code GET /} (the status page), {@code GET /api/v1/migrations} (the migration this service runs),
- * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), {@code GET /healthz}, and the
+ * {@code GET /api/v1/migrations/{name}/status}, {@code GET /metrics} (Prometheus text), {@code GET /healthz}, {@code GET /readyz} (the instance's capture role), and the
  * mutating {@code POST /api/v1/migrations/{name}/tables/{table}/pause|resume|skip}, which need the bearer token;
  * {@code GET …/verification} and, with a reconciler in this process, {@code POST …/verify} and {@code POST …/repair}.
  * Served over HTTPS (TLSv1.3/1.2) when given an {@link ApiTls}.
@@ -61,6 +61,7 @@ public final class ApiServer implements AutoCloseable {
     private final Supplier<String> metrics;
     private final Supplier<ContinuousReconciler> verification;
     private final OfrepFlags flags;
+    private volatile Supplier<Map<String, Object>> instance;
 
     /**
      * @param migration the migration this service runs, listed by {@code GET /api/v1/migrations} for the status page
@@ -105,6 +106,15 @@ public final class ApiServer implements AutoCloseable {
         server.start();
     }
 
+    /**
+     * Adds this {@code tandem run} instance ({@code instance}, {@code role}, {@code ready}) to the status of its
+     * migration, and makes {@code GET /readyz} answer with it: 200 while {@code ready}, 503 otherwise.
+     */
+    public ApiServer withInstance(Supplier<Map<String, Object>> view) {
+        this.instance = view;
+        return this;
+    }
+
     public URI uri() {
         InetSocketAddress address = server.getAddress();
         return URI.create(scheme + "://" + address.getHostString() + ":" + address.getPort() + "/");
@@ -130,6 +140,8 @@ public final class ApiServer implements AutoCloseable {
                 json(exchange, 200, Map.of("migrations", List.of(migration)));
             } else if (method.equals("GET") && path.equals("/healthz")) {
                 send(exchange, 200, "text/plain; charset=utf-8", "ok\n"); // liveness: the process answers
+            } else if (method.equals("GET") && path.equals("/readyz")) {
+                readiness(exchange);
             } else if (method.equals("GET") && path.equals("/metrics")) {
                 send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             } else if (method.equals("GET") && status.matches()) {
@@ -137,6 +149,9 @@ public final class ApiServer implements AutoCloseable {
                 if (body == null) {
                     json(exchange, 404, Map.of("error", "no migration '" + status.group(1) + "'"));
                 } else {
+                    if (instance != null && status.group(1).equals(migration)) {
+                        body.put("this_instance", instance.get());
+                    }
                     json(exchange, 200, body);
                 }
             } else if (method.equals("GET") && SWITCH_STATE.matcher(path).matches()) {
@@ -166,6 +181,15 @@ public final class ApiServer implements AutoCloseable {
             log.warn("API request {} failed: {}", exchange.getRequestURI().getPath(), e.getMessage());
             json(exchange, 503, Map.of("error", e.getMessage()));
         }
+    }
+
+    /**
+     * Readiness: a leader and a standby are both ready (a standby is what makes a takeover possible); an instance that
+     * cannot reach the new database to hold or try the capture lease is not. Without an instance view: ready.
+     */
+    private void readiness(HttpExchange exchange) throws IOException {
+        Map<String, Object> view = instance == null ? Map.of("ready", true) : instance.get();
+        json(exchange, Boolean.TRUE.equals(view.get("ready")) ? 200 : 503, view);
     }
 
     private void verification(HttpExchange exchange, String migration, String action)

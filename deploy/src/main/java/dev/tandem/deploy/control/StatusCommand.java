@@ -73,6 +73,13 @@ public final class StatusCommand implements Callable<Integer> {
                     + " ms over the last minute") + " (reported " + sync.get("reported_seconds_ago") + " s ago by `tandem run`)");
         }
         @SuppressWarnings("unchecked")
+        Map<String, Object> leader = (Map<String, Object>) status.get("capture_leader");
+        System.out.println(leader == null ? "  capture leader: none yet (no `tandem run` has captured)"
+                : "  capture leader: instance " + leader.get("instance") + " on " + leader.get("host") + " since "
+                  + leader.get("since") + ", heartbeat " + leader.get("heartbeat_seconds_ago") + " s ago"
+                  + (Boolean.TRUE.equals(leader.get("lease_held")) ? "" : " (its lease is free: it stopped, and no standby "
+                  + "has taken over yet)"));
+        @SuppressWarnings("unchecked")
         Map<String, Object> applied = (Map<String, Object>) status.get("applied");
         System.out.println(applied == null ? "  applied (forward): nothing streamed yet"
                 : "  applied (forward): source transaction " + applied.get("tx_id") + " (after commit " + applied.get("after_commit")

@@ -55,14 +55,21 @@ public final class Lifecycle {
     }
 
     /**
-     * The sync supervisor of {@code tandem run}: it runs the direction the phase asks for, starting with
-     * {@code forward}, and undoes a switch whose process died in the write block.
+     * The sync supervisor of {@code tandem run}: it runs the direction the phase asks for while {@code lease} makes
+     * this instance the capture leader (always, when null), stands by otherwise (in per-key ordering with this
+     * instance's appliers), and undoes a switch whose process died in the write block.
      */
-    public SyncSupervisor supervise(Pipeline forward) {
+    public SyncSupervisor supervise(CaptureLease lease) {
         Sides sides = sidesForward();
-        return new SyncSupervisor(phases(), () -> forward, () -> new Pipeline(reverseConfig()))
+        SyncSupervisor supervisor = new SyncSupervisor(phases(), this::forwardPipeline, () -> new Pipeline(reverseConfig()))
                 .recovering(() -> Switchover.recoverIfOrphaned(sides, "tandem run"))
                 .keepingIdleSlotCurrent(new IdleSlotKeeper(sides, IDLE_SLOT_EVERY));
+        if (lease != null) {
+            PipelineConfig forward = forwardConfig();
+            supervisor.leasing(lease, forward.ordering().perKey() ? () -> StandbyApply.start(forward) : null);
+            lease.onLost(supervisor::fence);
+        }
+        return supervisor;
     }
 
     /** {@code --rebackfill}: copies everything again from a new slot, only while legacy is the live side. */

@@ -37,6 +37,7 @@ public final class MigrationStatus {
                            round(extract(epoch FROM now() - follower_seen_at)::numeric, 1) AS reported_seconds_ago
                     FROM tandem.cutover WHERE migration = ? AND follower_seen_at IS NOT NULL""");
             status.put("sync", sync.isEmpty() ? null : sync.get(0));
+            status.put("capture_leader", captureLeader(c, migration));
             status.put("backfill", rows(c, migration, """
                     SELECT target_table, rows_copied, snapshot_lsn, done_at FROM tandem.backfill
                     WHERE migration = ? ORDER BY target_table"""));
@@ -61,6 +62,26 @@ public final class MigrationStatus {
         } catch (SQLException e) {
             throw new ControlUnavailableException("cannot read the status from " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The instance holding the capture role, from {@code tandem.capture_leader}, with whether a live session still
+     * holds the lease's lock (false: the leader died and no standby has taken over yet); null when none was named.
+     */
+    private static Map<String, Object> captureLeader(Connection c, String migration) throws SQLException {
+        if (rows(c, migration, "SELECT 1 AS present WHERE ?::text IS NOT NULL AND to_regclass('tandem.capture_leader') "
+                + "IS NOT NULL").isEmpty()) {
+            return null;
+        }
+        List<Map<String, Object>> leader = rows(c, migration, """
+                SELECT l.instance, l.host, l.since,
+                       round(extract(epoch FROM now() - l.heartbeat_at)::numeric, 1) AS heartbeat_seconds_ago,
+                       EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.objsubid = 1
+                               AND k.objid = (hashtext('tandem.capture.' || l.migration)::bigint & 4294967295)::oid
+                               AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+                           AS lease_held
+                FROM tandem.capture_leader l WHERE l.migration = ?""");
+        return leader.isEmpty() ? null : leader.get(0);
     }
 
     /**

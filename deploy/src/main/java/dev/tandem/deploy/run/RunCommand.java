@@ -7,6 +7,8 @@ import dev.tandem.deploy.api.ApiTls;
 import dev.tandem.deploy.api.ApiToken;
 import dev.tandem.deploy.lifecycle.readiness.StartChecks;
 import dev.tandem.deploy.control.PausedTablesMetrics;
+import dev.tandem.deploy.lifecycle.CaptureLease;
+import dev.tandem.deploy.lifecycle.CaptureRole;
 import dev.tandem.deploy.lifecycle.Lifecycle;
 import dev.tandem.deploy.lifecycle.MigrationPhase.SyncDirection;
 import dev.tandem.deploy.lifecycle.PhaseStore;
@@ -18,11 +20,12 @@ import dev.tandem.deploy.verify.ReconcileConfig;
 import dev.tandem.embedded.EmbeddedKafka;
 import dev.tandem.sync.mapping.MappingException;
 import dev.tandem.sync.mapping.MappingSpec;
-import dev.tandem.sync.pipeline.Pipeline;
 import dev.tandem.sync.pipeline.SlotLostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,6 +72,7 @@ public final class RunCommand implements Callable<Integer> {
     Duration progressInterval;
 
     private static final Duration FOLLOW_INTERVAL = Duration.ofMillis(300);
+    private static final Duration REBACKFILL_LEASE_PATIENCE = Duration.ofSeconds(10);
 
     /** With {@code kafka: embedded}, the single-node broker this run keeps its change log in; null otherwise. */
     private static EmbeddedKafka startKafka(MigrationConfig migration) {
@@ -85,6 +89,26 @@ public final class RunCommand implements Callable<Integer> {
                     + migration.bootstrapServers() + " with data in " + migration.embeddedKafka() + ": " + e.getMessage()
                     + "; free ports " + port + " and " + (port + 1) + " (or set kafka.bootstrap: 127.0.0.1:OTHER_PORT), "
                     + "and make sure no other tandem run uses that directory", e);
+        }
+    }
+
+    /** What this instance is, for {@code GET …/status} and {@code GET /readyz}. */
+    private static Map<String, Object> instanceView(CaptureLease lease, SyncSupervisor supervisor) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("instance", lease.instance());
+        view.put("role", supervisor.role().label());
+        view.put("ready", lease.healthy());
+        return view;
+    }
+
+    private static void announce(SyncSupervisor supervisor, CaptureLease lease, ReconcileConfig reconcile) {
+        String verifying = reconcile.continuous() ? "; verifying every " + reconcile.pause().toSeconds() + " s between passes" : "";
+        if (supervisor.role() == CaptureRole.LEADER) {
+            System.out.println("streaming; stop with Ctrl-C (sync direction: " + supervisor.direction().name().toLowerCase()
+                    + ", capture leader: instance " + lease.instance() + ")" + verifying);
+        } else {
+            System.out.println("standing by for the capture role (instance " + lease.instance() + ", sync direction: "
+                    + supervisor.direction().name().toLowerCase() + "); stop with Ctrl-C" + verifying);
         }
     }
 
@@ -117,7 +141,6 @@ public final class RunCommand implements Callable<Integer> {
         AtomicReference<ContinuousReconciler> verification = new AtomicReference<>();
         System.out.println("tandem run: " + migration);
         PhaseStore phases = lifecycle.phases();
-        Pipeline pipeline = lifecycle.forwardPipeline();
         EmbeddedKafka kafka;
         try {
             kafka = startKafka(migration);
@@ -135,13 +158,15 @@ public final class RunCommand implements Callable<Integer> {
         }
         try (EmbeddedKafka ownBroker = kafka;
              StopSignal stop = StopSignal.install();
-             SyncSupervisor supervisor = lifecycle.supervise(pipeline);
+             CaptureLease lease = CaptureLease.forThisProcess(migration.target(), migration.migration());
+             SyncSupervisor supervisor = lifecycle.supervise(lease);
              PipelineMetrics metrics = new PipelineMetrics(migration.migration(), supervisor::active,
                      () -> supervisor.direction().name().toLowerCase(), lifecycle.slotRetention())
                      .bind(new WriteBlockMetrics(phases))
                      .bind(new PausedTablesMetrics(migration.migration(), migration.target()));
              ApiServer api = apiPort == null ? null : new ApiServer(migration.migration(), apiHost, apiPort, migration.target(),
-                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get, tls)) {
+                     ApiToken.load(apiTokenFile, System.getenv("TANDEM_API_TOKEN")), metrics::scrape, verification::get, tls)
+                     .withInstance(() -> instanceView(lease, supervisor))) {
             if (api != null) {
                 System.out.println("status page, API and metrics at " + api.uri() + " (status: " + api.uri() + "api/v1/migrations/"
                         + migration.migration() + "/status, route: " + api.uri() + "api/v1/migrations/"
@@ -151,17 +176,27 @@ public final class RunCommand implements Callable<Integer> {
                     () -> supervisor.direction().name().toLowerCase(), 0, () -> "");
             progress.startPrinting(progressInterval);
             try {
+                lease.start();
                 if (rebackfill) {
-                    supervisor.adopt(SyncDirection.FORWARD, lifecycle.rebackfill(pipeline));
+                    if (!lease.awaitLeader(REBACKFILL_LEASE_PATIENCE)) {
+                        System.err.println("migration " + migration.migration() + ": --rebackfill needs the capture role, "
+                                + "which another `tandem run` instance holds (see `tandem status`); stop the other instances "
+                                + "or run --rebackfill in the one that leads");
+                        return 1;
+                    }
+                    supervisor.adopt(SyncDirection.FORWARD, lifecycle.rebackfill(lifecycle.forwardPipeline()));
                 }
                 supervisor.follow();
                 verification.set(lifecycle.verify(metrics.reconcileGauges()));
-                System.out.println("streaming; stop with Ctrl-C (sync direction: " + supervisor.direction().name().toLowerCase()
-                        + ")" + (reconcile.continuous() ? "; verifying every " + reconcile.pause().toSeconds()
-                        + " s between passes" : ""));
+                announce(supervisor, lease, reconcile);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+                CaptureRole announced = supervisor.role();
                 while (supervisor.failure() == null && System.nanoTime() < deadline && !stop.await(FOLLOW_INTERVAL)) {
                     supervisor.follow(); // a cutover or rollback (from any process) turns the sync around
+                    if (supervisor.role() != announced) {
+                        announced = supervisor.role();
+                        announce(supervisor, lease, reconcile);
+                    }
                 }
             } catch (MappingException e) {
                 System.err.println(e.getMessage());

@@ -143,6 +143,39 @@ class RunCommandIT {
     }
 
     /**
+     * Transactional ordering, two instances: the second stands by (it neither captures nor applies, or the one
+     * applier's position would refuse it and it would exit 1), and takes capture and apply over once the first stops.
+     */
+    @Test
+    void aSecondRunStandsByAndTakesOverWhenTheFirstStops(@TempDir Path dir) throws Exception {
+        EmbeddedPostgres postgres = SharedTestStack.get().postgres();
+        Path config = migration(dir, "run_sb", "run_sb", "reconcile: { continuous: false }\n");
+        String leader = "SELECT max(instance) FROM tandem.capture_leader WHERE migration = 'run_sb'";
+
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
+                .execute("run", "--config", config.toString(), "--duration", "20s"));
+        awaitRows(postgres, "run_sb_new", 100);
+        String firstLeader = single(postgres, "run_sb_new", leader);
+        CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
+                .execute("run", "--config", config.toString(), "--duration", "35s"));
+        exec(postgres, "run_sb_legacy", "INSERT INTO public.src VALUES (101, 'to the first')");
+        awaitRows(postgres, "run_sb_new", 101);
+        assertEquals(firstLeader, single(postgres, "run_sb_new", leader), "the first instance keeps the lease");
+        assertEquals(0, first.get(), "the first instance stops cleanly and lets the lease go");
+
+        exec(postgres, "run_sb_legacy", "INSERT INTO public.src VALUES (102, 'to the second')", "DELETE FROM public.src WHERE id = 1");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String changes = "SELECT count(*) FILTER (WHERE id = 102) || '|' || count(*) FILTER (WHERE id = 1) FROM public.dst";
+        while (!single(postgres, "run_sb_new", changes).equals("1|0")) {
+            assertTrue(System.nanoTime() < deadline, "the standby never applied the changes made after the first stopped");
+            Thread.sleep(200);
+        }
+        String secondLeader = single(postgres, "run_sb_new", leader);
+        assertTrue(secondLeader != null && !secondLeader.equals(firstLeader), "the standby took the lease: " + secondLeader);
+        assertEquals(0, second.get(), "standing by, the second instance never ran a second applier");
+    }
+
+    /**
      * Databases {@code <prefix>_legacy} (100 rows in {@code public.src}) and {@code <prefix>_new} (an empty
      * {@code public.dst}), a mapping copying one into the other, and the config of migration {@code name} with
      * {@code extra} appended.

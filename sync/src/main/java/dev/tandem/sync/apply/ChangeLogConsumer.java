@@ -32,6 +32,9 @@ public final class ChangeLogConsumer {
             // the keyed log is written by the router's exactly-once Streams transactions: read only committed ones,
             // so an aborted attempt's records (written again by its retry) are never seen at all
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            // A killed instance's partitions move after this, not after the client's 45 s default (standby takeover).
+            props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+            props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         }
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

@@ -26,6 +26,7 @@ final class ControlSchemaSteps {
             new Step(1, "the tables of releases before the schema had a version", ControlSchemaSteps::unversionedShape),
             new Step(2, "a lifecycle phase for every migration", ControlSchemaSteps::phaseForEveryMigration),
             new Step(3, "what the running sync reports of itself, either direction", ControlSchemaSteps::syncReport),
+            new Step(4, "the instance that holds a migration's capture role", ControlSchemaSteps::captureLeader),
             new Step(5, "verification shared across instances: who verified each chunk, one key sample per pass and table",
                     ControlSchemaSteps::sharedVerification));
 
@@ -217,6 +218,20 @@ final class ControlSchemaSteps {
                 ALTER TABLE tandem.cutover
                     ADD COLUMN sync_changes_applied bigint,
                     ADD COLUMN sync_lag_p99_ms bigint""");
+    }
+
+    /**
+     * Names the {@code tandem run} instance holding the capture role, for the status: the role itself is a session
+     * advisory lock (released by PostgreSQL when its holder dies), so this row is a report, never the arbiter.
+     */
+    private static void captureLeader(Statement st) throws SQLException {
+        st.execute("""
+                CREATE TABLE tandem.capture_leader (
+                    migration    text        PRIMARY KEY,
+                    instance     text        NOT NULL,
+                    host         text        NOT NULL,
+                    since        timestamptz NOT NULL,
+                    heartbeat_at timestamptz NOT NULL)""");
     }
 
     /** Replaces a table's primary key by a wider one, once (schemas created before the wider key existed). */

@@ -26,6 +26,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -54,12 +55,14 @@ public final class Pipeline implements AutoCloseable {
     private List<CompiledTable> tables = List.of();
     private JoinState joinState;
     private CaptureConfig captureConfig;
-    private CaptureEngine capture;
+    private volatile CaptureEngine capture;
     private ApplySide applier;
     private ScheduledExecutorService slotWatch;
     private PartitionWatch partitions;
     private volatile Throwable slotFailure;
     private LifecycleListener lifecycle = LifecycleListener.NONE;
+    private volatile boolean leased;
+    private volatile boolean fenced;
 
     public Pipeline(PipelineConfig config) {
         this.config = config;
@@ -69,6 +72,34 @@ public final class Pipeline implements AutoCloseable {
     public Pipeline reportingTo(LifecycleListener listener) {
         this.lifecycle = listener;
         return this;
+    }
+
+    /**
+     * Tells this pipeline that its instance holds the migration's capture lease (set before {@link #start()}): a
+     * walsender still holding the slot after {@link #SLOT_HANDOVER_GRACE} belongs to a process that lost the lease,
+     * and is ended so the capture can start.
+     */
+    public Pipeline holdingCaptureLease() {
+        this.leased = true;
+        return this;
+    }
+
+    /** How long a capture waits for the slot's previous walsender to let go before it ends it (under a lease). */
+    public static final Duration SLOT_HANDOVER_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * Stops the capture at once and for good, from any thread: this instance lost the capture lease, and another may
+     * already stream the slot. The apply side runs on until {@link #close()}. Stopping flushes only offsets of
+     * changes Kafka acknowledged, so the instance taking over loses and doubles nothing.
+     */
+    public void fence() {
+        fenced = true;
+        try {
+            stopCapture();
+        } catch (IOException | RuntimeException e) {
+            log.warn("migration {}: stopping the capture after the lease was lost failed: {}", config.migration(),
+                    e.getMessage(), e);
+        }
     }
 
     /** Validates the mappings, backfills when needed and starts streaming; returns once streaming runs. */
@@ -177,7 +208,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** Stops capture alone (its offsets are flushed); {@link #restartCapture()} resumes it. */
-    public void stopCapture() throws IOException {
+    public synchronized void stopCapture() throws IOException {
         if (capture != null) {
             capture.close();
             capture = null;
@@ -192,10 +223,25 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Starts capture on the existing slot; it resumes from its offsets. */
-    public void restartCapture() {
-        capture = new CaptureEngine(captureConfig);
-        capture.start();
+    /**
+     * Starts capture on the existing slot once no other walsender holds it ({@link SlotHandover}); it resumes from its
+     * offsets. Refused after {@link #fence()}.
+     */
+    public void restartCapture() throws InterruptedException {
+        try {
+            SlotHandover.await(captureConfig, SLOT_HANDOVER_GRACE, leased);
+        } catch (SQLException e) {
+            log.warn("migration {}: cannot read whether replication slot {} is free ({}); starting the capture, which "
+                    + "retries while it is held", config.migration(), captureConfig.slotName(), e.getMessage());
+        }
+        synchronized (this) {
+            if (fenced) {
+                throw new IllegalStateException("migration " + config.migration() + ": this instance lost the capture "
+                        + "lease; another instance captures now");
+            }
+            capture = new CaptureEngine(captureConfig);
+            capture.start();
+        }
     }
 
     private void backfill(ReplicationSetup replication, Connection target) throws SQLException, InterruptedException {
