@@ -59,6 +59,7 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     private volatile Throwable failure;
     private volatile boolean running;
     private volatile boolean started;
+    private final Object startOrClose = new Object();
 
     public ChangeApplier(ApplierConfig config, List<CompiledTable> tables) {
         this(config, tables, new ApplyStats());
@@ -97,7 +98,12 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        started = true;
+        synchronized (startOrClose) {
+            if (stopping) {
+                return; // closed before its thread ran: close() released the consumer
+            }
+            started = true;
+        }
         running = true;
         try {
             if (perKey) {
@@ -347,12 +353,15 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     /** Asks the loop to stop after the batch in flight; {@link #run()} returns soon after. */
     @Override
     public void close() {
-        stopping = true;
-        if (started) {
-            consumer.wakeup();
-        } else {
-            consumer.close();
-            deadLetters.close();
+        // decided under the same lock as run()'s start, so the consumer is closed by exactly one thread
+        synchronized (startOrClose) {
+            stopping = true;
+            if (started) {
+                consumer.wakeup();
+            } else {
+                consumer.close();
+                deadLetters.close();
+            }
         }
     }
 }
