@@ -46,6 +46,10 @@ public abstract class SwitchCommand implements Callable<Integer> {
             + "in their", "columns (default: 1000; 0 = just past it)."})
     Long sequenceMargin;
 
+    @Option(names = "--require-ready", description = {"Refuse a cutover while `tandem check`'s readiness warns (unmapped",
+            "legacy tables, legacy indexes without a counterpart); by default the gate lists them and passes."})
+    boolean requireReady;
+
     @Option(names = "--actor", description = "Who runs the switch, for the audit log (default: $USER).")
     String actor;
 
@@ -69,7 +73,7 @@ public abstract class SwitchCommand implements Callable<Integer> {
                     maxLag == null ? SwitchSettings.DEFAULT_MAX_LAG : maxLag,
                     maxVerificationAge == null ? SwitchSettings.DEFAULT_MAX_VERIFICATION_AGE : maxVerificationAge,
                     SwitchSettings.DEFAULT_ROUND_TRIP_SAMPLE,
-                    sequenceMargin == null ? SwitchSettings.DEFAULT_SEQUENCE_MARGIN : sequenceMargin);
+                    sequenceMargin == null ? SwitchSettings.DEFAULT_SEQUENCE_MARGIN : sequenceMargin, requireReady);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;

@@ -22,9 +22,15 @@ import java.util.stream.Collectors;
  * mapping leaves out (their writes stay on legacy), and legacy indexes without a counterpart on the new table (the
  * classic "the new schema is slow after cutover").
  */
-final class Readiness {
+public final class Readiness {
 
     private Readiness() {
+    }
+
+    /** What both checks warn about (nothing when the schemas are ready), as the cutover's readiness gate lists it. */
+    public static List<CheckResult> warnings(Connection legacy, Connection newDb, List<CompiledTable> tables)
+            throws SQLException {
+        return of(legacy, newDb, tables).stream().filter(r -> r.status() != CheckResult.Status.PASS).toList();
     }
 
     /** Both checks; a clean result says so in one line each. */

@@ -3,8 +3,10 @@ package dev.tandem.deploy.lifecycle.switchover;
 import dev.tandem.capture.CaptureConfig;
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.capture.replication.ReplicationSetup;
-import dev.tandem.reconcile.ForeignKeyOrphans;
 import dev.tandem.deploy.lifecycle.Sides;
+import dev.tandem.deploy.lifecycle.readiness.CheckResult;
+import dev.tandem.deploy.lifecycle.readiness.Readiness;
+import dev.tandem.reconcile.ForeignKeyOrphans;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
@@ -16,10 +18,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * The checks a switch must pass before it may block writes, each with its numbers: sync lag, a recent
- * clean verification, the reverse round trip on a sample of every table, and the other direction's slot.
+ * clean verification, the reverse round trip on a sample of every table, readiness (listed, refused on request),
+ * and the other direction's slot.
  */
 public final class Gates {
 
@@ -48,6 +52,7 @@ public final class Gates {
         if (operation == SwitchOperation.CUTOVER) {
             results.add(verification());
             results.add(roundTrip());
+            results.add(readiness());
         }
         results.add(slot(otherSlot));
         return results;
@@ -63,6 +68,25 @@ public final class Gates {
         } catch (TimeoutException e) {
             return new GateResult("sync lag", false, "no fence applied within " + settings.maxLag().toMillis()
                     + " ms: let " + syncMigration + " catch up (`tandem status`)");
+        }
+    }
+
+    /**
+     * What `tandem check` warns about before a cutover (legacy tables left out of the mapping, whose writes stay on
+     * legacy; legacy indexes without a counterpart on the new table): listed in the plan, refused only when asked.
+     */
+    private GateResult readiness() throws SQLException {
+        try (Connection legacy = sides.legacy().connect("tandem-gates"); Connection newDb = sides.newDb().connect("tandem-gates")) {
+            List<CheckResult> warnings = Readiness.warnings(legacy, newDb, sides.forward());
+            if (warnings.isEmpty()) {
+                return new GateResult("readiness", true, "every table in the captured schemas is mapped and every "
+                        + "comparable legacy index has a counterpart on the new table");
+            }
+            String listed = warnings.stream().map(w -> w.check() + " (" + w.fix() + ")").collect(Collectors.joining("; "));
+            return new GateResult("readiness", !settings.requireReady(), warnings.size() + " warning"
+                    + (warnings.size() == 1 ? "" : "s") + ": " + listed + (settings.requireReady()
+                    ? "; fix them, or cut over without --require-ready to accept them"
+                    : "; accepted (--require-ready would refuse)"));
         }
     }
 

@@ -14,9 +14,11 @@ import java.time.Duration;
  *                           sequences are set, and the sync has drained); the default of 1000 is free in a 64-bit key
  *                           space, marks each switch as a visible gap in the keys, and keeps a writer tandem's block
  *                           cannot see (one running with triggers disabled) from colliding with the next insert at once
+ * @param requireReady       whether the readiness gate refuses a cutover over its warnings (unmapped legacy tables,
+ *                           legacy indexes without a counterpart) instead of listing them and passing
  */
 public record SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duration maxVerificationAge, int roundTripSample,
-                             long sequenceMargin) {
+                             long sequenceMargin, boolean requireReady) {
 
     public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MAX_LAG = Duration.ofSeconds(5);
@@ -25,11 +27,11 @@ public record SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duratio
     public static final long DEFAULT_SEQUENCE_MARGIN = 1000;
 
     public static final SwitchSettings DEFAULTS = new SwitchSettings(DEFAULT_BUDGET, DEFAULT_MAX_LAG,
-            DEFAULT_MAX_VERIFICATION_AGE, DEFAULT_ROUND_TRIP_SAMPLE, DEFAULT_SEQUENCE_MARGIN);
+            DEFAULT_MAX_VERIFICATION_AGE, DEFAULT_ROUND_TRIP_SAMPLE, DEFAULT_SEQUENCE_MARGIN, false);
 
-    /** Settings with the default sequence margin. */
+    /** Settings with the default sequence margin; readiness warnings pass. */
     public SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duration maxVerificationAge, int roundTripSample) {
-        this(writeBlockBudget, maxLag, maxVerificationAge, roundTripSample, DEFAULT_SEQUENCE_MARGIN);
+        this(writeBlockBudget, maxLag, maxVerificationAge, roundTripSample, DEFAULT_SEQUENCE_MARGIN, false);
     }
 
     public SwitchSettings {
@@ -54,6 +56,10 @@ public record SwitchSettings(Duration writeBlockBudget, Duration maxLag, Duratio
     }
 
     public SwitchSettings withBudget(Duration budget) {
-        return new SwitchSettings(budget, maxLag, maxVerificationAge, roundTripSample, sequenceMargin);
+        return new SwitchSettings(budget, maxLag, maxVerificationAge, roundTripSample, sequenceMargin, requireReady);
+    }
+
+    public SwitchSettings withRequireReady(boolean require) {
+        return new SwitchSettings(writeBlockBudget, maxLag, maxVerificationAge, roundTripSample, sequenceMargin, require);
     }
 }
