@@ -33,11 +33,9 @@ public final class PgTextConverter implements CustomConverter<SchemaBuilder, Rel
         if (!TIMESTAMPTZ.contains(column.typeName())) {
             return;
         }
-        SchemaBuilder schema = SchemaBuilder.string();
-        if (column.isOptional()) {
-            schema.optional();
-        }
-        registration.register(schema, value -> timestamptz(column, value));
+        // Optional even for a NOT NULL column: a delete's old row under the default replica identity carries only the
+        // key, the other columns arrive null, and a required schema would stop the capture at the first such delete.
+        registration.register(SchemaBuilder.string().optional(), value -> timestamptz(column, value));
     }
 
     /**
