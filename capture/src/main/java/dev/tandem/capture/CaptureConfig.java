@@ -57,6 +57,11 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
     }
 
     public String slotName() {
+        return slotNameFor(migration);
+    }
+
+    /** The replication slot a migration's capture reads, for code that has only the migration's name. */
+    public static String slotNameFor(String migration) {
         return "tandem_" + migration;
     }
 

@@ -34,11 +34,18 @@ public final class IdleSlotKeeper {
     private long lastAt;
     private boolean tried;
     private boolean toldJoinState;
+    private Runnable whilePhaseHeld = () -> { };
 
     public IdleSlotKeeper(Sides sides, Duration every) {
         this.sides = sides;
         this.store = new PhaseStore(sides.migration(), sides.newDb());
         this.everyNanos = every.toNanos();
+    }
+
+    /** Runs {@code step} between reading the phase and moving the slot: lets a test race a switch against the keeper. */
+    IdleSlotKeeper whilePhaseHeld(Runnable step) {
+        this.whilePhaseHeld = step;
+        return this;
     }
 
     /** Moves the idle slot when it is due (call it as often as convenient); a failure is logged and retried later. */
@@ -81,6 +88,7 @@ public final class IdleSlotKeeper {
                     }
                     return null;
                 }
+                whilePhaseHeld.run();
                 String reached = new ReplicationSetup(idle).advanceIdleToCurrent();
                 if (reached != null) {
                     log.debug("migration {}: idle slot {} moved to {}", sides.migration(), idle.slotName(), reached);

@@ -4,12 +4,21 @@ import static dev.tandem.deploy.lifecycle.CutoverFixture.query;
 import static dev.tandem.deploy.lifecycle.CutoverIT.awaitTrue;
 import static dev.tandem.deploy.lifecycle.CutoverIT.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.PgDatabase;
 import dev.tandem.deploy.lifecycle.switchover.SwitchOutcome;
+import dev.tandem.deploy.lifecycle.switchover.SwitchReport;
 import dev.tandem.deploy.lifecycle.switchover.SwitchSettings;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +53,31 @@ class IdleSlotIT {
             awaitTrue(() -> !restartLsn(f.legacy, "tandem_idleslot").equals(slotBefore),
                     "the idle forward slot to release the WAL it held at the cutover (restart " + slotBefore + ")");
 
-            assertEquals(SwitchOutcome.SWITCHED, f.switchover(CutoverIT.LOOSE).rollback(false).outcome());
+            // A keeper that has read the phase holds it: the rollback waits to change it until the slot has moved, so
+            // the slot never moves past an application write on the side the rollback opens.
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            IdleSlotKeeper racing = new IdleSlotKeeper(f.switchover(SwitchSettings.DEFAULTS).sides(), Duration.ZERO)
+                    .whilePhaseHeld(() -> {
+                        held.countDown();
+                        awaitLatch(release);
+                    });
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                Future<String> keeping = threads.submit(racing::advance);
+                assertTrue(held.await(30, TimeUnit.SECONDS), "the keeper to read the phase");
+                Future<SwitchReport> rollback = threads.submit(() -> f.switchover(CutoverIT.LOOSE).rollback(false));
+                awaitTrue(() -> "1".equals(query(f.newDb, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                        + "'Lock' AND query LIKE 'UPDATE tandem.cutover SET phase%'")),
+                        "the rollback to wait for the keeper's hold on the phase before changing it");
+                assertFalse(rollback.isDone(), "the rollback waited");
+                release.countDown();
+                assertNotNull(keeping.get(30, TimeUnit.SECONDS), "the keeper moved the idle slot");
+                assertEquals(SwitchOutcome.SWITCHED, rollback.get(60, TimeUnit.SECONDS).outcome());
+            } finally {
+                release.countDown();
+                threads.shutdownNow();
+            }
             awaitTrue(() -> f.follower.direction() == MigrationPhase.SyncDirection.FORWARD, "the forward sync to start");
             exec(f.legacy, "INSERT INTO legacy.account SELECT g, 'after rollback', 2.50 FROM generate_series(50000, 50099) g",
                     "UPDATE legacy.account SET owner = 'moved on' WHERE id BETWEEN 10000 AND 10099",
@@ -54,6 +87,14 @@ class IdleSlotIT {
             assertEquals("100", query(f.newDb, "SELECT count(*) FROM app.account WHERE owner_name = 'after rollback'"));
             assertEquals("0", query(f.newDb, "SELECT count(*) FROM app.account WHERE id BETWEEN 10100 AND 10149"));
             assertNull(f.follower.failure(), "the forward sync runs");
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -48,9 +48,11 @@ public final class SourceFence implements SyncFence {
         FencesSeen seen = new FencesSeen(migration);
         while (!seen.consume(targetConnection, fenceId)) {
             if (System.nanoTime() > deadline) {
+                String delay = FenceDelay.describe(migration, source, target);
                 throw new TimeoutException("migration " + migration + ": the sync did not apply fence " + fenceId
-                        + " (source LSN " + lsn + ") within " + timeout.toMillis() + " ms; check that capture and "
-                        + "the applier run (`tandem status`) and how far behind they are");
+                        + " (source LSN " + lsn + ") within " + timeout.toMillis() + " ms; " + (delay.isEmpty()
+                        ? "check that capture and the applier run (`tandem status`) and how far behind they are"
+                        : delay));
             }
             Thread.sleep(POLL_MILLIS);
         }

@@ -7,6 +7,7 @@ import dev.tandem.deploy.lifecycle.Sides;
 import dev.tandem.deploy.lifecycle.readiness.CheckResult;
 import dev.tandem.deploy.lifecycle.readiness.Readiness;
 import dev.tandem.reconcile.ForeignKeyOrphans;
+import dev.tandem.sync.fence.FenceDelay;
 import dev.tandem.sync.fence.SourceFence;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
@@ -21,9 +22,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
- * The checks a switch must pass before it may block writes, each with its numbers: sync lag, a recent
- * clean verification, the reverse round trip on a sample of every table, readiness (listed, refused on request),
- * and the other direction's slot.
+ * The checks a switch must pass before it may block writes, each with its numbers: no long transaction writing the
+ * closing side (checked first, {@link #openWriters}), sync lag, a recent clean verification, the reverse round trip on a sample of every table, readiness
+ * (listed, refused on request), and the other direction's slot.
  */
 public final class Gates {
 
@@ -66,8 +67,30 @@ public final class Gates {
             return new GateResult("sync lag", true, "a fence was applied in " + millis + " ms (limit "
                     + settings.maxLag().toMillis() + " ms)");
         } catch (TimeoutException e) {
+            String delay = FenceDelay.describe(syncMigration, from, to);
             return new GateResult("sync lag", false, "no fence applied within " + settings.maxLag().toMillis()
-                    + " ms: let " + syncMigration + " catch up (`tandem status`)");
+                    + " ms" + (delay.isEmpty() ? "" : " (" + delay + ")") + ": let " + syncMigration
+                    + " catch up (`tandem status`)");
+        }
+    }
+
+    /**
+     * The write block waits out every transaction writing the closing side's tables when it is set: one that has
+     * already been open longer than the whole budget (a long batch job, one huge UPDATE, a session idle in its
+     * transaction) would make the switch block writes for its budget and abort. Refused before any write is blocked.
+     */
+    GateResult openWriters(SwitchOperation operation, PgDatabase closing) throws SQLException {
+        List<String> tables = operation == SwitchOperation.CUTOVER ? sides.legacyTables() : sides.newTables();
+        try (Connection c = closing.connect("tandem-gates")) {
+            List<String> open = WriteBlock.longWriters(c, tables, settings.writeBlockBudget());
+            return open.isEmpty()
+                    ? new GateResult("open writers", true, "no transaction on " + closing + " has been writing the mapped "
+                            + "tables for longer than the " + settings.writeBlockBudget().toMillis() + " ms write block")
+                    : new GateResult("open writers", false, open.size() + " transaction" + (open.size() == 1 ? "" : "s")
+                            + " on " + closing + " " + (open.size() == 1 ? "has" : "have") + " been writing the mapped "
+                            + "tables for longer than the " + settings.writeBlockBudget().toMillis() + " ms write block "
+                            + "would wait: " + String.join("; ", open) + "; let them commit (the sync then applies them) "
+                            + "or end them, then try again");
         }
     }
 

@@ -112,11 +112,17 @@ public final class Switchover {
                             d.operation() + " refused: " + ready.gate() + " (" + ready.detail() + ")");
                 }
             }
+            GateResult writers = gates.openWriters(d.operation(), d.from());
+            if (!writers.passed()) {
+                store.record(control, actor, d.operation() + " refused", writers.toString());
+                return new SwitchReport(d.operation(), SwitchOutcome.REFUSED, List.of(writers), Map.of(), 0, 0,
+                        d.operation() + " refused: " + writers.gate() + " (" + writers.detail() + "); nothing was installed");
+            }
             Installed before = installed(d);
-            List<GateResult> verdicts;
+            List<GateResult> verdicts = new ArrayList<>(List.of(writers));
             try {
                 prepare(d);
-                verdicts = gates.evaluate(d.operation(), d.syncMigration(), d.from(), d.to(), d.otherSlot());
+                verdicts.addAll(gates.evaluate(d.operation(), d.syncMigration(), d.from(), d.to(), d.otherSlot()));
             } catch (SQLException | RuntimeException e) {
                 String undone = undoPrepare(d, before, e);
                 GateResult failed = new GateResult("preparation", false, e.getMessage() + "; " + undone);

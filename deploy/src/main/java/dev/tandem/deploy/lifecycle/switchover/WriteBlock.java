@@ -30,15 +30,18 @@ public final class WriteBlock {
     /** SQLSTATE of a blocked write: serialization_failure, which drivers and frameworks already retry. */
     public static final String BLOCKED_SQLSTATE = "40001";
 
-    /**
-     * The transactions (virtual ids) other than this session holding a lock that writes take on one of the tables
-     * ({@code ?}: their names): {@code RowExclusiveLock} for rows, the stronger modes for TRUNCATE and DDL.
-     */
-    private static final String WRITERS = "SELECT DISTINCT l.virtualtransaction, l.pid, a.state FROM pg_catalog.pg_locks l "
+    /** Where {@link #WRITERS} finds them: the granted write locks on the tables, with each holder's activity. */
+    private static final String WRITE_LOCKS = " FROM pg_catalog.pg_locks l "
             + "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'relation' AND l.granted "
             + "AND l.pid IS DISTINCT FROM pg_backend_pid() AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', "
             + "'ExclusiveLock', 'AccessExclusiveLock') AND l.database = (SELECT oid FROM pg_catalog.pg_database "
             + "WHERE datname = current_database()) AND l.relation = ANY(SELECT to_regclass(t) FROM unnest(?::text[]) AS t)";
+
+    /**
+     * The transactions (virtual ids) other than this session holding a lock that writes take on one of the tables
+     * ({@code ?}: their names): {@code RowExclusiveLock} for rows, the stronger modes for TRUNCATE and DDL.
+     */
+    private static final String WRITERS = "SELECT DISTINCT l.virtualtransaction, l.pid, a.state" + WRITE_LOCKS;
 
     private final String migration;
 
@@ -76,11 +79,13 @@ public final class WriteBlock {
                         RETURN NULL;
                     END
                     $fence$""".formatted(PgDatabase.SYNC_WRITER_SETTING, BLOCKED_SQLSTATE));
+            commitIfNeeded(c);
             for (String table : tables) {
-                st.execute("DROP TRIGGER IF EXISTS " + triggerName() + " ON " + quoteQualified(table));
-                st.execute("CREATE TRIGGER " + triggerName() + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON "
-                        + quoteQualified(table) + " FOR EACH STATEMENT EXECUTE FUNCTION tandem.write_fence("
-                        + literal("write_block_" + migration) + ", " + literal(migration) + ")");
+                if (!hasTrigger(c, table)) {
+                    TableDdl.run(c, table, "CREATE TRIGGER " + triggerName() + " BEFORE INSERT OR UPDATE OR DELETE OR "
+                            + "TRUNCATE ON " + quoteQualified(table) + " FOR EACH STATEMENT EXECUTE FUNCTION "
+                            + "tandem.write_fence(" + literal("write_block_" + migration) + ", " + literal(migration) + ")");
+                }
             }
         }
         commitIfNeeded(c);
@@ -88,13 +93,33 @@ public final class WriteBlock {
 
     /** Removes the triggers and the flag (complete, cancel). */
     public void uninstall(Connection c, Collection<String> tables) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            for (String table : tables) {
-                st.execute("DROP TRIGGER IF EXISTS " + triggerName() + " ON " + quoteQualified(table));
+        for (String table : tables) {
+            if (hasTrigger(c, table)) {
+                TableDdl.run(c, table, "DROP TRIGGER IF EXISTS " + triggerName() + " ON " + quoteQualified(table));
             }
+        }
+        try (Statement st = c.createStatement()) {
             st.execute("DROP SEQUENCE IF EXISTS " + flag());
         }
         commitIfNeeded(c);
+    }
+
+    /**
+     * Whether this migration's trigger is on the table: installing is DDL, which waits for every transaction writing
+     * the table and queues the application's next writes behind it, so a trigger already there is left alone.
+     */
+    private boolean hasTrigger(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = "
+                + "to_regclass(?) AND tgname = ?)")) {
+            ps.setString(1, quoteQualified(table));
+            ps.setString(2, "tandem_write_fence_" + migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                boolean found = rs.getBoolean(1);
+                commitIfNeeded(c);
+                return found;
+            }
+        }
     }
 
     /** Sets the block: from now on application statements on the tables fail. Not transactional. */
@@ -178,6 +203,28 @@ public final class WriteBlock {
                 pause = Math.min(pause * 2, 10);
             }
         }
+    }
+
+    /**
+     * The transactions holding a write lock on the tables that have been open longer than {@code olderThan}, each
+     * described with its pid, age, state and statement: a write block set now would have to wait each of them out.
+     */
+    public static List<String> longWriters(Connection c, Collection<String> tables, Duration olderThan) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT l.pid, round(extract(epoch FROM now() - min(a.xact_start))"
+                + "::numeric, 1), min(a.state), left(min(a.query), 120)" + WRITE_LOCKS + " AND a.xact_start < now() - "
+                + "make_interval(secs => ?) GROUP BY l.pid ORDER BY 2 DESC")) {
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(t -> quoteQualified(t)).toArray()));
+            ps.setDouble(2, olderThan.toMillis() / 1000.0);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add("pid " + rs.getLong(1) + " open " + rs.getString(2) + " s, " + rs.getString(3) + ": "
+                            + rs.getString(4));
+                }
+            }
+        }
+        commitIfNeeded(c);
+        return found;
     }
 
     private void set(Connection c, int value) throws SQLException {
