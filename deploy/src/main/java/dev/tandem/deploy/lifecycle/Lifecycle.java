@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One migration's whole life, read top to bottom: {@link #supervise} backfills and streams (and keeps following
@@ -107,9 +108,13 @@ public final class Lifecycle {
         return slots;
     }
 
-    /** Verification in the background of {@code tandem run}: a pass every {@code reconcile.pause} when continuous. */
-    public ContinuousReconciler verify(ReconcileMetrics metrics) {
-        return ContinuousReconciler.forRun(migration, reconcile, sidesForward().forward(), metrics).start();
+    /**
+     * Verification in the background of {@code tandem run}: a pass every {@code reconcile.pause} when continuous, in the
+     * direction of the sync that runs ({@code direction}).
+     */
+    public ContinuousReconciler verify(ReconcileMetrics metrics, Supplier<MigrationPhase.SyncDirection> direction) {
+        return ContinuousReconciler.forRun(migration, reconcile, sidesForward().forward(),
+                () -> SidesSetup.sides(migration, mapping).reverse(), direction, metrics).start();
     }
 
     /** Compiled once: the supervisor's recovery, the verifier and the slot readings of one run share it. */

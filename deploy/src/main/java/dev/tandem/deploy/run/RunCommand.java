@@ -187,7 +187,7 @@ public final class RunCommand implements Callable<Integer> {
                     supervisor.adopt(SyncDirection.FORWARD, lifecycle.rebackfill(lifecycle.forwardPipeline()));
                 }
                 supervisor.follow();
-                verification.set(lifecycle.verify(metrics.reconcileGauges()));
+                verification.set(lifecycle.verify(metrics.reconcileGauges(), supervisor::direction));
                 announce(supervisor, lease, reconcile);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
                 CaptureRole announced = supervisor.role();
