@@ -46,9 +46,11 @@ public final class ConnectorProperties {
         p.setProperty("schema.include.list", includeList(config.tables()));
         p.setProperty("slot.drop.on.stop", "false");
         // The lifecycle moves an idle direction's slot past the sync's own writes, so the slot may be ahead of the
-        // stored offset when that direction starts: start from the stored offset and let PostgreSQL begin at the slot's
-        // confirmed position (IdleSlotIT). Pinned against a change of default: trust_offset would refuse such a slot.
-        p.setProperty("offset.mismatch.strategy", "no_validation");
+        // stored offset when that direction starts, and once its restart position is too, Debezium's start-up check
+        // refuses the offset ("no longer available on the server") under no_validation or trust_offset. This strategy
+        // starts from the later of the two, which is what tandem wants (IdleSlotIT; a slot dropped or invalidated is
+        // caught by tandem's own slot checks before capture starts).
+        p.setProperty("offset.mismatch.strategy", "trust_greater_lsn");
 
         // The engine hands batches over as soon as changes are queued: the default 500 ms poll
         // interval alone would put half a second into every change's latency at low rates.
