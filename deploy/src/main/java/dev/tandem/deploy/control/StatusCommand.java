@@ -101,7 +101,7 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     /** What a slot creation waits for, from the last check of the instance creating it; nothing when none waits. */
-    static void printSlotCreationWait(List<Map<String, Object>> waits) {
+    private static void printSlotCreationWait(List<Map<String, Object>> waits) {
         String slot = null;
         for (Map<String, Object> tx : waits) {
             if (!tx.get("slot_name").equals(slot)) {
