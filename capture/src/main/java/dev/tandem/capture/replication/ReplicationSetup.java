@@ -26,9 +26,16 @@ public final class ReplicationSetup {
 
     private final CaptureConfig config;
     private volatile SlotCreationWatch creation;
+    private SlotCreationListener slotCreationListener = SlotCreationListener.NONE;
 
     public ReplicationSetup(CaptureConfig config) {
         this.config = config;
+    }
+
+    /** Reports what each slot creation of this setup waits for to {@code listener} (see {@link SlotCreationListener}). */
+    public ReplicationSetup reportingSlotCreationTo(SlotCreationListener listener) {
+        this.slotCreationListener = listener;
+        return this;
     }
 
     /** True when the capture's slot exists on the source. */
@@ -119,7 +126,7 @@ public final class ReplicationSetup {
         try (Statement st = replication.createStatement()) {
             String consistentPoint;
             String snapshot;
-            try (SlotCreationWatch watch = SlotCreationWatch.start(config.source(), slotName)) {
+            try (SlotCreationWatch watch = SlotCreationWatch.start(config.source(), slotName, slotCreationListener)) {
                 creation = watch;
                 try (ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + quote(slotName)
                         + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput (SNAPSHOT 'export')")) {
@@ -129,6 +136,7 @@ public final class ReplicationSetup {
                 }
             } finally {
                 creation = null;
+                slotCreationListener.ended(slotName); // after the watch stopped, so no check reports after it
             }
             log.info("{}slot {} created at {} with snapshot {}", temporary ? "temporary " : "", slotName, consistentPoint,
                     snapshot);
@@ -146,8 +154,13 @@ public final class ReplicationSetup {
      * its pid, user, database, state, how long it has been open and what it last ran). Empty otherwise.
      */
     public List<String> slotCreationWaitsFor() {
+        return slotCreationWaits().stream().map(Object::toString).toList();
+    }
+
+    /** Like {@link #slotCreationWaitsFor()}, as records. */
+    public List<OpenTransaction> slotCreationWaits() {
         SlotCreationWatch watch = creation;
-        return watch == null ? List.of() : watch.waitingFor().stream().map(Object::toString).toList();
+        return watch == null ? List.of() : watch.waitingFor();
     }
 
     /**

@@ -21,24 +21,13 @@ import org.slf4j.LoggerFactory;
  */
 final class SlotCreationWatch implements AutoCloseable {
 
-    /** A transaction a slot creation waits for, as {@code pg_stat_activity} shows it. */
-    record OpenTransaction(int pid, String user, String database, String application, String state, long openSeconds,
-                           String lastQuery) {
-
-        @Override
-        public String toString() {
-            return "pid " + pid + " (" + user + "@" + database + (application == null || application.isEmpty() ? ""
-                    : ", " + application) + ", " + state + ", transaction open " + openSeconds + " s, last ran: "
-                    + lastQuery + ")";
-        }
-    }
-
     private static final Logger log = LoggerFactory.getLogger(SlotCreationWatch.class);
     private static final long CHECK_MILLIS = 1_000;
     static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final PgDatabase source;
     private final String slotName;
+    private final SlotCreationListener listener;
     private final ScheduledExecutorService timer;
     private final Connection session;
     private final String began;
@@ -46,9 +35,11 @@ final class SlotCreationWatch implements AutoCloseable {
     private long lastLog = beganNanos;
     private volatile List<OpenTransaction> waitingFor = List.of();
 
-    private SlotCreationWatch(PgDatabase source, String slotName, Connection session, String began) {
+    private SlotCreationWatch(PgDatabase source, String slotName, SlotCreationListener listener, Connection session,
+                              String began) {
         this.source = source;
         this.slotName = slotName;
+        this.listener = listener;
         this.session = session;
         this.began = began;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -60,16 +51,17 @@ final class SlotCreationWatch implements AutoCloseable {
 
     /**
      * Starts watching; call just before the slot creation, close right after it returned or failed. A watch that
-     * cannot open its own session says so and watches nothing: the creation goes on without it.
+     * cannot open its own session says so and watches nothing: the creation goes on without it. {@code listener}
+     * hears every check's result.
      */
-    static SlotCreationWatch start(PgDatabase source, String slotName) {
+    static SlotCreationWatch start(PgDatabase source, String slotName, SlotCreationListener listener) {
         Connection session = null;
         try {
             session = source.connect("tandem-slot-watch");
             try (PreparedStatement ps = session.prepareStatement("SELECT clock_timestamp()::text");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                SlotCreationWatch watch = new SlotCreationWatch(source, slotName, session, rs.getString(1));
+                SlotCreationWatch watch = new SlotCreationWatch(source, slotName, listener, session, rs.getString(1));
                 watch.timer.scheduleWithFixedDelay(watch::check, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
                 return watch;
             }
@@ -77,7 +69,7 @@ final class SlotCreationWatch implements AutoCloseable {
             log.warn("cannot watch which transactions the creation of slot {} on {} waits for: {}", slotName, source,
                     e.getMessage());
             closeQuietly(session);
-            return new SlotCreationWatch(source, slotName, null, null);
+            return new SlotCreationWatch(source, slotName, listener, null, null);
         }
     }
 
@@ -94,6 +86,7 @@ final class SlotCreationWatch implements AutoCloseable {
                     e.getMessage());
             return;
         }
+        listener.waiting(slotName, waitingFor);
         long now = System.nanoTime();
         if (!waitingFor.isEmpty() && now - lastLog >= LOG_EVERY_NANOS) {
             lastLog = now;

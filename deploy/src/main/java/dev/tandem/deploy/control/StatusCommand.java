@@ -79,6 +79,7 @@ public final class StatusCommand implements Callable<Integer> {
                   + leader.get("since") + ", heartbeat " + leader.get("heartbeat_seconds_ago") + " s ago"
                   + (Boolean.TRUE.equals(leader.get("lease_held")) ? "" : " (its lease is free: it stopped, and no standby "
                   + "has taken over yet)"));
+        printSlotCreationWait(list(status, "slot_creation_wait"));
         @SuppressWarnings("unchecked")
         Map<String, Object> applied = (Map<String, Object>) status.get("applied");
         System.out.println(applied == null ? "  applied (forward): nothing streamed yet"
@@ -96,6 +97,25 @@ public final class StatusCommand implements Callable<Integer> {
         for (Map<String, Object> decision : list(status, "recent_decisions")) {
             System.out.println("  decision: " + decision.get("decision") + " " + decision.get("target_table") + " by "
                     + decision.get("decided_by") + " at " + decision.get("decided_at") + ": " + decision.get("detail"));
+        }
+    }
+
+    /** What a slot creation waits for, from the last check of the instance creating it; nothing when none waits. */
+    private static void printSlotCreationWait(List<Map<String, Object>> waits) {
+        String slot = null;
+        for (Map<String, Object> tx : waits) {
+            if (!tx.get("slot_name").equals(slot)) {
+                slot = (String) tx.get("slot_name");
+                long count = waits.stream().filter(w -> w.get("slot_name").equals(tx.get("slot_name"))).count();
+                System.out.println("  slot creation: " + slot + " waits for " + count + " transaction(s) that had written "
+                        + "before it began (PostgreSQL starts a slot only once they end: commit or roll them back, or end "
+                        + "idle sessions):");
+            }
+            System.out.println("    pid " + tx.get("pid") + " (" + tx.get("user") + "@" + tx.get("database")
+                    + (tx.get("application") == null || tx.get("application").toString().isEmpty() ? ""
+                            : ", " + tx.get("application")) + ", " + tx.get("state") + "): transaction open "
+                    + tx.get("open_seconds") + " s, last ran: " + tx.get("last_query") + " (checked "
+                    + tx.get("checked_seconds_ago") + " s ago)");
         }
     }
 

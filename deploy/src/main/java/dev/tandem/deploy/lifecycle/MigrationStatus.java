@@ -38,6 +38,7 @@ public final class MigrationStatus {
                     FROM tandem.cutover WHERE migration = ? AND follower_seen_at IS NOT NULL""");
             status.put("sync", sync.isEmpty() ? null : sync.get(0));
             status.put("capture_leader", captureLeader(c, migration));
+            status.put("slot_creation_wait", slotCreationWait(c, migration));
             status.put("backfill", rows(c, migration, """
                     SELECT target_table, rows_copied, snapshot_lsn, done_at FROM tandem.backfill
                     WHERE migration = ? ORDER BY target_table"""));
@@ -82,6 +83,21 @@ public final class MigrationStatus {
                            AS lease_held
                 FROM tandem.capture_leader l WHERE l.migration = ?""");
         return leader.isEmpty() ? null : leader.get(0);
+    }
+
+    /**
+     * While a slot of the migration is being created (its own, a resumed backfill's temporary one, or the reverse
+     * slot a cutover prepares): the transactions the creation waits for, as its last check (every second) saw them.
+     */
+    private static List<Map<String, Object>> slotCreationWait(Connection c, String migration) throws SQLException {
+        if (rows(c, migration, "SELECT 1 AS present WHERE ?::text IS NOT NULL AND to_regclass('tandem.slot_creation_wait') "
+                + "IS NOT NULL").isEmpty()) {
+            return List.of();
+        }
+        return rows(c, migration, """
+                SELECT slot_name, pid, usename AS user, datname AS database, application, state, open_seconds, last_query,
+                       round(extract(epoch FROM now() - checked_at)::numeric, 1) AS checked_seconds_ago
+                FROM tandem.slot_creation_wait WHERE migration = ? ORDER BY slot_name, open_seconds DESC, pid""");
     }
 
     /**

@@ -136,6 +136,9 @@ class RealisticSchemaCutoverIT {
 
             SwitchReport cutover = switchover().cutover(false);
             assertTrue(cutover.switched(), cutover.message() + " " + cutover.gates());
+            assertEquals("{app.events_h1,app.events_rest}", query(legacy, "SELECT leaves::text FROM tandem.partition_set "
+                    + "WHERE migration = '" + Sides.reverseName(migration) + "' AND source_root = 'app.events'"),
+                    "the cutover stores the new side's partitions for the reverse sync to compare with at its start");
             exec(newDb, "WITH c AS (INSERT INTO app.customer (id, name) VALUES (9001, 'born new') RETURNING id) "
                             + "INSERT INTO app.orders SELECT 9001, id, 7 FROM c",
                     "DELETE FROM app.customer WHERE id = 3",
@@ -152,6 +155,8 @@ class RealisticSchemaCutoverIT {
                             + "INSERT INTO legacy.orders SELECT 9002, id, 8 FROM c",
                     "DELETE FROM legacy.customers WHERE id = 5");
             awaitSame("legacy's writes to flow forward again");
+            assertEquals("0", query(newDb, "SELECT count(*) FROM tandem.table_state"), "no partition change was reported");
+            assertEquals("0", query(legacy, "SELECT count(*) FROM tandem.table_state"), "none in reverse either");
         } finally {
             following.shutdownNow();
             following.awaitTermination(10, TimeUnit.SECONDS);

@@ -28,7 +28,9 @@ final class ControlSchemaSteps {
             new Step(3, "what the running sync reports of itself, either direction", ControlSchemaSteps::syncReport),
             new Step(4, "the instance that holds a migration's capture role", ControlSchemaSteps::captureLeader),
             new Step(5, "verification shared across instances: who verified each chunk, one key sample per pass and table",
-                    ControlSchemaSteps::sharedVerification));
+                    ControlSchemaSteps::sharedVerification),
+            new Step(6, "the partitions of each partitioned source table; what a slot creation waits for",
+                    ControlSchemaSteps::partitionsAndSlotWaits));
 
     /**
      * Everything releases before versioning created, written so it also completes any older shape of theirs (each
@@ -261,5 +263,33 @@ final class ControlSchemaSteps {
                     sampled_keys text[] NOT NULL,
                     rows_per_key double precision NOT NULL,
                     PRIMARY KEY (pass_id, target_table))""");
+    }
+
+    /**
+     * The leaf partitions of each partitioned source table as tandem last accepted them, so a partition attached or
+     * detached while tandem was stopped is found at its next start; and the transactions a slot creation of a migration
+     * waits for now (one row each, replaced at every check, gone once the slot exists), for the status.
+     */
+    private static void partitionsAndSlotWaits(Statement st) throws SQLException {
+        st.execute("""
+                CREATE TABLE tandem.partition_set (
+                    migration   text        NOT NULL,
+                    source_root text        NOT NULL,
+                    leaves      text[]      NOT NULL,
+                    recorded_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (migration, source_root))""");
+        st.execute("""
+                CREATE TABLE tandem.slot_creation_wait (
+                    migration    text        NOT NULL,
+                    slot_name    text        NOT NULL,
+                    pid          int         NOT NULL,
+                    usename      text,
+                    datname      text,
+                    application  text,
+                    state        text,
+                    open_seconds bigint      NOT NULL,
+                    last_query   text,
+                    checked_at   timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (migration, slot_name, pid))""");
     }
 }

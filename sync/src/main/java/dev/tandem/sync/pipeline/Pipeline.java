@@ -5,6 +5,7 @@ import dev.tandem.capture.ChangeTopics;
 import dev.tandem.capture.debezium.CaptureEngine;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.replication.ExportedSnapshot;
+import dev.tandem.capture.replication.OpenTransaction;
 import dev.tandem.capture.replication.ReplicationSetup;
 import dev.tandem.sync.apply.ApplierConfig;
 import dev.tandem.sync.apply.ApplyStats;
@@ -19,6 +20,7 @@ import dev.tandem.sync.backfill.SourceLoad;
 import dev.tandem.sync.backfill.XidSnapshot;
 import dev.tandem.sync.control.AppliedPositions;
 import dev.tandem.sync.control.ControlSchema;
+import dev.tandem.sync.control.SlotCreationWaits;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MappingCompiler;
 import java.io.IOException;
@@ -59,6 +61,7 @@ public final class Pipeline implements AutoCloseable {
     private ApplySide applier;
     private ScheduledExecutorService slotWatch;
     private PartitionWatch partitions;
+    private volatile ReplicationSetup replication;
     private volatile Throwable slotFailure;
     private LifecycleListener lifecycle = LifecycleListener.NONE;
     private volatile boolean leased;
@@ -112,12 +115,13 @@ public final class Pipeline implements AutoCloseable {
      * snapshot even if it was done, the way out of an invalidated slot.
      */
     public void start(boolean startOver) throws SQLException, InterruptedException {
-        ReplicationSetup replication = new ReplicationSetup(config.capture());
+        ReplicationSetup replication = new ReplicationSetup(config.capture())
+                .reportingSlotCreationTo(new SlotCreationWaits(config.target(), config.migration()));
+        this.replication = replication;
         try (Connection source = config.source().connect("tandem-setup");
              Connection target = config.target().connect("tandem-setup")) {
             tables = MappingCompiler.compile(config.mapping(), source, target);
             ApplySide.check(config, target, tables);
-            partitions = PartitionWatch.start(config.migration(), source, tables);
             joinState = new JoinState(config.migration(), tables);
             ControlSchema.ensure(target);
             captureConfig = config.capture().withGeneration(generation(target, config.migration()));
@@ -126,7 +130,11 @@ public final class Pipeline implements AutoCloseable {
                 throw new SlotLostException(lostMessage(invalidated));
             }
             load = new SourceLoad(config.source(), captureConfig.slotName(), config.backfill());
-            if (startOver || !replication.slotExists()) {
+            boolean fresh = startOver || !replication.slotExists();
+            if (!fresh) { // the slot kept every change since tandem stopped, but not a partition attached or detached
+                partitions = PartitionWatch.resume(config.migration(), source, target, tables);
+            }
+            if (fresh) {
                 backfill(replication, target);
             } else if (!backfillDone(target, config.migration())) {
                 resumeBackfill(replication, target);
@@ -260,6 +268,9 @@ public final class Pipeline implements AutoCloseable {
         }
         replication.ensurePublication();
         joinState.recreate(target);
+        try (Connection source = config.source().connect("tandem-setup")) {
+            partitions = PartitionWatch.fresh(config.migration(), source, target, tables);
+        }
         try (ExportedSnapshot snapshot = replication.createSlotWithSnapshot()) {
             // Capture starts streaming into Kafka while the copy runs (the applier waits for the
             // backfill), so its start-up is hidden behind the copy.
@@ -426,6 +437,15 @@ public final class Pipeline implements AutoCloseable {
     /** Per-table and overall backfill progress: rows, estimate, chunks, rate, ETA. */
     public BackfillProgress backfillProgress() {
         return backfillProgress;
+    }
+
+    /**
+     * While {@link #start} creates a slot (the migration's, or the temporary one of a resumed backfill): the
+     * transactions on the source it waits for, as last checked (every second). Empty otherwise.
+     */
+    public List<OpenTransaction> slotCreationWaits() {
+        ReplicationSetup setup = replication;
+        return setup == null ? List.of() : setup.slotCreationWaits();
     }
 
     /** WAL bytes the migration's slot retained at the last check (every 2 s), or -1 when unknown. */

@@ -1,10 +1,13 @@
 package dev.tandem.deploy.lifecycle.switchover;
 
 import dev.tandem.capture.replication.ExportedSnapshot;
+import dev.tandem.capture.replication.PartitionTree;
 import dev.tandem.capture.replication.ReplicationSetup;
 import dev.tandem.deploy.lifecycle.Sides;
 import dev.tandem.sync.apply.JoinState;
 import dev.tandem.sync.control.ControlSchema;
+import dev.tandem.sync.control.PartitionSets;
+import dev.tandem.sync.control.SlotCreationWaits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -65,7 +68,8 @@ final class ReturnSlot {
 
     /** Creates what is missing; creating a slot waits for the transactions running on the new database. */
     void prepare() throws SQLException {
-        ReplicationSetup reverse = new ReplicationSetup(sides.reverseCapture());
+        ReplicationSetup reverse = new ReplicationSetup(sides.reverseCapture())
+                .reportingSlotCreationTo(new SlotCreationWaits(sides.newDb(), sides.migration()));
         JoinState state = new JoinState(sides.reverseMigration(), sides.reverse());
         try (Connection legacy = sides.legacy().connect("tandem-prepare")) {
             ControlSchema.ensure(legacy);
@@ -79,6 +83,7 @@ final class ReturnSlot {
                         seed(state, snapshot, legacy);
                     }
                 }
+                recordPartitions(legacy);
             }
             // The reverse sync never backfills: the legacy tables already hold every row.
             try (PreparedStatement ps = legacy.prepareStatement("INSERT INTO tandem.migration (migration, backfill_done) "
@@ -86,6 +91,16 @@ final class ReturnSlot {
                 ps.setString(1, sides.reverseMigration());
                 ps.executeUpdate();
             }
+        }
+    }
+
+    /**
+     * Stores the partitions of the new tables as the slot starts from them, so the reverse sync finds a partition
+     * attached or detached on the new database before it starts (it pauses the legacy table, as the forward sync does).
+     */
+    private void recordPartitions(Connection legacy) throws SQLException {
+        try (Connection newDb = sides.newDb().connect("tandem-prepare")) {
+            new PartitionSets(sides.reverseMigration()).save(legacy, PartitionTree.leaves(newDb, sides.newTables()));
         }
     }
 
