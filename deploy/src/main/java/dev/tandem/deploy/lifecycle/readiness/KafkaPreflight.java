@@ -64,9 +64,8 @@ public final class KafkaPreflight {
             try {
                 replication = settings.resolve(brokers);
             } catch (IllegalStateException refused) {
-                checks.add(new CheckResult("Kafka replication", FAIL, refused.getMessage(), "lower "
-                        + ReplicationSettings.FACTOR_KEY + " (or " + ReplicationSettings.MIN_INSYNC_KEY
-                        + ") in the migration config, or add brokers; nothing is created until it fits"));
+                checks.add(new CheckResult("Kafka replication", FAIL, refused.getMessage().replaceFirst("^Kafka: ", ""),
+                        "tandem creates nothing (slot, publication, topic) until the cluster can give it"));
                 report.put("refused", refused.getMessage());
             }
             short validated = replication != null ? replication.factor() : TopicReplication.forBrokers(brokers).factor();

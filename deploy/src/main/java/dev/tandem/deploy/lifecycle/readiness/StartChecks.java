@@ -38,8 +38,8 @@ public final class StartChecks {
         for (CheckResult kafka : KafkaPreflight.run(migration.bootstrapServers(), migration.kafkaReplication(),
                 migration.migration()).checks()) {
             if (kafka.status() == CheckResult.Status.FAIL) {
-                refusals.add(kafka.check() + (kafka.check().equals("Kafka") ? " (kafka.bootstrap)" : "") + ": "
-                        + kafka.detail() + "; " + kafka.fix());
+                refusals.add((kafka.check().equals("Kafka") ? "Kafka (kafka.bootstrap): " : "Kafka: ") + kafka.detail()
+                        + "; " + kafka.fix());
             } else if (kafka.status() == CheckResult.Status.WARN) {
                 warnings.accept(kafka.check() + ": " + kafka.detail() + "; " + kafka.fix());
             }
