@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 /** {@code tandem check}: validates a mapping against the real legacy and new databases, changing nothing. */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Preflight: checks the legacy server (wal_level, free slots and WAL senders, REPLICATION",
-                "privilege, publication rights, max_slot_wal_keep_size), the new database, Kafka (with --kafka),",
+                "privilege, publication rights, max_slot_wal_keep_size), the new database, Kafka (with --kafka: the",
+                "brokers, the replication tandem's topics get and from where, and each existing topic's with --migration),",
                 "and the mapping against both databases: tables, columns, keys, filters and every expression",
                 "(type-checked by the new database); refuses unlogged legacy tables and warns about large-object",
                 "columns, which logical decoding cannot carry; lists the triggers on the mapped tables and whether they",

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
 
 class ConfigLoaderTest {
 
@@ -142,6 +143,17 @@ class ConfigLoaderTest {
         var word = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG.replace(kafka,
                 kafka + "  min_insync_replicas: two\n")), env::get));
         assertTrue(word.getMessage().contains("'kafka.min_insync_replicas' is 'two'; write a whole number"), word.getMessage());
+    }
+
+    @Test
+    void runningMdAndTheKubernetesConfigUseTheReplicationKeys() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "running.md"));
+        assertTrue(doc.contains("| `" + ReplicationSettings.FACTOR_KEY + "` | no | the broker count, at most 3 |"));
+        assertTrue(doc.contains("| `" + ReplicationSettings.MIN_INSYNC_KEY + "` | no | 2 at a factor of 3 or more, else 1 |"));
+        Map<?, ?> configMap = new Yaml().load(Files.readString(Path.of("k8s", "configmap.yaml")));
+        Path migration = write((String) ((Map<?, ?>) configMap.get("data")).get("migration.yaml"));
+        assertEquals(new ReplicationSettings(3, 2), ConfigLoader.load(migration, Map.of("TANDEM_SOURCE_PASSWORD", "s",
+                "TANDEM_TARGET_PASSWORD", "t")::get).kafkaReplication());
     }
 
     @Test
