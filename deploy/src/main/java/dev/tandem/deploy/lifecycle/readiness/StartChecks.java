@@ -21,14 +21,10 @@ public final class StartChecks {
     private StartChecks() {
     }
 
-    /** One line per problem, each naming the side, the setting and the fix; empty when the start may go on. */
-    public static List<String> refusals(MigrationConfig migration, String apiHost, Integer apiPort) {
-        return refusals(migration, apiHost, apiPort, warning -> { });
-    }
-
     /**
-     * As {@link #refusals(MigrationConfig, String, Integer)}, handing what works but is a risk (Kafka replication that
-     * a broker loss would stop, an existing topic replicated otherwise than asked) to {@code warnings}.
+     * One line per problem, each naming the side, the setting and the fix; empty when the start may go on. What works
+     * but is a risk (Kafka replication a broker loss would stop, an existing topic replicated otherwise than asked)
+     * goes to {@code warnings}.
      */
     public static List<String> refusals(MigrationConfig migration, String apiHost, Integer apiPort,
                                         Consumer<String> warnings) {
