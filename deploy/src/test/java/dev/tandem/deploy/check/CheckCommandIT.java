@@ -141,7 +141,10 @@ class CheckCommandIT {
         assertEquals(2, topic.get("min_insync_replicas").asInt(), report.toString());
         assertFalse(topic.get("as_configured").asBoolean(), report.toString());
         assertTrue(configured.out.contains("\"check\":\"Kafka topic tandem.check_rf.changes\",\"status\":\"WARN\","
-                + "\"detail\":\"replication factor 1, min.insync.replicas 2, but tandem asks for 1 and 1"), configured.out);
+                + "\"detail\":\"replication factor 1, min.insync.replicas 2, but tandem asks for replication factor 1 "
+                + "(kafka.replication_factor), min.insync.replicas 1 (derived from the factor)"), configured.out);
+        assertTrue(configured.out.contains("run kafka-configs.sh --alter --entity-type topics --entity-name "
+                + "tandem.check_rf.changes --add-config min.insync.replicas=1"), configured.out);
 
         Result twoCopies = run("check", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
                 "--target", postgres.jdbcUrl("check_new"), "--kafka", kafka, "--replication-factor", "2");

@@ -13,7 +13,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -148,17 +147,11 @@ public final class KafkaPreflight {
             topics.add(topic);
             String found = "replication factor " + factor + ", min.insync.replicas " + minInsync;
             checks.add(asConfigured ? CheckResult.pass("Kafka topic " + name, found)
-                    : new CheckResult("Kafka topic " + name, WARN, found + ", but tandem asks for " + wanted.factor()
-                            + " and " + wanted.minInsync() + " (" + origins(wanted) + "); Kafka does not change an "
-                            + "existing topic's replication", fixFor(name, factor, minInsync, wanted)));
+                    : new CheckResult("Kafka topic " + name, WARN, found + ", but tandem asks for " + wanted
+                            + "; Kafka does not change an existing topic's replication by itself",
+                            fixFor(name, factor, minInsync, wanted)));
         }
         return topics;
-    }
-
-    private static String origins(TopicReplication wanted) {
-        return List.of(wanted.factorFrom(), wanted.minInsyncFrom()).stream().distinct()
-                .map(o -> o == TopicReplication.Origin.CONFIG ? "from the config" : "from the cluster's size")
-                .collect(Collectors.joining(" and "));
     }
 
     private static String fixFor(String topic, int factor, int minInsync, TopicReplication wanted) {
@@ -167,7 +160,7 @@ public final class KafkaPreflight {
             steps.add("move it to " + wanted.factor() + " replicas with kafka-reassign-partitions.sh");
         }
         if (minInsync != wanted.minInsync()) {
-            steps.add("set kafka-configs.sh --alter --entity-type topics --entity-name " + topic
+            steps.add("run kafka-configs.sh --alter --entity-type topics --entity-name " + topic
                     + " --add-config min.insync.replicas=" + wanted.minInsync());
         }
         return String.join(", then ", steps) + "; or change " + ReplicationSettings.FACTOR_KEY + " / "
