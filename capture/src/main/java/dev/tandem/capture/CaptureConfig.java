@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * @param offsetFlush       how often the engine's offsets are flushed to Kafka (a crash replays at most this much)
  * @param generation        how many times the migration's backfill has started (1 for the first); each
  *                          start gets new topics, so clients left over from the last one cannot touch them
+ * @param replication       the replication the config asks of the topics this capture creates (absent: the cluster's)
  */
 public record CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers,
-                            Duration heartbeat, Duration offsetFlush, int generation) {
+                            Duration heartbeat, Duration offsetFlush, int generation, ReplicationSettings replication) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_OFFSET_FLUSH = Duration.ofSeconds(5);
@@ -40,6 +41,12 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
         if (generation < 1) {
             throw new IllegalArgumentException("generation " + generation + " of migration " + migration + " must be at least 1");
         }
+        replication = replication == null ? ReplicationSettings.FROM_CLUSTER : replication;
+    }
+
+    public CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers,
+                         Duration heartbeat, Duration offsetFlush, int generation) {
+        this(migration, source, tables, bootstrapServers, heartbeat, offsetFlush, generation, null);
     }
 
     public CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers,
@@ -49,7 +56,12 @@ public record CaptureConfig(String migration, PgDatabase source, List<String> ta
 
     /** The same capture for another backfill generation. */
     public CaptureConfig withGeneration(int next) {
-        return new CaptureConfig(migration, source, tables, bootstrapServers, heartbeat, offsetFlush, next);
+        return new CaptureConfig(migration, source, tables, bootstrapServers, heartbeat, offsetFlush, next, replication);
+    }
+
+    /** The same capture with its topics replicated as {@code settings} asks. */
+    public CaptureConfig withReplication(ReplicationSettings settings) {
+        return new CaptureConfig(migration, source, tables, bootstrapServers, heartbeat, offsetFlush, generation, settings);
     }
 
     public CaptureConfig(String migration, PgDatabase source, List<String> tables, String bootstrapServers) {

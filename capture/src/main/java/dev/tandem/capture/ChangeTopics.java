@@ -39,14 +39,15 @@ public final class ChangeTopics {
     }
 
     /**
-     * Creates the topics when missing, replicated as the cluster allows ({@link TopicReplication}). The change log
+     * Creates the topics when missing, replicated as configured or as the cluster allows ({@link TopicReplication});
+     * a configured replication the cluster cannot give is refused before any topic is created. The change log
      * has one partition (source commit order) and keeps everything: the applier may need to re-read from its last
      * stored offset at any time.
      */
     public static void ensure(CaptureConfig config) {
         try (Admin admin = Admin.create(adminProps(config))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            TopicReplication replication = TopicReplication.of(admin);
+            TopicReplication replication = TopicReplication.of(admin, config.replication());
             List<NewTopic> wanted = List.of(
                     new NewTopic(config.changeTopic(), 1, replication.factor())
                             .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
@@ -82,7 +83,7 @@ public final class ChangeTopics {
         try (Admin admin = Admin.create(adminProps(config))) {
             if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
                 try {
-                    TopicReplication replication = TopicReplication.of(admin);
+                    TopicReplication replication = TopicReplication.of(admin, config.replication());
                     admin.createTopics(List.of(new NewTopic(topic, partitions, replication.factor())
                             .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
                                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,

@@ -22,6 +22,7 @@ public final class ConnectorProperties {
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("offset.storage.topic", config.offsetTopic());
         p.setProperty("offset.storage.partitions", "1");
+        // never used to create it: ChangeTopics.ensure makes the topic, replicated as configured, before the engine starts
         p.setProperty("offset.storage.replication.factor", "1");
         p.setProperty("offset.flush.interval.ms", Long.toString(config.offsetFlush().toMillis()));
         p.setProperty("bootstrap.servers", config.bootstrapServers());

@@ -101,7 +101,7 @@ final class DemoRun {
         console.printf("mapping: %s (try: ./tandem check --mapping %s --source %s --target %s)%n", mappingFile,
                 mappingFile, stack.postgres().jdbcUrl("legacy"), stack.postgres().jdbcUrl("app"));
         MigrationConfig migration = new MigrationConfig(MIGRATION, legacy, newDb, kafka, mappingFile,
-                PipelineConfig.DEFAULT_BACKFILL_WORKERS, null, null, null);
+                PipelineConfig.DEFAULT_BACKFILL_WORKERS, null, null, null, null);
         Lifecycle lifecycle = new Lifecycle(migration, mapping, ReconcileConfig.DEFAULTS);
         Sides sides = SidesSetup.sides(migration, mapping);
         Pipeline first = lifecycle.forwardPipeline().reportingTo(new PhaseListener(lifecycle.phases(), ACTOR));

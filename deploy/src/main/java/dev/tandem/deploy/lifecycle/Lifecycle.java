@@ -170,11 +170,12 @@ public final class Lifecycle {
     /** The forward sync's configuration (also what an --apply-only instance joins). */
     public PipelineConfig forwardConfig() {
         return new PipelineConfig(migration.migration(), migration.source(), migration.target(), mapping,
-                migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill(), migration.ordering());
+                migration.bootstrapServers(), migration.backfillWorkers(), null, migration.backfill(), migration.ordering(),
+                migration.kafkaReplication());
     }
 
     private PipelineConfig reverseConfig() {
         return new PipelineConfig(Sides.reverseName(migration.migration()), migration.target(), migration.source(),
-                ReverseMapping.of(mapping), migration.bootstrapServers());
+                ReverseMapping.of(mapping), migration.bootstrapServers()).withReplication(migration.kafkaReplication());
     }
 }

@@ -1,6 +1,7 @@
 package dev.tandem.deploy.run;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.capture.ReplicationSettings;
 import dev.tandem.sync.backfill.BackfillSettings;
 import dev.tandem.sync.pipeline.PipelineConfig;
 import dev.tandem.sync.route.Ordering;
@@ -88,7 +89,25 @@ public final class ConfigLoader {
             }
         }
         return new MigrationConfig(migration, reader.database("source"), reader.database("target"),
-                bootstrap, mapping, workers, backfill, ordering(file, reader), embeddedKafka);
+                bootstrap, mapping, workers, backfill, ordering(file, reader), embeddedKafka, replication(file, reader));
+    }
+
+    /** {@code kafka.replication_factor} and {@code kafka.min_insync_replicas}: each optional, checked together. */
+    private static ReplicationSettings replication(Path file, Reader reader) {
+        Integer factor = reader.present(ReplicationSettings.FACTOR_KEY)
+                ? clamped(reader.number(ReplicationSettings.FACTOR_KEY, 3)) : null;
+        Integer minInsync = reader.present(ReplicationSettings.MIN_INSYNC_KEY)
+                ? clamped(reader.number(ReplicationSettings.MIN_INSYNC_KEY, 2)) : null;
+        try {
+            return new ReplicationSettings(factor, minInsync);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** A number past the int range stays past it (and is refused as too large) instead of wrapping around. */
+    private static int clamped(long value) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
     }
 
     private static Ordering ordering(Path file, Reader reader) {

@@ -148,7 +148,8 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        List<String> refusals = StartChecks.refusals(migration, apiHost, apiPort);
+        List<String> refusals = StartChecks.refusals(migration, apiHost, apiPort,
+                warning -> System.out.println("warning: " + warning));
         if (!refusals.isEmpty()) {
             refusals.forEach(r -> System.err.println("cannot start migration " + migration.migration() + ": " + r));
             if (kafka != null) {

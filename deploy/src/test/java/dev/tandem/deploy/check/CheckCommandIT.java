@@ -1,6 +1,7 @@
 package dev.tandem.deploy.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +101,10 @@ class CheckCommandIT {
         assertEquals(0, reachable.exit, reachable.out);
         JsonNode checks = new ObjectMapper().readTree(reachable.out).get("checks");
         assertTrue(checks.toString().contains("\"check\":\"Kafka\",\"status\":\"PASS\""), checks.toString());
+        JsonNode derived = new ObjectMapper().readTree(reachable.out).get("kafka");
+        assertEquals(1, derived.get("brokers").asInt(), derived.toString());
+        assertEquals("cluster", derived.get("replication_factor_from").asText(), derived.toString());
+
         int closedPort;
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
             closedPort = probe.getLocalPort();
@@ -101,6 +113,48 @@ class CheckCommandIT {
                 "--target", postgres.jdbcUrl("check_new"), "--kafka", "127.0.0.1:" + closedPort);
         assertEquals(1, unreachable.exit, unreachable.out);
         assertTrue(unreachable.out.contains("FAIL Kafka: not usable at 127.0.0.1:" + closedPort), unreachable.out);
+    }
+
+    /**
+     * The replication a migration asks for is reported with where it came from, an existing topic replicated
+     * otherwise is named (Kafka never changes it by itself), and a factor the one broker cannot give fails.
+     */
+    @Test
+    void kafkaReplicationIsReportedPerTopicAndAnImpossibleFactorFails(@TempDir Path dir) throws Exception {
+        Path mapping = write(dir, "title: a.name");
+        String kafka = SharedTestStack.get().kafka().bootstrapServers();
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka))) {
+            admin.createTopics(List.of(new NewTopic("tandem.check_rf.changes", 1, (short) 1)
+                    .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2")))).all().get(30, TimeUnit.SECONDS);
+        }
+        Result configured = run("check", "--json", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"), "--kafka", kafka, "--migration", "check_rf",
+                "--replication-factor", "1");
+        assertEquals(0, configured.exit, "a difference warns, it does not fail: " + configured.out);
+        JsonNode report = new ObjectMapper().readTree(configured.out).get("kafka");
+        assertEquals(1, report.get("replication_factor").asInt(), report.toString());
+        assertEquals("config", report.get("replication_factor_from").asText(), report.toString());
+        assertEquals(1, report.get("min_insync_replicas").asInt(), report.toString());
+        assertEquals("cluster", report.get("min_insync_replicas_from").asText(), report.toString());
+        JsonNode topic = report.get("topics").get(0);
+        assertEquals("tandem.check_rf.changes", topic.get("topic").asText(), report.toString());
+        assertEquals(2, topic.get("min_insync_replicas").asInt(), report.toString());
+        assertFalse(topic.get("as_configured").asBoolean(), report.toString());
+        assertTrue(configured.out.contains("\"check\":\"Kafka topic tandem.check_rf.changes\",\"status\":\"WARN\","
+                + "\"detail\":\"replication factor 1, min.insync.replicas 2, but tandem asks for replication factor 1 "
+                + "(kafka.replication_factor), min.insync.replicas 1 (derived from the factor)"), configured.out);
+        assertTrue(configured.out.contains("run kafka-configs.sh --alter --entity-type topics --entity-name "
+                + "tandem.check_rf.changes --add-config min.insync.replicas=1"), configured.out);
+
+        Result twoCopies = run("check", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"), "--kafka", kafka, "--replication-factor", "2");
+        assertEquals(1, twoCopies.exit, twoCopies.out);
+        assertTrue(twoCopies.out.contains("FAIL Kafka replication: replication_factor 2 but the cluster has 1 broker: "
+                + "lower kafka.replication_factor or add brokers"), twoCopies.out);
+        Result above = run("check", "--mapping", mapping.toString(), "--source", postgres.jdbcUrl("check_legacy"),
+                "--target", postgres.jdbcUrl("check_new"), "--kafka", kafka, "--replication-factor", "1",
+                "--min-insync-replicas", "2");
+        assertEquals(2, above.exit, "an impossible pair is an invalid option");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.capture.ReplicationSettings;
 import dev.tandem.sync.backfill.BackfillSettings;
 import dev.tandem.sync.route.Ordering;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
 
 class ConfigLoaderTest {
 
@@ -109,6 +111,49 @@ class ConfigLoaderTest {
                 + "sync: { ordering: per-key, partitions: 2, workers: 3 }\n"), env::get));
         assertTrue(idleWorkers.getMessage().contains("sync.workers is 3; use 1 to sync.partitions (2)"),
                 idleWorkers.getMessage());
+    }
+
+    @Test
+    void kafkaReplicationIsOptionalAndImpossibleValuesAreNamed() throws Exception {
+        Map<String, String> env = Map.of("LEGACY_PW", "p");
+        assertEquals(ReplicationSettings.FROM_CLUSTER, ConfigLoader.load(write(CONFIG), env::get).kafkaReplication(),
+                "absent: derived from the cluster's size");
+        String kafka = "kafka:\n  bootstrap: ${KAFKA:-127.0.0.1:9092}\n";
+        MigrationConfig both = ConfigLoader.load(write(CONFIG.replace(kafka, kafka
+                + "  replication_factor: 3\n  min_insync_replicas: ${MIN_ISR:-2}\n")), env::get);
+        assertEquals(new ReplicationSettings(3, 2), both.kafkaReplication());
+        assertTrue(both.toString().contains("kafka.replication_factor 3, kafka.min_insync_replicas 2"), both.toString());
+        assertEquals(new ReplicationSettings(1, null), ConfigLoader.load(write(CONFIG.replace(kafka, kafka
+                + "  replication_factor: 1\n")), env::get).kafkaReplication());
+        assertEquals(new ReplicationSettings(null, 1), ConfigLoader.load(write(CONFIG.replace(
+                "kafka:\n  bootstrap: ${KAFKA:-127.0.0.1:9092}\n", "kafka: { embedded: k, min_insync_replicas: 1 }\n")),
+                env::get).kafkaReplication(), "with kafka.embedded too");
+
+        var zero = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG.replace(kafka,
+                kafka + "  replication_factor: 0\n")), env::get));
+        assertTrue(zero.getMessage().endsWith("migration.yaml: kafka.replication_factor is 0: a topic needs at least one "
+                + "copy; set it to 1 or more, or remove it to get what the cluster can give (up to 3)"), zero.getMessage());
+        var above = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG.replace(kafka,
+                kafka + "  replication_factor: 2\n  min_insync_replicas: 3\n")), env::get));
+        assertTrue(above.getMessage().contains("kafka.min_insync_replicas is 3 but kafka.replication_factor is 2"),
+                above.getMessage());
+        var huge = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG.replace(kafka,
+                kafka + "  replication_factor: 4294967297\n")), env::get));
+        assertTrue(huge.getMessage().contains("kafka.replication_factor is 2147483647"), "no wrap-around: " + huge.getMessage());
+        var word = assertThrows(ConfigLoader.ConfigException.class, () -> ConfigLoader.load(write(CONFIG.replace(kafka,
+                kafka + "  min_insync_replicas: two\n")), env::get));
+        assertTrue(word.getMessage().contains("'kafka.min_insync_replicas' is 'two'; write a whole number"), word.getMessage());
+    }
+
+    @Test
+    void runningMdAndTheKubernetesConfigUseTheReplicationKeys() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "running.md"));
+        assertTrue(doc.contains("| `" + ReplicationSettings.FACTOR_KEY + "` | no | the broker count, at most 3 |"));
+        assertTrue(doc.contains("| `" + ReplicationSettings.MIN_INSYNC_KEY + "` | no | 2 at a factor of 3 or more, else 1 |"));
+        Map<?, ?> configMap = new Yaml().load(Files.readString(Path.of("k8s", "configmap.yaml")));
+        Path migration = write((String) ((Map<?, ?>) configMap.get("data")).get("migration.yaml"));
+        assertEquals(new ReplicationSettings(3, 2), ConfigLoader.load(migration, Map.of("TANDEM_SOURCE_PASSWORD", "s",
+                "TANDEM_TARGET_PASSWORD", "t")::get).kafkaReplication());
     }
 
     @Test

@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tandem.deploy.TandemCli;
 import dev.tandem.embedded.EmbeddedPostgres;
 import dev.tandem.embedded.SharedTestStack;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +22,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +78,10 @@ class RunCommandIT {
                 "the second run resumed the stream from the kept change log instead of copying again");
     }
 
-    /** A broker that does not answer and a busy API port are refused before any slot, publication, schema or topic. */
+    /**
+     * A broker that does not answer, a replication factor the one-broker cluster cannot give and a busy API port are
+     * refused before any slot, publication, schema or topic.
+     */
     @Test
     void aRefusedStartLeavesNothingBehind(@TempDir Path dir) throws Exception {
         EmbeddedPostgres postgres = SharedTestStack.get().postgres();
@@ -88,11 +98,57 @@ class RunCommandIT {
             assertEquals(2, TandemCli.commandLine().execute("run", "--config", shared.toString(), "--duration", "5s",
                     "--api-port", Integer.toString(busy.getLocalPort())));
         }
+        Path twoCopies = dir.resolve("two-copies.yaml");
+        Files.writeString(twoCopies, Files.readString(shared).replace("bootstrap: " + SharedTestStack.get().kafka()
+                .bootstrapServers(), "bootstrap: " + SharedTestStack.get().kafka().bootstrapServers()
+                + "\n  replication_factor: 2"));
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        PrintStream originalErr = System.err;
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(2, TandemCli.commandLine().execute("run", "--config", twoCopies.toString(), "--duration", "5s"));
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertTrue(stderr.toString(StandardCharsets.UTF_8).contains("cannot start migration run_refused: "
+                + "Kafka: replication_factor 2 but the cluster has 1 broker: lower kafka.replication_factor "
+                + "or add brokers"), stderr.toString(StandardCharsets.UTF_8));
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                SharedTestStack.get().kafka().bootstrapServers()))) {
+            assertEquals(List.of(), admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.contains("run_refused")).toList(), "no topic");
+        }
         assertEquals("0", single(postgres, "run_refused_legacy", "SELECT count(*) FROM pg_replication_slots "
                 + "WHERE slot_name = 'tandem_run_refused'"), "no slot");
         assertEquals("0", single(postgres, "run_refused_legacy", "SELECT count(*) FROM pg_publication"), "no publication");
         assertEquals("0", single(postgres, "run_refused_new", "SELECT count(*) FROM pg_namespace WHERE nspname = 'tandem'"),
                 "no control schema");
+    }
+
+    /**
+     * Every topic of the migration, the router's internal ones included, has one copy and {@code min.insync.replicas}
+     * 1 set on the topic itself (as the config asks), not left to the broker's default.
+     */
+    private static void assertTopicsReplicatedOnce(String kafka, String migration) throws Exception {
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka))) {
+            List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.startsWith("tandem." + migration + ".") || t.startsWith("tandem-router-tandem." + migration + "."))
+                    .sorted().toList();
+            for (String expected : List.of("changes", "capture-offsets", "dead-letter", "changes.by-key")) {
+                assertTrue(topics.contains("tandem." + migration + "." + expected), expected + " in " + topics);
+            }
+            assertTrue(topics.stream().anyMatch(t -> t.startsWith("tandem-router-") && t.endsWith("-changelog")),
+                    "the router's state changelog in " + topics);
+            admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, description) ->
+                    description.partitions().forEach(p -> assertEquals(1, p.replicas().size(), name)));
+            Map<ConfigResource, Config> configs = admin.describeConfigs(topics.stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).all().get(30, TimeUnit.SECONDS);
+            configs.forEach((resource, config) -> {
+                ConfigEntry minInsync = config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+                assertEquals("1", minInsync.value(), resource.name());
+                assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, minInsync.source(), resource.name());
+            });
+        }
     }
 
     private static void awaitRows(EmbeddedPostgres postgres, String database, int rows) throws Exception {
@@ -108,6 +164,8 @@ class RunCommandIT {
         EmbeddedPostgres postgres = SharedTestStack.get().postgres();
         String kafka = SharedTestStack.get().kafka().bootstrapServers();
         Path config = migration(dir, "run_pk", "run_pk", "sync: { ordering: per-key, partitions: 4, workers: 1 }\n");
+        Files.writeString(config, Files.readString(config).replace("bootstrap: " + kafka, "bootstrap: " + kafka
+                + "\n  replication_factor: 1\n  min_insync_replicas: 1"));
 
         CompletableFuture<Integer> main = CompletableFuture.supplyAsync(() -> TandemCli.commandLine()
                 .execute("run", "--config", config.toString(), "--duration", "30s"));
@@ -134,6 +192,7 @@ class RunCommandIT {
         assertEquals(0, main.get());
         assertEquals("250|50", single(postgres, "run_pk_new", "SELECT count(*) || '|' || count(*) FILTER (WHERE name = 'x') "
                 + "FROM public.dst"));
+        assertTopicsReplicatedOnce(kafka, "run_pk");
 
         Path transactional = dir.resolve("transactional.yaml");
         Files.writeString(transactional, Files.readString(config).replace("sync: { ordering: per-key, partitions: 4, workers: 1 }\n",

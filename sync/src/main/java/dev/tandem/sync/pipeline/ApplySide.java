@@ -59,7 +59,8 @@ final class ApplySide implements AutoCloseable {
             AppliedPositions.LogPosition applied = AppliedPositions.logPosition(target, config.migration());
             routeFrom = applied != null && applied.topic().equals(capture.changeTopic()) ? applied.offset() : 0;
         }
-        side.router = StreamsRouter.start(config.migration(), config.bootstrapServers(), capture.changeTopic(),
+        side.router = StreamsRouter.start(config.migration(), config.bootstrapServers(), capture.replication(),
+                capture.changeTopic(),
                 capture.keyedChangeTopic(), ordering.partitions(), routing, routeFrom);
         ApplierConfig keyed = ordered.perKey(capture.keyedChangeTopic(), ordering);
         for (int i = 0; i < ordering.workers(); i++) {

@@ -1,5 +1,6 @@
 package dev.tandem.sync.route;
 
+import dev.tandem.capture.ReplicationSettings;
 import dev.tandem.capture.TopicReplication;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,13 +69,15 @@ public final class StreamsRouter implements AutoCloseable {
      *
      * @param startOffset where to start reading the ordered log when this router never committed an offset (after a
      *                    backfill's catch-up, or when per-key ordering takes over from transactional)
+     * @param replication the replication of Streams' internal topics (its state's changelog), as for tandem's own
      */
-    public static StreamsRouter start(String migration, String bootstrapServers, String logTopic, String keyedTopic,
-                                      int partitions, KeyRouting routing, long startOffset) {
+    public static StreamsRouter start(String migration, String bootstrapServers, ReplicationSettings replication,
+                                      String logTopic, String keyedTopic, int partitions, KeyRouting routing,
+                                      long startOffset) {
         String applicationId = applicationId(logTopic);
-        TopicReplication replication;
+        TopicReplication internalTopics;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            replication = TopicReplication.of(admin);
+            internalTopics = TopicReplication.of(admin, replication);
             startAt(admin, applicationId, new TopicPartition(logTopic, 0), startOffset);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the router of migration " + migration + " cannot prepare its Streams "
@@ -91,7 +94,7 @@ public final class StreamsRouter implements AutoCloseable {
             throw new UncheckedIOException("the router of migration " + migration + " cannot create its Streams state "
                     + "directory under " + System.getProperty("java.io.tmpdir") + "; free or allow that directory", e);
         }
-        Properties props = properties(migration, bootstrapServers, applicationId, replication, stateDir);
+        Properties props = properties(migration, bootstrapServers, applicationId, internalTopics, stateDir);
         KafkaStreams streams = new KafkaStreams(RouterTopology.build(logTopic, keyedTopic, partitions, routing), props);
         StreamsRouter router = new StreamsRouter(streams, stateDir);
         streams.setUncaughtExceptionHandler(router::onFailure);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.capture.KafkaChangeWriter;
+import dev.tandem.capture.ReplicationSettings;
 import dev.tandem.capture.envelope.ChangeEnvelope;
 import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.capture.envelope.EnvelopeKind;
@@ -65,11 +66,11 @@ class RouterHandoverIT {
             producer.flush();
 
             Read read = new Read();
-            StreamsRouter first = StreamsRouter.start("handover", bootstrap, logTopic, keyedTopic, PARTITIONS, routing, 0);
+            StreamsRouter first = StreamsRouter.start("handover", bootstrap, ReplicationSettings.FROM_CLUSTER, logTopic, keyedTopic, PARTITIONS, routing, 0);
             StreamsRouter second;
             try {
                 read.until(keyed, () -> read.changes.size() >= HALF, "the first instance routed the first half");
-                second = StreamsRouter.start("handover", bootstrap, logTopic, keyedTopic, PARTITIONS, routing, 0);
+                second = StreamsRouter.start("handover", bootstrap, ReplicationSettings.FROM_CLUSTER, logTopic, keyedTopic, PARTITIONS, routing, 0);
             } finally {
                 first.close(); // leaves the group: the task moves to the second instance
             }

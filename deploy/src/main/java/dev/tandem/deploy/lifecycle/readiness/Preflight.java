@@ -4,7 +4,6 @@ import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.FAIL;
 import static dev.tandem.deploy.lifecycle.readiness.CheckResult.Status.WARN;
 
 import dev.tandem.capture.PgDatabase;
-import dev.tandem.capture.TopicReplication;
 import dev.tandem.sync.mapping.CaptureLimits;
 import dev.tandem.sync.mapping.MappingSpec;
 import java.sql.Connection;
@@ -13,16 +12,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.CreateTopicsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * What the legacy server, the new database and Kafka must allow before a migration can run; each
- * check reports what it found and, when it fails, the fix.
+ * What the legacy server and the new database must allow before a migration can run (Kafka's part is
+ * {@link KafkaPreflight}); each check reports what it found and, when it fails, the fix.
  */
 final class Preflight {
 
@@ -106,31 +99,6 @@ final class Preflight {
                     + "and keep them in step until cutover"));
         }
         return results;
-    }
-
-    /** Kafka answers and lets tandem create topics (checked with a validate-only request). */
-    static CheckResult kafka(String bootstrapServers) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        try (Admin admin = Admin.create(props)) {
-            TopicReplication replication = TopicReplication.forBrokers(
-                    admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size());
-            admin.createTopics(List.of(new NewTopic("tandem.preflight.check", 1, replication.factor())),
-                    new CreateTopicsOptions().validateOnly(true)).all().get(10, TimeUnit.SECONDS);
-            return CheckResult.pass("Kafka", "at " + bootstrapServers + ", topic creation allowed; tandem's topics get "
-                    + replication);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new CheckResult("Kafka", FAIL, "interrupted", "run the check again");
-        } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            String why = cause instanceof java.util.concurrent.TimeoutException || cause.getMessage() == null
-                    ? "no broker answered within 10 s (" + cause.getClass().getSimpleName() + ")" : cause.getMessage();
-            return new CheckResult("Kafka", FAIL, "not usable at " + bootstrapServers + ": " + why,
-                    "check the bootstrap address, and that this client may create topics (or create them beforehand)");
-        }
     }
 
     private static String single(Statement st, String sql) throws SQLException {

@@ -1,6 +1,7 @@
 package dev.tandem.deploy.lifecycle.readiness;
 
 import dev.tandem.capture.PgDatabase;
+import dev.tandem.capture.ReplicationSettings;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.MappingCompiler;
 import dev.tandem.sync.mapping.MappingException;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything {@code tandem check} verifies before a migration is created: both servers, Kafka, and the mapping
@@ -20,8 +22,12 @@ import java.util.List;
  */
 public final class ReadinessCheck {
 
-    /** The checks run, the mapping's problems (file:line), and the target tables it maps. */
-    public record Result(List<CheckResult> checks, List<MappingProblem> problems, int tables) {
+    /**
+     * The checks run, the mapping's problems (file:line), the target tables it maps, and what Kafka reported (its
+     * brokers, the replication tandem's topics get and from where, each existing topic's; null without --kafka or
+     * when Kafka did not answer).
+     */
+    public record Result(List<CheckResult> checks, List<MappingProblem> problems, int tables, Map<String, Object> kafka) {
 
         public boolean passed() {
             return problems.isEmpty() && checks.stream().noneMatch(c -> c.status() == CheckResult.Status.FAIL);
@@ -34,15 +40,20 @@ public final class ReadinessCheck {
     /**
      * @param migration the migration's name, to recognise its own slots (may be null)
      * @param kafka     bootstrap servers to check, or null
+     * @param replication the replication the migration asks of its topics (what is absent comes from the cluster)
      * @throws IllegalStateException when a database cannot be reached; the message names both and the fix
      */
-    public static Result run(PgDatabase source, PgDatabase target, String migration, String kafka, Path mapping) {
+    public static Result run(PgDatabase source, PgDatabase target, String migration, String kafka,
+                             ReplicationSettings replication, Path mapping) {
         String slot = "tandem_" + (migration == null ? "" : migration);
         List<CheckResult> checks = new ArrayList<>(Preflight.source(source, slot));
         checks.addAll(Preflight.target(target));
         checks.addAll(ReverseSyncPreflight.check(target, migration == null ? "tandem_" : slot + "_reverse"));
+        Map<String, Object> kafkaReport = null;
         if (kafka != null) {
-            checks.add(Preflight.kafka(kafka));
+            KafkaPreflight.Outcome outcome = KafkaPreflight.run(kafka, replication, migration);
+            checks.addAll(outcome.checks());
+            kafkaReport = outcome.report();
         }
         List<MappingProblem> problems = new ArrayList<>();
         int tables = 0;
@@ -65,6 +76,6 @@ public final class ReadinessCheck {
             throw new IllegalStateException("cannot reach the databases (" + source + ", " + target + "): " + e.getMessage()
                     + "; check host, port, user and the password variables", e);
         }
-        return new Result(checks, problems, tables);
+        return new Result(checks, problems, tables, kafkaReport);
     }
 }
