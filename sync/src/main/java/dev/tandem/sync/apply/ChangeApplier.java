@@ -52,6 +52,14 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
     private final DeadLetterWriter deadLetters;
     private final boolean perKey;
     private final Map<TopicPartition, PartitionState> partitions = new LinkedHashMap<>();
+    /**
+     * The partition whose parts of a large source transaction the connection's open target transaction holds, or null:
+     * until its COMMIT's batch commits them, no other partition may write (its commit would commit those parts), and
+     * the others are paused so they hold no more than one poll's records meanwhile.
+     */
+    private PartitionState streaming;
+    /** Set by the rebalance when the streaming partition left this applier: its parts are rolled back. */
+    private boolean streamingRevoked;
     /** Partitions Kafka assigned that are not yet positioned at their stored offsets. */
     private final Set<TopicPartition> toOpen = new HashSet<>();
     private int partsInTopic = 1;
@@ -149,12 +157,22 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         synchronized (this) {
             partitions.clear();
         }
+        streaming = null; // a new connection: whatever the last one held open was rolled back with it
+        streamingRevoked = false;
+        consumer.resume(consumer.paused());
         toOpen.addAll(consumer.assignment());
         BatchApplier requests = batchApplier(0);
         long lastRequestCheck = System.nanoTime();
         while (!stopping) {
             openAssigned(target);
             ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(20));
+            if (streamingRevoked) {
+                // another member reads that partition again from its stored position: its parts must not commit here
+                target.rollback();
+                endStreaming();
+            } else if (streaming != null) {
+                pauseOthers(); // including partitions this poll's rebalance assigned
+            }
             for (TopicPartition tp : records.partitions()) {
                 PartitionState partition = partitions.get(tp);
                 if (partition == null) {
@@ -167,6 +185,10 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
             boolean applied = false;
             boolean waiting = false;
             for (PartitionState partition : List.copyOf(partitions.values())) {
+                if (streaming != null && streaming != partition) {
+                    waiting |= !partition.ready.isEmpty();
+                    continue; // the open target transaction holds another partition's parts
+                }
                 if (partition.due(config)) {
                     applyBatch(target, partition);
                     applied = true;
@@ -243,6 +265,9 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
             if (!perKey) {
                 throw e;
             }
+            if (streaming != null) {
+                endStreaming(); // the rollback took the parts with it
+            }
             // another member of the group applied this partition meanwhile (a rebalance): start it over from the target
             log.warn("applier {}: {}; re-reading partition {} from its stored position", config.migration(), e.getMessage(),
                     partition.partition);
@@ -261,6 +286,25 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
             stats.recordLag(Math.max(0, now - tx.commitTimeMs()));
         }
         partition.applied(next);
+        if (streaming == partition) {
+            endStreaming();
+        }
+    }
+
+    /** Stops reading every partition but the streaming one (per-key ordering: the others wait for its COMMIT). */
+    private void pauseOthers() {
+        TopicPartition own = new TopicPartition(config.changeTopic(), streaming.partition);
+        List<TopicPartition> others = consumer.assignment().stream().filter(tp -> !tp.equals(own)).toList();
+        if (!others.isEmpty()) {
+            consumer.pause(others);
+        }
+    }
+
+    /** The open target transaction is committed or rolled back: every partition may write and be read again. */
+    private void endStreaming() {
+        streaming = null;
+        streamingRevoked = false;
+        consumer.resume(consumer.paused());
     }
 
     /**
@@ -287,6 +331,8 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
             long changes = batches.applyPart(target, part);
             partition.partWritten(changes);
             stats.recordPart(changes);
+            streaming = partition;
+            pauseOthers();
         } catch (SQLException | RuntimeException e) {
             batches.drainParked();
             rollbackQuietly(target, e);
@@ -319,6 +365,9 @@ public final class ChangeApplier implements Runnable, AutoCloseable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
             synchronized (ChangeApplier.this) {
+                if (streaming != null && revoked.contains(new TopicPartition(config.changeTopic(), streaming.partition))) {
+                    streamingRevoked = true;
+                }
                 revoked.forEach(partitions::remove);
             }
             toOpen.removeAll(revoked);

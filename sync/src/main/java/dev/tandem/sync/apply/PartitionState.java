@@ -83,13 +83,13 @@ final class PartitionState {
     /**
      * True when the source transaction being read holds a batch's worth of changes (or {@link #PART_BYTES} of large
      * ones) before its COMMIT: it is taken in parts, each written into one target transaction the COMMIT's batch
-     * commits, so memory does not grow with a transaction's size. Only in transactional ordering: the appliers of
-     * per-key ordering share one connection among their partitions, whose batches would commit another partition's
-     * parts, so they hold a share whole.
+     * commits, so memory does not grow with a transaction's size. In per-key ordering this is the partition's share;
+     * its applier shares one connection among its partitions, so it lets no other partition write (and reads none)
+     * until this share's COMMIT has committed the parts.
      */
     boolean partDue(ApplierConfig config) {
         int held = assembler.held(lastTxId);
-        return !share && (held >= config.maxBatchChanges() || (held > 0 && heldBytes >= PART_BYTES));
+        return held >= config.maxBatchChanges() || (held > 0 && heldBytes >= PART_BYTES);
     }
 
     /**
@@ -97,7 +97,7 @@ final class PartitionState {
      * after a restart), whose changes are then dropped as they arrive.
      */
     List<ChangeEnvelope> takePart() {
-        List<ChangeEnvelope> part = assembler.takeOpen(lastTxId);
+        List<ChangeEnvelope> part = assembler.takeOpen(lastTxId, !share);
         heldBytes = 0;
         if (position.covers(lastTxOrder, lastTxId)) {
             return List.of();
