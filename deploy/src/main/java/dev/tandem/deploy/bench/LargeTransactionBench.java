@@ -11,6 +11,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,7 @@ final class LargeTransactionBench {
     private static final Logger log = LoggerFactory.getLogger(LargeTransactionBench.class);
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final long PROGRESS_SECONDS = 10;
     private static final long PROBE_KEY = -1;
     private static final List<String> COPIED_COLUMNS = List.of(
             "item_id", "cust_ref", "item_name", "qty", "unit_price", "note", "written_at");
@@ -113,7 +117,9 @@ final class LargeTransactionBench {
             long statementStarted = System.nanoTime();
             update(replication, rows);
             long committed = System.nanoTime();
-            Visibility.awaitUpdated(replication, rows, Duration.ofSeconds(120 + rows / 500));
+            try (AutoCloseable progress = progress(replication, rows)) {
+                Visibility.awaitUpdated(replication, rows, Duration.ofSeconds(120 + rows / 500));
+            }
             double seconds = (System.nanoTime() - committed) / 1e9;
             ResourceMeter.Window heap = tandem ? meter.window() : null;
             // both apply a transaction atomically, so its last row visible means all of it: checked, not assumed
@@ -121,6 +127,21 @@ final class LargeTransactionBench {
                     BenchTable.UPDATED), rows);
             return new Side(seconds, (committed - statementStarted) / 1e9, heap);
         }
+    }
+
+    /** Logs how far tandem's applier got inside the transaction while the bench waits for it (minutes at the default size). */
+    private static AutoCloseable progress(Replication replication, long rows) {
+        if (!(replication instanceof TandemReplication tandem)) {
+            return () -> { };
+        }
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-bench-large-tx-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleAtFixedRate(() -> log.info("  tandem: {} of {} changes written into the open target transaction",
+                tandem.openTransactionChanges(), rows), PROGRESS_SECONDS, PROGRESS_SECONDS, TimeUnit.SECONDS);
+        return timer::shutdownNow;
     }
 
     /** The one statement: autocommit, so it returns once its transaction committed. */
