@@ -270,7 +270,8 @@ final class BenchReport {
         n.put("ratio", round(Stats.median(largeTx, LargeTransactionBench.Run::ratio), 3));
         n.put("tandem_commit_to_visible_s", round(Stats.median(largeTx, r -> r.tandem().seconds()), 2));
         n.put("native_commit_to_visible_s", round(Stats.median(largeTx, r -> r.nativeReplication().seconds()), 2));
-        n.put("statement_s", round(Stats.median(largeTx, r -> r.tandem().statementSeconds()), 2));
+        n.put("tandem_statement_s", round(Stats.median(largeTx, r -> r.tandem().statementSeconds()), 2));
+        n.put("native_statement_s", round(Stats.median(largeTx, r -> r.nativeReplication().statementSeconds()), 2));
         n.put("tandem_peak_heap_mib", round(Stats.median(largeTx, r -> r.tandem().heap().peakHeapMib()), 1));
         putNullable(n, "tandem_peak_heap_after_gc_mib", largeTx.stream().allMatch(r -> r.tandem().heap().peakHeapAfterGcMib() != null)
                 ? round(Stats.median(largeTx, r -> r.tandem().heap().peakHeapAfterGcMib()), 1) : null);
