@@ -15,9 +15,7 @@ import dev.tandem.sync.mapping.MappingSpec;
 import dev.tandem.sync.mapping.SourceColumn;
 import dev.tandem.sync.mapping.CompiledTable;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -32,7 +30,6 @@ final class BackfillBench {
 
     private static final Logger log = LoggerFactory.getLogger(BackfillBench.class);
 
-    private static final long SEED_TRANSACTION_ROWS = 1_000_000;
     private static final String MIGRATION = "bench_backfill";
 
     /** One run at one size. */
@@ -133,24 +130,12 @@ final class BackfillBench {
         }
     }
 
-    /** Fills the source table, then freezes it so that neither copy pays for setting hint bits. */
+    /** Creates and fills the source table. */
     private static void seed(PgDatabase source, long rows) throws SQLException {
         long started = System.nanoTime();
         try (Connection c = source.connect("tandem-bench-seed")) {
             BenchTable.createSource(c);
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(BenchTable.INSERT_RANGE)) {
-                for (long first = 1; first <= rows; first += SEED_TRANSACTION_ROWS) {
-                    ps.setLong(1, first);
-                    ps.setLong(2, Math.min(rows, first + SEED_TRANSACTION_ROWS - 1));
-                    ps.executeUpdate();
-                    c.commit();
-                }
-            }
-            c.setAutoCommit(true);
-            try (Statement st = c.createStatement()) {
-                st.execute("VACUUM (FREEZE, ANALYZE) legacy.item");
-            }
+            BenchTable.fill(c, rows);
         }
         log.info("backfill: seeded {} source rows in {} s", rows, String.format("%.1f", (System.nanoTime() - started) / 1e9));
     }

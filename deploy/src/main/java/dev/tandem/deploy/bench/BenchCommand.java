@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tandem bench}: measures tandem against PostgreSQL's own tools in the same run and reports medians. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures bulk sync and steady-state latency against native logical replication, backfill",
+        description = {"Measures bulk sync, steady-state latency and one large transaction against native logical replication, backfill",
                 "against a COPY pipe, and tandem's heap, RSS and CPU; each part runs --runs times and reports medians.",
                 "Prints a Markdown table (or, with --json, one JSON object) on stdout; progress goes to stderr."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -55,7 +55,11 @@ public final class BenchCommand implements Callable<Integer> {
             + "not measured).")
     Integer reconcileInstances;
 
-    @Option(names = "--parts", split = ",", description = "Parts to run, among sync, steady, backfill, reconcile, cutover, resources (default: all).")
+    @Option(names = "--large-tx-rows", description = "Rows of the large-transaction part's table, all changed by one UPDATE "
+            + "(default: " + BenchSettings.DEFAULT_LARGE_TX_ROWS + ").")
+    Long largeTxRows;
+
+    @Option(names = "--parts", split = ",", description = "Parts to run, among " + BenchSettings.Part.NAMES + " (default: all).")
     List<String> parts;
 
     @Parameters(arity = "0..*", paramLabel = "PART", description = "Parts to run, as with --parts (`tandem bench reconcile`).")
@@ -112,7 +116,8 @@ public final class BenchCommand implements Callable<Integer> {
                 BenchSettings.Part.parse(allParts()), workDir,
                 Ordering.parse(syncOrdering, Ordering.DEFAULT_PARTITIONS, Ordering.DEFAULT_WORKERS),
                 CutoverBench.Application.parse(cutoverWorkload),
-                orDefault(reconcileInstances, BenchSettings.DEFAULT_RECONCILE_INSTANCES));
+                orDefault(reconcileInstances, BenchSettings.DEFAULT_RECONCILE_INSTANCES),
+                orDefault(largeTxRows, quick ? BenchSettings.QUICK_LARGE_TX_ROWS : BenchSettings.DEFAULT_LARGE_TX_ROWS));
     }
 
     private List<String> allParts() {

@@ -26,6 +26,7 @@ final class BenchReport {
     private List<BackfillBench.Size> backfill;
     private List<ReconcileBench.Size> reconcile;
     private CutoverBench.Result cutover;
+    private List<LargeTransactionBench.Run> largeTx;
     private ResourceMeter.Figures resources;
     private final ObjectNode errors = JSON.createObjectNode();
 
@@ -55,6 +56,10 @@ final class BenchReport {
         this.reconcile = sizes;
     }
 
+    void largeTx(List<LargeTransactionBench.Run> runs) {
+        this.largeTx = runs;
+    }
+
     void resources(ResourceMeter.Figures figures) {
         this.resources = figures;
     }
@@ -74,6 +79,7 @@ final class BenchReport {
         root.set("backfill", backfillNode());
         root.set("reconcile", reconcileNode());
         root.set("cutover", cutoverNode());
+        root.set("large_tx", largeTxNode());
         root.set("resources", resourcesNode());
         root.set("errors", errors);
         return JSON.writeValueAsString(root);
@@ -102,6 +108,7 @@ final class BenchReport {
         s.put("steady_warmup_s", settings.steadyWarmup().toMillis() / 1000.0);
         ArrayNode sizes = s.putArray("backfill_rows");
         settings.backfillRows().forEach(sizes::add);
+        s.put("large_tx_rows", settings.largeTxRows());
         ArrayNode parts = s.putArray("parts");
         settings.parts().stream().sorted().forEach(p -> parts.add(p.label()));
         return s;
@@ -244,6 +251,55 @@ final class BenchReport {
         return node;
     }
 
+    /**
+     * Medians of the large-transaction runs: commit→visible seconds and rows/s of both sides, their ratio, and
+     * tandem's peak heap while it carried the transaction (with the heap's maximum, the launcher's {@code -Xmx}).
+     */
+    private ObjectNode largeTxNode() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("rows", settings.largeTxRows());
+        if (largeTx == null || largeTx.isEmpty()) {
+            for (String key : List.of("tandem_rows_per_s", "native_rows_per_s", "ratio", "tandem_commit_to_visible_s",
+                    "native_commit_to_visible_s", "tandem_peak_heap_mib", "heap_max_mib")) {
+                n.putNull(key);
+            }
+            return n;
+        }
+        n.put("tandem_rows_per_s", Math.round(Stats.median(largeTx, LargeTransactionBench.Run::tandemRowsPerSecond)));
+        n.put("native_rows_per_s", Math.round(Stats.median(largeTx, LargeTransactionBench.Run::nativeRowsPerSecond)));
+        n.put("ratio", round(Stats.median(largeTx, LargeTransactionBench.Run::ratio), 3));
+        n.put("tandem_commit_to_visible_s", round(Stats.median(largeTx, r -> r.tandem().seconds()), 2));
+        n.put("native_commit_to_visible_s", round(Stats.median(largeTx, r -> r.nativeReplication().seconds()), 2));
+        n.put("tandem_statement_s", round(Stats.median(largeTx, r -> r.tandem().statementSeconds()), 2));
+        n.put("native_statement_s", round(Stats.median(largeTx, r -> r.nativeReplication().statementSeconds()), 2));
+        n.put("tandem_peak_heap_mib", round(Stats.median(largeTx, r -> r.tandem().heap().peakHeapMib()), 1));
+        putNullable(n, "tandem_peak_heap_after_gc_mib", largeTx.stream().allMatch(r -> r.tandem().heap().peakHeapAfterGcMib() != null)
+                ? round(Stats.median(largeTx, r -> r.tandem().heap().peakHeapAfterGcMib()), 1) : null);
+        n.put("heap_max_mib", round(largeTx.get(0).tandem().heap().heapMaxMib(), 1));
+        ArrayNode runs = n.putArray("runs");
+        for (LargeTransactionBench.Run r : largeTx) {
+            ObjectNode run = runs.addObject();
+            run.put("tandem_rows_per_s", Math.round(r.tandemRowsPerSecond()));
+            run.put("native_rows_per_s", Math.round(r.nativeRowsPerSecond()));
+            run.put("ratio", round(r.ratio(), 3));
+            run.put("tandem_commit_to_visible_s", round(r.tandem().seconds(), 2));
+            run.put("native_commit_to_visible_s", round(r.nativeReplication().seconds(), 2));
+            run.put("tandem_statement_s", round(r.tandem().statementSeconds(), 2));
+            run.put("native_statement_s", round(r.nativeReplication().statementSeconds(), 2));
+            run.put("tandem_peak_heap_mib", round(r.tandem().heap().peakHeapMib(), 1));
+            putNullable(run, "tandem_peak_heap_after_gc_mib", round(r.tandem().heap().peakHeapAfterGcMib(), 1));
+        }
+        return n;
+    }
+
+    private static void putNullable(ObjectNode n, String key, Double value) {
+        if (value == null) {
+            n.putNull(key);
+        } else {
+            n.put(key, value);
+        }
+    }
+
     private ObjectNode reconcileNode() {
         ObjectNode n = JSON.createObjectNode();
         if (reconcile == null || reconcile.isEmpty()) {
@@ -381,6 +437,19 @@ final class BenchReport {
                     "", in.get("aborted") + " + " + back.get("aborted") + " aborted", "median ≤ 300, max ≤ 1000");
         } else {
             row(md, "cutover / rollback write block, median / max ms", notRun(BenchSettings.Part.CUTOVER), "", "", "median ≤ 300, max ≤ 1000");
+        }
+        if (largeTx != null && !largeTx.isEmpty()) {
+            row(md, String.format(Locale.ROOT, "one transaction updating %d rows, commit→visible rows/s (s)", settings.largeTxRows()),
+                    String.format(Locale.ROOT, "%s (%.1f s)", number(Stats.median(largeTx, LargeTransactionBench.Run::tandemRowsPerSecond)),
+                            Stats.median(largeTx, r -> r.tandem().seconds())),
+                    String.format(Locale.ROOT, "%s (%.1f s) (native)", number(Stats.median(largeTx, LargeTransactionBench.Run::nativeRowsPerSecond)),
+                            Stats.median(largeTx, r -> r.nativeReplication().seconds())),
+                    ratio(Stats.median(largeTx, LargeTransactionBench.Run::ratio)), "≥ 0.5×");
+            row(md, "tandem's peak heap in use during that transaction, MiB", String.format(Locale.ROOT, "%.0f (max %.0f)",
+                    Stats.median(largeTx, r -> r.tandem().heap().peakHeapMib()), largeTx.get(0).tandem().heap().heapMaxMib()),
+                    "", "", "≤ 512 MiB");
+        } else {
+            row(md, "one large transaction, commit→visible rows/s", notRun(BenchSettings.Part.LARGE_TX), "", "", "≥ 0.5×");
         }
         if (resources != null) {
             row(md, "peak heap in use / after GC, MiB", String.format(Locale.ROOT, "%.0f / %.0f (max %.0f)",

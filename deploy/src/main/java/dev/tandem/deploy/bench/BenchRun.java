@@ -53,6 +53,9 @@ final class BenchRun {
                         new CutoverBench(servers, settings.cutoverCycles(), settings.cutoverRate(),
                                 settings.cutoverApplication()).run()));
             }
+            if (settings.runs(Part.LARGE_TX)) {
+                part(report, Part.LARGE_TX, () -> report.largeTx(new LargeTransactionBench(servers, settings, meter).runAll()));
+            }
             if (settings.runs(Part.RESOURCES)) {
                 report.resources(meter.figures());
             }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -24,10 +25,12 @@ import java.util.Set;
  * @param syncOrdering   how tandem orders what it applies in the sync and steady parts
  * @param cutoverApplication which application writes during the cutover part
  * @param reconcileInstances reconcilers sharing one pass in the reconcile part's shared measurement (1: not measured)
+ * @param largeTxRows    rows the large-transaction part's one {@code UPDATE} changes
  */
 record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, Duration steadyDuration,
                      Duration steadyWarmup, List<Long> backfillRows, List<Long> reconcileRows, int cutoverCycles, int cutoverRate, Set<Part> parts,
-                     Path workDir, Ordering syncOrdering, CutoverBench.Application cutoverApplication, int reconcileInstances) {
+                     Path workDir, Ordering syncOrdering, CutoverBench.Application cutoverApplication, int reconcileInstances,
+                     long largeTxRows) {
 
     /** Rows per source transaction in the bulk sync part, as the issue specifies. */
     static final int TRANSACTION_ROWS = 1000;
@@ -43,6 +46,7 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     static final int DEFAULT_CUTOVER_CYCLES = 20;
     static final int DEFAULT_CUTOVER_RATE = 500;
     static final int DEFAULT_RECONCILE_INSTANCES = 1;
+    static final long DEFAULT_LARGE_TX_ROWS = 3_000_000;
 
     /** {@code --quick}: small enough for a test that checks the report's shape, not its numbers. */
     static final int QUICK_RUNS = 1;
@@ -55,10 +59,14 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
     static final List<Long> QUICK_RECONCILE_ROWS = List.of(20_000L);
     static final int QUICK_CUTOVER_CYCLES = 1;
     static final int QUICK_CUTOVER_RATE = 50;
+    static final long QUICK_LARGE_TX_ROWS = 10_000;
 
     /** The measured parts. */
     enum Part {
-        SYNC, STEADY, BACKFILL, RECONCILE, CUTOVER, RESOURCES;
+        SYNC, STEADY, BACKFILL, RECONCILE, CUTOVER, LARGE_TX, RESOURCES;
+
+        /** The names {@code --parts} accepts, in order. */
+        static final String NAMES = "sync, steady, backfill, reconcile, cutover, large-tx, resources";
 
         static Set<Part> parse(List<String> names) {
             if (names == null || names.isEmpty()) {
@@ -67,17 +75,18 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
             Set<Part> parts = EnumSet.noneOf(Part.class);
             for (String name : names) {
                 try {
-                    parts.add(Part.valueOf(name.trim().toUpperCase()));
+                    parts.add(Part.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--parts: unknown part '" + name
-                            + "'; choose from sync, steady, backfill, reconcile, cutover, resources", e);
+                            + "'; choose from " + NAMES, e);
                 }
             }
             return parts;
         }
 
+        /** The name on the command line and in the report's errors: {@code large-tx}. */
         String label() {
-            return name().toLowerCase();
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -117,6 +126,10 @@ record BenchSettings(int runs, long syncRows, long updateRows, int steadyRate, D
         if (reconcileInstances < 1 || reconcileInstances > 16) {
             throw new IllegalArgumentException("--reconcile-instances is " + reconcileInstances + "; use 1..16 (default "
                     + DEFAULT_RECONCILE_INSTANCES + ": no shared-pass measurement)");
+        }
+        if (largeTxRows < 1) {
+            throw new IllegalArgumentException("--large-tx-rows is " + largeTxRows + "; use at least 1 (default "
+                    + DEFAULT_LARGE_TX_ROWS + ")");
         }
         parts = Set.copyOf(parts);
         syncOrdering = syncOrdering == null ? Ordering.TRANSACTIONAL : syncOrdering;

@@ -2,6 +2,7 @@ package dev.tandem.deploy.bench;
 
 import dev.tandem.sync.mapping.TableMapping;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -99,10 +100,35 @@ final class BenchTable {
             UPDATE legacy.item SET qty = qty + 1, unit_price = unit_price + 0.01, note = 'updated'
             WHERE item_id BETWEEN ? AND ?""";
 
+    /** True of a row {@link #UPDATE_RANGE} has changed, on the source and on both targets (all keep {@code note}). */
+    static final String UPDATED = "note = 'updated'";
+
     /** Inserts one source row, stamped with the time it was written. */
     static final String INSERT_ONE = """
             INSERT INTO legacy.item (item_id, cust_ref, item_name, qty, unit_price, note, written_at)
             VALUES (?, ? % 10000, 'item ' || ?::text, 1, 9.99, 'steady', clock_timestamp())""";
+
+    /** Rows per transaction of {@link #fill}: large enough for bulk speed, small enough to keep each commit short. */
+    private static final long FILL_TRANSACTION_ROWS = 1_000_000;
+
+    /**
+     * Inserts source rows {@code 1..rows} into the empty {@code legacy.item} on {@code c} (autocommit on), then
+     * freezes the table, so that what reads it first does not pay for setting hint bits.
+     */
+    static void fill(Connection c, long rows) throws SQLException {
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(INSERT_RANGE)) {
+            for (long first = 1; first <= rows; first += FILL_TRANSACTION_ROWS) {
+                ps.setLong(1, first);
+                ps.setLong(2, Math.min(rows, first + FILL_TRANSACTION_ROWS - 1));
+                ps.executeUpdate();
+                c.commit();
+            }
+        } finally {
+            c.setAutoCommit(true);
+        }
+        execute(c, "VACUUM (FREEZE, ANALYZE) legacy.item");
+    }
 
     private static void execute(Connection c, String... statements) throws SQLException {
         try (Statement st = c.createStatement()) {

@@ -35,8 +35,14 @@ final class ResourceMeter implements AutoCloseable {
     record Figures(double peakHeapMib, double peakHeapAfterGcMib, double heapMaxMib, Double peakRssMib) {
     }
 
+    /** Peak heap figures since {@link #startWindow()}; {@code peakHeapAfterGcMib} is null when no collection ran. */
+    record Window(double peakHeapMib, Double peakHeapAfterGcMib, double heapMaxMib) {
+    }
+
     private final AtomicLong peakHeapUsed = new AtomicLong();
     private final AtomicLong peakHeapAfterGc = new AtomicLong();
+    private final AtomicLong windowPeakHeapUsed = new AtomicLong();
+    private final AtomicLong windowPeakHeapAfterGc = new AtomicLong(-1);
     private final Set<String> heapPools;
     private final NotificationListener gcListener = this::onGc;
     private final List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
@@ -81,9 +87,24 @@ final class ResourceMeter implements AutoCloseable {
                 peakRssMib());
     }
 
+    /** Starts measuring the peaks one part (or one side of it) reaches, alongside the lifetime peaks. */
+    void startWindow() {
+        windowPeakHeapAfterGc.set(-1);
+        windowPeakHeapUsed.set(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    }
+
+    /** The peaks since {@link #startWindow()}. */
+    Window window() {
+        sampleHeap();
+        long max = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
+        long afterGc = windowPeakHeapAfterGc.get();
+        return new Window(windowPeakHeapUsed.get() / MIB, afterGc < 0 ? null : afterGc / MIB, max < 0 ? -1 : max / MIB);
+    }
+
     private void sampleHeap() {
         long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         peakHeapUsed.accumulateAndGet(used, Math::max);
+        windowPeakHeapUsed.accumulateAndGet(used, Math::max);
     }
 
     private void onGc(Notification notification, Object handback) {
@@ -101,6 +122,8 @@ final class ResourceMeter implements AutoCloseable {
         }
         peakHeapUsed.accumulateAndGet(before, Math::max);
         peakHeapAfterGc.accumulateAndGet(after, Math::max);
+        windowPeakHeapUsed.accumulateAndGet(before, Math::max);
+        windowPeakHeapAfterGc.accumulateAndGet(after, Math::max);
     }
 
     /** {@code VmHWM} from {@code /proc/self/status}: the process's peak resident set; null where there is no procfs. */

@@ -94,6 +94,11 @@ final class TandemReplication implements Replication {
         return pipeline == null || pipeline.applyStats() == null ? 0 : pipeline.applyStats().changesApplied();
     }
 
+    /** Changes of the source transaction being applied that the applier has written but not yet committed. */
+    long openTransactionChanges() {
+        return pipeline == null || pipeline.applyStats() == null ? 0 : pipeline.applyStats().changesInOpenTransaction();
+    }
+
     @Override
     public Throwable failure() {
         return pipeline == null ? null : pipeline.failure();

@@ -32,6 +32,13 @@ final class Visibility {
         await(replication, sql, 1, rows, rows + " rows", timeout);
     }
 
+    /** Waits until the row with {@code key} shows {@link BenchTable#UPDATE_RANGE}'s change on the target. */
+    static void awaitUpdated(Replication replication, long key, Duration timeout) throws Exception {
+        String sql = "SELECT count(*) FROM " + quoteQualified(replication.targetTable()) + " WHERE "
+                + quote(replication.targetKey()) + " = ? AND " + BenchTable.UPDATED;
+        await(replication, sql, key, 1, "the update of row " + key, timeout);
+    }
+
     private static void await(Replication replication, String sql, long parameter, long expected, String what,
                               Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
