@@ -4,13 +4,13 @@ package dev.tandem.capture.envelope;
  * UTF-8 written straight into a caller's array, byte for byte what {@code String.getBytes(UTF_8)} gives (an
  * unpaired surrogate becomes {@code '?'}), so an envelope is encoded without a temporary array per string.
  */
-final class Utf8 {
+public final class Utf8 {
 
     private Utf8() {
     }
 
     /** How many bytes {@link #encode} writes for {@code s}. */
-    static int length(String s) {
+    public static int length(String s) {
         int n = s.length();
         int bytes = n;
         for (int i = 0; i < n; i++) {
@@ -31,7 +31,7 @@ final class Utf8 {
     }
 
     /** Writes {@code s} at {@code at}; returns the index just past it. */
-    static int encode(String s, byte[] out, int at) {
+    public static int encode(String s, byte[] out, int at) {
         return encode(s, 0, s.length(), out, at);
     }
 
