@@ -1,8 +1,8 @@
 package dev.tandem.capture;
 
 import dev.tandem.capture.envelope.ChangeEnvelope;
-import dev.tandem.capture.envelope.EnvelopeCodec;
 import dev.tandem.capture.envelope.EnvelopeFragments;
+import dev.tandem.capture.envelope.SourcePosition;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,12 +17,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Writes change envelopes to the change topic through an idempotent {@code acks=all} producer and
- * reports success only once the broker has acknowledged every one of them.
+ * reports success only once the broker has acknowledged every one of them. Not for concurrent use.
  */
 public final class KafkaChangeWriter implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
+    /** Records sent and not yet known to be acknowledged, and the position of the change each carries. */
+    private final List<Future<RecordMetadata>> pending = new ArrayList<>();
+    private final List<SourcePosition> pendingFor = new ArrayList<>();
 
     public KafkaChangeWriter(CaptureConfig config) {
         this.producer = new KafkaProducer<>(producerProperties(config.bootstrapServers(), "tandem-capture-" + config.migration()),
@@ -77,26 +80,42 @@ public final class KafkaChangeWriter implements AutoCloseable {
      * to pass stops the capture with its table, key and the fix ({@link ValueSizeLimit}).
      */
     public void writeAcknowledged(List<ChangeEnvelope> envelopes) throws InterruptedException {
-        List<Future<RecordMetadata>> acks = new ArrayList<>(envelopes.size());
-        List<ChangeEnvelope> sentFor = new ArrayList<>(envelopes.size());
         for (ChangeEnvelope envelope : envelopes) {
-            byte[] key = keyOf(envelope);
-            byte[] encoded = EnvelopeCodec.encode(envelope);
-            ValueSizeLimit.check(envelope, encoded.length);
-            EnvelopeFragments records = EnvelopeFragments.of(encoded, envelope.position());
-            for (int i = 0; i < records.count(); i++) {
-                acks.add(producer.send(new ProducerRecord<>(topic, key, records.record(i))));
-                sentFor.add(envelope);
-            }
+            send(envelope);
         }
-        producer.flush();
-        for (int i = 0; i < acks.size(); i++) {
-            try {
-                acks.get(i).get();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("broker refused change " + sentFor.get(i).position() + " for topic "
-                        + topic + "; the capture stops so the change is re-read after restart", e.getCause());
+        awaitAcknowledged();
+    }
+
+    /**
+     * Sends one envelope, as one record or as fragments encoded one at a time, without waiting for the broker:
+     * the caller may drop the envelope as soon as this returns, so a batch of large values is never held whole.
+     * {@link #awaitAcknowledged} reports whether it arrived.
+     */
+    public void send(ChangeEnvelope envelope) {
+        byte[] key = keyOf(envelope);
+        int encodedLength = EnvelopeFragments.encodedLength(envelope);
+        ValueSizeLimit.check(envelope, encodedLength);
+        EnvelopeFragments.write(envelope, encodedLength, record -> {
+            pending.add(producer.send(new ProducerRecord<>(topic, key, record)));
+            pendingFor.add(envelope.position());
+        });
+    }
+
+    /** Blocks until the broker acknowledged every record sent since the last call; fails on the first it refused. */
+    public void awaitAcknowledged() throws InterruptedException {
+        try {
+            producer.flush();
+            for (int i = 0; i < pending.size(); i++) {
+                try {
+                    pending.get(i).get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("broker refused change " + pendingFor.get(i) + " for topic "
+                            + topic + "; the capture stops so the change is re-read after restart", e.getCause());
+                }
             }
+        } finally {
+            pending.clear();
+            pendingFor.clear();
         }
     }
 

@@ -117,7 +117,9 @@ class DriftMatrixIT {
                 "INSERT INTO app.codes VALUES ('C-9999', 'extra')");
         exec(legacy, "UPDATE legacy.items SET note = NULL WHERE id = 30",
                 "UPDATE legacy.items SET name = U&'caf\\00E9' WHERE id = 50",
-                "UPDATE legacy.items SET active = false WHERE id = 70");
+                "UPDATE legacy.items SET active = false WHERE id = 70",
+                // 2.5 MB with quotes, backslashes and a two-byte character: its repair binds the streamed literal
+                "UPDATE legacy.docs SET body = repeat('a\"b\\c', 500000) || 'é' WHERE id = md5('1')::uuid");
         exec(target, "UPDATE app.items SET note = '' WHERE item_id = 30",
                 "UPDATE app.items SET title = U&'cafe\\0301' WHERE item_id = 50");
 
@@ -128,7 +130,8 @@ class DriftMatrixIT {
                 "DIFFERENT [40] [title]", "DIFFERENT [50] [title]", "DIFFERENT [60] [title, amount]", "EXTRA [70] []"),
                 described(t.get("app.items").drift()));
         assertEquals(Set.of("DIFFERENT [a-3, 1] [qty]", "MISSING [B-7, 2] []"), described(t.get("app.lines").drift()));
-        assertEquals(Set.of("EXTRA [00000000-0000-0000-0000-000000000001] []", "DIFFERENT [" + md5Uuid("17") + "] [body]"),
+        assertEquals(Set.of("EXTRA [00000000-0000-0000-0000-000000000001] []", "DIFFERENT [" + md5Uuid("17") + "] [body]",
+                        "DIFFERENT [" + md5Uuid("1") + "] [body]"),
                 described(t.get("app.docs").drift()));
         assertEquals(Set.of("DIFFERENT [9] [mood]"), described(t.get("app.people").drift()));
         assertEquals(Set.of("DIFFERENT [C-5] [val]", "EXTRA [C-9999] []"), described(t.get("app.codes").drift()));
@@ -164,7 +167,9 @@ class DriftMatrixIT {
         assertTrue(orphan.remaining().isEmpty());
         PassReport repaired = reconciler("matrix").verifyPass();
         assertTrue(repaired.consistent(), () -> "after repair: " + repaired);
-        assertTrue(ReconcileFixture.queryLong(target, "SELECT count(*) FROM tandem.reconcile_repair WHERE verified") >= 14,
+        assertEquals(2_500_001, ReconcileFixture.queryLong(target, "SELECT length(body) FROM app.docs WHERE doc_id = md5('1')::uuid"),
+                "the large value repaired whole");
+        assertTrue(ReconcileFixture.queryLong(target, "SELECT count(*) FROM tandem.reconcile_repair WHERE verified") >= 15,
                 "every repair is recorded");
     }
 

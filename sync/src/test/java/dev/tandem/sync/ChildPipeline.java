@@ -7,6 +7,7 @@ import dev.tandem.sync.pipeline.PipelineConfig;
 import dev.tandem.sync.route.Ordering;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,12 +31,24 @@ final class ChildPipeline implements AutoCloseable {
      */
     static ChildPipeline start(String migration, PgDatabase legacy, PgDatabase app, String table, String ordering,
                                String heap, Path log) throws Exception {
+        return start(migration, legacy, app, table, ordering, heap, List.of(), log);
+    }
+
+    /** As {@link #start(String, PgDatabase, PgDatabase, String, String, String, Path)}, with more JVM options. */
+    static ChildPipeline start(String migration, PgDatabase legacy, PgDatabase app, String table, String ordering,
+                               String heap, List<String> jvmOptions, Path log) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 ChildPipeline.class.getName(), migration, legacy.host(), Integer.toString(legacy.port()),
-                legacy.database(), app.database(), TestDatabases.stack().kafka().bootstrapServers(), table, ordering);
+                legacy.database(), app.database(), TestDatabases.stack().kafka().bootstrapServers(), table, ordering));
         Files.createDirectories(log.toAbsolutePath().getParent());
         return new ChildPipeline(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     boolean isAlive() {

@@ -9,7 +9,7 @@ import io.debezium.embedded.Connect;
 import io.debezium.embedded.async.ConvertingAsyncEngineBuilderFactory;
 import io.debezium.engine.format.ChangeEventFormat;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -65,22 +65,27 @@ public final class CaptureEngine implements DebeziumEngine.ChangeConsumer<Record
     public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
-        List<ChangeEnvelope> envelopes = new ArrayList<>(records.size());
         int lastBetween = -1;
+        long sent = 0;
         for (int i = 0; i < records.size(); i++) {
-            mapper.map(records.get(i).record()).ifPresent(envelopes::add);
+            // each change is sent as soon as it is mapped: a batch of large values is never held as envelopes at once
+            Optional<ChangeEnvelope> envelope = mapper.map(records.get(i).record());
+            if (envelope.isPresent()) {
+                writer.send(envelope.get());
+                sent++;
+            }
             if (mapper.betweenTransactions()) {
                 lastBetween = i;
             }
         }
-        writer.writeAcknowledged(envelopes);
+        writer.awaitAcknowledged();
         // Offsets move only to the end of a whole transaction: Debezium restarted inside one numbers the rest of it
         // from 1 again and counts only that rest at its END, which no reader could tell from a lost change.
         for (int i = 0; i <= lastBetween; i++) {
             committer.markProcessed(records.get(i));
         }
         committer.markBatchFinished();
-        changesWritten.addAndGet(envelopes.size());
+        changesWritten.addAndGet(sent);
     }
 
     /** Envelopes (changes and transaction markers) acknowledged by the broker since start. */

@@ -98,11 +98,23 @@ final class PgTextValues {
             case INT8, INT16, INT32, INT64, STRING -> value.toString();
             case FLOAT32 -> Float.toString((Float) value);
             case FLOAT64 -> Double.toString((Double) value);
-            case BYTES -> "\\x" + HEX.formatHex(value instanceof ByteBuffer b ? toBytes(b) : (byte[]) value);
+            case BYTES -> byteaText(value);
             case ARRAY -> arrayLiteral(column, schema.valueSchema(), (List<?>) value);
             case MAP -> hstoreLiteral((Map<?, ?>) value);
             case STRUCT -> throw unsupported(column, schema);
         };
+    }
+
+    /**
+     * {@code \x} and the hex digits, read from the value's own array (a buffer over a whole array is not copied first):
+     * a large {@code bytea} is then held as its bytes and its text only, the text made in one go.
+     */
+    private static String byteaText(Object value) {
+        if (value instanceof ByteBuffer b && b.hasArray()) {
+            int from = b.arrayOffset() + b.position();
+            return "\\x".concat(HEX.formatHex(b.array(), from, from + b.remaining()));
+        }
+        return "\\x".concat(HEX.formatHex(value instanceof ByteBuffer b ? toBytes(b) : (byte[]) value));
     }
 
     private static String logicalToText(String logical, Schema schema, Object value) {

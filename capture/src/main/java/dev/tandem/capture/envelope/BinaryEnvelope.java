@@ -18,7 +18,7 @@ final class BinaryEnvelope {
 
     static final byte MAGIC = 'T';
     private static final byte VERSION = 1;
-    private static final int NULL = -1;
+    static final int NULL = -1;
     /** header, kind, five longs (position, commit time), operation, unavailable count, event count */
     private static final int FIXED_BYTES = 2 + 1 + 5 * 8 + 1 + 4 + 8;
 
@@ -29,12 +29,32 @@ final class BinaryEnvelope {
         return bytes.length >= 2 && bytes[0] == MAGIC && bytes[1] == VERSION;
     }
 
-    static byte[] encode(ChangeEnvelope e) {
-        int size = FIXED_BYTES + sizeOf(e.table()) + sizeOf(e.key()) + sizeOf(e.before()) + sizeOf(e.after());
+    /** Exact length of {@code e}'s encoding. */
+    static int size(ChangeEnvelope e) {
+        long size = FIXED_BYTES + sizeOf(e.table()) + sizeOf(e.key()) + sizeOf(e.before()) + sizeOf(e.after());
         for (String column : e.unavailable()) {
             size += sizeOf(column);
         }
-        Writer out = new Writer(size);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("change " + e.position() + " of " + e.table() + " encodes to " + size
+                    + " bytes, more than a Java array holds");
+        }
+        return (int) size;
+    }
+
+    static byte[] encode(ChangeEnvelope e) {
+        return encode(e, size(e));
+    }
+
+    /** Encodes {@code e}, whose {@link #size} is {@code size}, into one array of that length. */
+    static byte[] encode(ChangeEnvelope e, int size) {
+        ArrayWriter out = new ArrayWriter(size);
+        write(e, out);
+        return out.finish();
+    }
+
+    /** Writes the fields of {@code e} in their order to {@code out}. */
+    static void write(ChangeEnvelope e, Output out) {
         out.putByte(MAGIC);
         out.putByte(VERSION);
         out.putByte(e.kind().ordinal());
@@ -54,7 +74,6 @@ final class BinaryEnvelope {
             out.putString(column);
         }
         out.putLong(e.eventCount());
-        return out.finish();
     }
 
     static ChangeEnvelope decode(byte[] bytes) throws IOException {
@@ -83,8 +102,8 @@ final class BinaryEnvelope {
         return ordinal < 0 ? null : ordinal < all.length ? all[ordinal] : Operation.UNKNOWN;
     }
 
-    private static int sizeOf(Map<String, String> map) {
-        int size = 4;
+    private static long sizeOf(Map<String, String> map) {
+        long size = 4;
         if (map != null) {
             for (Map.Entry<String, String> entry : map.entrySet()) {
                 size += sizeOf(entry.getKey()) + sizeOf(entry.getValue());
@@ -93,23 +112,53 @@ final class BinaryEnvelope {
         return size;
     }
 
-    private static int sizeOf(String value) {
-        return value == null ? 4 : 4 + Utf8.length(value);
+    private static long sizeOf(String value) {
+        return value == null ? 4 : 4L + Utf8.length(value);
+    }
+
+    /** Where an encoding goes: the field order is {@link #write}'s, the bytes go wherever a subclass puts them. */
+    abstract static class Output {
+
+        abstract void putByte(int value);
+
+        abstract void putInt(int value);
+
+        /** A string as its UTF-8 length then its UTF-8 bytes, or {@link #NULL} for null. */
+        abstract void putString(String value);
+
+        final void putLong(long value) {
+            putInt((int) (value >>> 32));
+            putInt((int) value);
+        }
+
+        final void putMap(Map<String, String> map) {
+            if (map == null) {
+                putInt(NULL);
+                return;
+            }
+            putInt(map.size());
+            for (Map.Entry<String, String> entry : map.entrySet()) {
+                putString(entry.getKey());
+                putString(entry.getValue());
+            }
+        }
     }
 
     /** Writes into an array of the exact size the envelope needs. */
-    private static final class Writer {
+    private static final class ArrayWriter extends Output {
         private final byte[] buffer;
         private int at;
 
-        Writer(int size) {
+        ArrayWriter(int size) {
             buffer = new byte[size];
         }
 
+        @Override
         void putByte(int value) {
             buffer[at++] = (byte) value;
         }
 
+        @Override
         void putInt(int value) {
             buffer[at] = (byte) (value >>> 24);
             buffer[at + 1] = (byte) (value >>> 16);
@@ -118,11 +167,7 @@ final class BinaryEnvelope {
             at += 4;
         }
 
-        void putLong(long value) {
-            putInt((int) (value >>> 32));
-            putInt((int) value);
-        }
-
+        @Override
         void putString(String value) {
             if (value == null) {
                 putInt(NULL);
@@ -135,18 +180,6 @@ final class BinaryEnvelope {
             at = lengthAt;
             putInt(length);
             at += length;
-        }
-
-        void putMap(Map<String, String> map) {
-            if (map == null) {
-                putInt(NULL);
-                return;
-            }
-            putInt(map.size());
-            for (Map.Entry<String, String> entry : map.entrySet()) {
-                putString(entry.getKey());
-                putString(entry.getValue());
-            }
         }
 
         byte[] finish() {

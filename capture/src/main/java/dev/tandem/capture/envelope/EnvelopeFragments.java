@@ -1,5 +1,7 @@
 package dev.tandem.capture.envelope;
 
+import java.util.function.Consumer;
+
 /**
  * An encoded envelope cut into change-log records small enough for any broker's default limits: records of a change
  * log stay under {@link #RECORD_BYTES}, so a value of any size PostgreSQL stores travels without raising the
@@ -9,7 +11,8 @@ package dev.tandem.capture.envelope;
  * <p>A fragment is a header (magic {@code 'F'}, version, the envelope's transaction order, transaction id and order
  * in the transaction, the fragment's index, the fragment count and the envelope's whole length, integers big-endian)
  * followed by its share of the encoded envelope. A fragment is not an envelope: {@link EnvelopeCodec#decode} refuses
- * it, so a reader that does not join fragments fails loudly instead of skipping a change.
+ * it, so a reader that does not join fragments fails loudly instead of skipping a change. Capture writes the fragments
+ * of a change as it encodes them ({@link #write}); both ways give the same bytes.
  */
 public final class EnvelopeFragments {
 
@@ -19,7 +22,7 @@ public final class EnvelopeFragments {
     static final byte MAGIC = 'F';
     private static final byte VERSION = 1;
     static final int HEADER_BYTES = 2 + 3 * 8 + 3 * 4;
-    private static final int PAYLOAD_BYTES = RECORD_BYTES - HEADER_BYTES;
+    static final int PAYLOAD_BYTES = RECORD_BYTES - HEADER_BYTES;
 
     private final byte[] encoded;
     private final SourcePosition position;
@@ -36,7 +39,34 @@ public final class EnvelopeFragments {
 
     /** How many records carry the envelope: 1 when it fits one record as it is. */
     public int count() {
-        return encoded.length <= RECORD_BYTES ? 1 : (encoded.length + PAYLOAD_BYTES - 1) / PAYLOAD_BYTES;
+        return count(encoded.length);
+    }
+
+    /** How many records carry an envelope whose encoding is {@code encodedLength} bytes long. */
+    static int count(int encodedLength) {
+        return encodedLength <= RECORD_BYTES ? 1 : (int) (((long) encodedLength + PAYLOAD_BYTES - 1) / PAYLOAD_BYTES);
+    }
+
+    /** Length of {@code envelope}'s encoding: what {@link #write} cuts into records and a size limit is checked on. */
+    public static int encodedLength(ChangeEnvelope envelope) {
+        return BinaryEnvelope.size(envelope);
+    }
+
+    /**
+     * Encodes {@code envelope}, whose {@link #encodedLength} is {@code encodedLength}, and hands its records to
+     * {@code records} in order: the encoding itself when it fits one record, else fragments, each encoded as the one
+     * before it is handed on (so the whole encoding of a large change is never held); returns how many.
+     */
+    public static int write(ChangeEnvelope envelope, int encodedLength, Consumer<byte[]> records) {
+        int count = count(encodedLength);
+        if (count == 1) {
+            records.accept(BinaryEnvelope.encode(envelope, encodedLength));
+            return 1;
+        }
+        FragmentWriter out = new FragmentWriter(envelope.position(), encodedLength, count, records);
+        BinaryEnvelope.write(envelope, out);
+        out.finish();
+        return count;
     }
 
     /**
@@ -54,6 +84,13 @@ public final class EnvelopeFragments {
         int from = index * PAYLOAD_BYTES;
         int length = Math.min(PAYLOAD_BYTES, encoded.length - from);
         byte[] fragment = new byte[HEADER_BYTES + length];
+        int at = writeHeader(fragment, position, index, count, encoded.length);
+        System.arraycopy(encoded, from, fragment, at, length);
+        return fragment;
+    }
+
+    /** Writes the header of fragment {@code index} of {@code count} into {@code fragment}; returns where its payload starts. */
+    static int writeHeader(byte[] fragment, SourcePosition position, int index, int count, int totalLength) {
         int at = 0;
         fragment[at++] = MAGIC;
         fragment[at++] = VERSION;
@@ -62,9 +99,7 @@ public final class EnvelopeFragments {
         at = putLong(fragment, at, position.orderInTx());
         at = putInt(fragment, at, index);
         at = putInt(fragment, at, count);
-        at = putInt(fragment, at, encoded.length);
-        System.arraycopy(encoded, from, fragment, at, length);
-        return fragment;
+        return putInt(fragment, at, totalLength);
     }
 
     /** True when {@code record} is a fragment of a larger envelope rather than a whole one. */

@@ -4,13 +4,13 @@ package dev.tandem.capture.envelope;
  * UTF-8 written straight into a caller's array, byte for byte what {@code String.getBytes(UTF_8)} gives (an
  * unpaired surrogate becomes {@code '?'}), so an envelope is encoded without a temporary array per string.
  */
-final class Utf8 {
+public final class Utf8 {
 
     private Utf8() {
     }
 
     /** How many bytes {@link #encode} writes for {@code s}. */
-    static int length(String s) {
+    public static int length(String s) {
         int n = s.length();
         int bytes = n;
         for (int i = 0; i < n; i++) {
@@ -31,9 +31,17 @@ final class Utf8 {
     }
 
     /** Writes {@code s} at {@code at}; returns the index just past it. */
-    static int encode(String s, byte[] out, int at) {
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
+    public static int encode(String s, byte[] out, int at) {
+        return encode(s, 0, s.length(), out, at);
+    }
+
+    /**
+     * Writes the chars {@code from} to {@code to} of {@code s} at {@code at} (at most three bytes per char); returns the
+     * index just past them. A surrogate pair must not straddle {@code to}: {@link #sliceEnd} picks such an end.
+     */
+    static int encode(String s, int from, int to, byte[] out, int at) {
+        int n = to;
+        for (int i = from; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
                 out[at++] = (byte) c;
@@ -55,6 +63,12 @@ final class Utf8 {
             }
         }
         return at;
+    }
+
+    /** The end of a slice of {@code s} from {@code from}: {@code chars} chars on, or one more to keep a pair whole. */
+    static int sliceEnd(String s, int from, int chars) {
+        int end = (int) Math.min(s.length(), (long) from + chars);
+        return end < s.length() && Character.isHighSurrogate(s.charAt(end - 1)) ? end + 1 : end;
     }
 
     private static boolean pairAt(String s, int i) {

@@ -9,8 +9,10 @@ import dev.tandem.reconcile.RowDrift;
 import dev.tandem.reconcile.chunk.KeySql;
 import dev.tandem.reconcile.digest.SessionPin;
 import dev.tandem.reconcile.store.ReconcileStore;
+import dev.tandem.sync.apply.TextArrays;
 import dev.tandem.sync.fence.SyncFence;
 import dev.tandem.sync.mapping.CompiledTable;
+import dev.tandem.sync.mapping.ArrayBinding;
 import dev.tandem.sync.mapping.ProjectionSql;
 import dev.tandem.sync.mapping.SourceColumn;
 import java.sql.Connection;
@@ -185,14 +187,15 @@ public final class Repairer {
     private static void write(Connection t, CompiledTable table, List<String[]> present, List<List<String>> gone,
                               List<List<String>> orphanTargetKeys) throws SQLException {
         if (!present.isEmpty()) {
-            try (PreparedStatement ps = t.prepareStatement(ProjectionSql.upsert(table, Set.of()))) {
-                for (int c = 0; c < table.sourceColumns().size(); c++) {
-                    String[] column = new String[present.size()];
-                    for (int r = 0; r < present.size(); r++) {
-                        column[r] = present.get(r)[c];
-                    }
-                    ps.setArray(c + 1, t.createArrayOf("text", column));
+            String[][] values = new String[table.sourceColumns().size()][present.size()];
+            for (int c = 0; c < values.length; c++) {
+                for (int r = 0; r < present.size(); r++) {
+                    values[c][r] = present.get(r)[c];
                 }
+            }
+            ArrayBinding binding = TextArrays.bindingFor(values);
+            try (PreparedStatement ps = t.prepareStatement(ProjectionSql.upsert(table, Set.of(), binding))) {
+                TextArrays.bind(t, ps, 1, values, binding);
                 ps.executeUpdate();
             }
         }

@@ -2,6 +2,7 @@ package dev.tandem.sync.apply;
 
 import dev.tandem.capture.SqlIdentifiers;
 import dev.tandem.capture.envelope.ChangeEnvelope;
+import dev.tandem.sync.mapping.ArrayBinding;
 import dev.tandem.sync.mapping.CompiledTable;
 import dev.tandem.sync.mapping.ProjectionSql;
 import dev.tandem.sync.mapping.SourceColumn;
@@ -9,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +27,7 @@ final class ProjectionWriter implements TargetWriter {
 
     private final CompiledTable table;
     private final String deleteSql;
-    private final Map<Set<String>, String> upsertSqlByKept = new HashMap<>();
+    private final Map<ArrayBinding, Map<Set<String>, String>> upsertSql = new EnumMap<>(ArrayBinding.class);
     private final Set<String> sourceColumnNames;
     /** Every source column (the upsert's parameters), and the key columns (the delete's), in table order. */
     private final String[] columns;
@@ -123,9 +125,11 @@ final class ProjectionWriter implements TargetWriter {
     }
 
     private void upsert(Connection c, Set<String> kept, String[][] values) throws SQLException {
-        String sql = upsertSqlByKept.computeIfAbsent(kept, k -> ProjectionSql.upsert(table, k));
+        ArrayBinding binding = TextArrays.bindingFor(values);
+        String sql = upsertSql.computeIfAbsent(binding, b -> new HashMap<>())
+                .computeIfAbsent(kept, k -> ProjectionSql.upsert(table, k, binding));
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            setTextArrays(c, ps, 1, values);
+            TextArrays.bind(c, ps, 1, values, binding);
             ps.executeUpdate();
         }
     }

@@ -28,9 +28,14 @@ public final class ProjectionSql {
      * {@code SELECT s."a"::integer AS "a", … FROM unnest(?::text[], …) AS s("a", …)}.
      */
     public static String unnestRows(List<SourceColumn> columns) {
+        return unnestRows(columns, ArrayBinding.TEXT);
+    }
+
+    /** As {@link #unnestRows(List)}, with the parameters bound as {@code binding} says. */
+    public static String unnestRows(List<SourceColumn> columns, ArrayBinding binding) {
         String casts = columns.stream().map(c -> "s." + quote(c.name()) + "::" + c.type() + " AS " + quote(c.name()))
                 .collect(Collectors.joining(", "));
-        String params = columns.stream().map(c -> "?::text[]").collect(Collectors.joining(", "));
+        String params = columns.stream().map(c -> binding.parameter()).collect(Collectors.joining(", "));
         String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
         return "SELECT " + casts + " FROM unnest(" + params + ") AS s(" + names + ")";
     }
@@ -42,6 +47,11 @@ public final class ProjectionSql {
      * updated (their source value was not sent).
      */
     public static String upsert(CompiledTable t, Set<String> keep) {
+        return upsert(t, keep, ArrayBinding.TEXT);
+    }
+
+    /** As {@link #upsert(CompiledTable, Set)}, with the parameters bound as {@code binding} says. */
+    public static String upsert(CompiledTable t, Set<String> keep, ArrayBinding binding) {
         List<String> projected = new ArrayList<>();
         t.written().forEach((column, expression) -> {
             if (!keep.contains(column)) {
@@ -56,7 +66,7 @@ public final class ProjectionSql {
         // once per row of the batch).
         String gone = t.filter() == null ? "" : "gone AS (DELETE FROM " + quoteQualified(t.target()) + " AS t USING p "
                 + "WHERE NOT p." + KEEP + " AND " + keyMatch + ") ";
-        return "WITH __src AS (" + unnestRows(t.sourceColumns()) + "), "
+        return "WITH __src AS (" + unnestRows(t.sourceColumns(), binding) + "), "
                 + "p AS (SELECT " + String.join(", ", projected) + " FROM __src AS " + quote(t.alias()) + ")"
                 + (gone.isEmpty() ? " " : ", " + gone)
                 + insertKept(t, keep, "p");
