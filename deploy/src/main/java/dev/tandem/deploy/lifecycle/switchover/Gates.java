@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
 
 /**
  * The checks a switch must pass before it may block writes, each with its numbers: no long transaction writing the
- * closing side (checked first, {@link #openWriters}), sync lag, a recent clean verification, the reverse round trip on a sample of every table, readiness
- * (listed, refused on request), and the other direction's slot.
+ * closing side (checked first, {@link #openWriters}), sync lag, a recent clean verification, the reverse round trip
+ * on a sample of every table, readiness (listed, refused on request), and the other direction's slot.
  */
 public final class Gates {
 
