@@ -10,6 +10,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -62,6 +64,11 @@ public final class ChangeTopics {
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                // Write only once the broker leads the new change log: an idempotent producer whose first batch was
+                // refused as NOT_LEADER_OR_FOLLOWER while later ones were appended retries that batch for ever
+                // (OUT_OF_ORDER_SEQUENCE_NUMBER, seen in RouterHandoverIT). Only the leader answers this, retried until.
+                admin.listOffsets(Map.of(new TopicPartition(config.changeTopic(), 0), OffsetSpec.latest()))
+                        .all().get(30, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -25,6 +25,7 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -53,6 +54,10 @@ class RouterHandoverIT {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(logTopic, 1, (short) 1), new NewTopic(keyedTopic, PARTITIONS, (short) 1)))
                     .all().get(30, TimeUnit.SECONDS);
+            // Produce only once the broker leads the new partition: a first batch refused as NOT_LEADER_OR_FOLLOWER
+            // while later in-flight batches were appended left the idempotent producer retrying its sequence 0 for
+            // ever (OUT_OF_ORDER_SEQUENCE_NUMBER). Listing offsets is answered by the leader alone, and retried until.
+            admin.listOffsets(Map.of(new TopicPartition(logTopic, 0), OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS);
         }
         KeyRouting routing = KeyRouting.of(List.of());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
