@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates the Kafka topics a capture writes: the change log and the engine's offsets. */
@@ -66,9 +67,8 @@ public final class ChangeTopics {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
                 // Write only once the broker leads the new change log: an idempotent producer whose first batch was
                 // refused as NOT_LEADER_OR_FOLLOWER while later ones were appended retries that batch for ever
-                // (OUT_OF_ORDER_SEQUENCE_NUMBER, seen in RouterHandoverIT). Only the leader answers this, retried until.
-                admin.listOffsets(Map.of(new TopicPartition(config.changeTopic(), 0), OffsetSpec.latest()))
-                        .all().get(30, TimeUnit.SECONDS);
+                // (OUT_OF_ORDER_SEQUENCE_NUMBER, seen in RouterHandoverIT).
+                awaitLeader(admin, new TopicPartition(config.changeTopic(), 0));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -77,6 +77,26 @@ public final class ChangeTopics {
             throw new IllegalStateException("cannot create Kafka topics " + config.changeTopic() + " and "
                     + config.offsetTopic() + " at " + config.bootstrapServers()
                     + ": check the broker is reachable and this client may create topics", e);
+        }
+    }
+
+    /**
+     * Returns once the broker leads {@code partition} of a topic just created: listing its offsets is answered by the
+     * leader alone, and fails as retriable (unknown partition, not the leader) until metadata and leadership are in.
+     */
+    public static void awaitLeader(Admin admin, TopicPartition partition)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.listOffsets(Map.of(partition, OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.capture.ChangeTopics;
 import dev.tandem.capture.KafkaChangeWriter;
 import dev.tandem.capture.ReplicationSettings;
 import dev.tandem.capture.envelope.ChangeEnvelope;
@@ -25,7 +26,6 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -56,8 +56,8 @@ class RouterHandoverIT {
                     .all().get(30, TimeUnit.SECONDS);
             // Produce only once the broker leads the new partition: a first batch refused as NOT_LEADER_OR_FOLLOWER
             // while later in-flight batches were appended left the idempotent producer retrying its sequence 0 for
-            // ever (OUT_OF_ORDER_SEQUENCE_NUMBER). Listing offsets is answered by the leader alone, and retried until.
-            admin.listOffsets(Map.of(new TopicPartition(logTopic, 0), OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS);
+            // ever (OUT_OF_ORDER_SEQUENCE_NUMBER).
+            ChangeTopics.awaitLeader(admin, new TopicPartition(logTopic, 0));
         }
         KeyRouting routing = KeyRouting.of(List.of());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
