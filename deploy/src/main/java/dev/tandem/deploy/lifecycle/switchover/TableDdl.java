@@ -20,7 +20,8 @@ final class TableDdl {
     private TableDdl() {
     }
 
-    static void run(Connection c, String table, String ddl) throws SQLException {
+    /** Runs {@code ddl} on {@code table}; {@code what} names it in the refusal ("install the write-block trigger"). */
+    static void run(Connection c, String table, String what, String ddl) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             try {
                 once(c, ddl);
@@ -31,8 +32,7 @@ final class TableDdl {
                 }
                 if (attempt == TRIES) {
                     List<String> holders = WriteBlock.longWriters(c, List.of(table), Duration.ZERO);
-                    throw new SQLException("could not change " + table + " (" + ddl.split(" ")[0] + " " + ddl.split(" ")[1]
-                            + "): its lock was not free within " + LOCK_WAIT.toMillis() + " ms in " + TRIES + " tries, "
+                    throw new SQLException("could not " + what + " on " + table + ": its lock was not free within " + LOCK_WAIT.toMillis() + " ms in " + TRIES + " tries, "
                             + "so as not to queue the application's writes behind it; "
                             + (holders.isEmpty() ? "transactions kept taking it" : "held by " + String.join("; ", holders))
                             + ": let them end, then try again", LOCK_NOT_AVAILABLE, e);

@@ -82,9 +82,9 @@ public final class WriteBlock {
             commitIfNeeded(c);
             for (String table : tables) {
                 if (!hasTrigger(c, table)) {
-                    TableDdl.run(c, table, "CREATE TRIGGER " + triggerName() + " BEFORE INSERT OR UPDATE OR DELETE OR "
-                            + "TRUNCATE ON " + quoteQualified(table) + " FOR EACH STATEMENT EXECUTE FUNCTION "
-                            + "tandem.write_fence(" + literal("write_block_" + migration) + ", " + literal(migration) + ")");
+                    TableDdl.run(c, table, "install the write-block trigger", "CREATE TRIGGER " + triggerName()
+                            + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + quoteQualified(table)
+                            + " FOR EACH STATEMENT EXECUTE FUNCTION tandem.write_fence(" + literal("write_block_" + migration) + ", " + literal(migration) + ")");
                 }
             }
         }
@@ -95,7 +95,8 @@ public final class WriteBlock {
     public void uninstall(Connection c, Collection<String> tables) throws SQLException {
         for (String table : tables) {
             if (hasTrigger(c, table)) {
-                TableDdl.run(c, table, "DROP TRIGGER IF EXISTS " + triggerName() + " ON " + quoteQualified(table));
+                TableDdl.run(c, table, "remove the write-block trigger", "DROP TRIGGER IF EXISTS " + triggerName() + " ON "
+                        + quoteQualified(table));
             }
         }
         try (Statement st = c.createStatement()) {
